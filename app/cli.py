@@ -1,0 +1,69 @@
+"""Command line: ``python -m app serve`` and ``python -m app migrate``."""
+from __future__ import annotations
+
+import argparse
+import logging
+import os
+import sys
+from pathlib import Path
+
+from app.config import (
+    DB_PASS_SECRET, DB_USER_SECRET, OWNER_PASS_SECRET, OWNER_USER_SECRET, ConfigError, database_from_env,
+)
+from app.logging_setup import configure_logging
+from app.migrate import provision_runtime_login, run_migrations
+from app.secret_providers import SecretError, provider_from_env
+
+log = logging.getLogger("app.cli")
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="python -m app", description=__doc__)
+    commands = parser.add_subparsers(dest="command", required=True)
+
+    serve = commands.add_parser("serve", help="run the app locally against an embedded PostgreSQL")
+    serve.add_argument("--host", default="127.0.0.1", help="address to listen on (default 127.0.0.1)")
+    serve.add_argument("--port", type=int, default=8000, help="port; 0 picks a free one (default 8000)")
+    serve.add_argument("--workers", type=int, default=2, help="gunicorn worker processes (default 2)")
+    serve.add_argument("--data-dir", type=Path, default=None,
+                       help="keep the database here between runs (default: a temporary directory)")
+
+    commands.add_parser(
+        "migrate",
+        help="apply migrations as the owner role and provision the runtime login",
+        description=(
+            "Connects with PGHOST/PGPORT/PGDATABASE/PGSSLMODE and the secrets "
+            f"{OWNER_USER_SECRET}/{OWNER_PASS_SECRET} (owner) and "
+            f"{DB_USER_SECRET}/{DB_PASS_SECRET} (runtime login) from SECRETS_PROVIDER."
+        ),
+    )
+    return parser
+
+
+def _migrate() -> int:
+    provider = provider_from_env()
+    owner = database_from_env(
+        os.environ, provider.get(OWNER_USER_SECRET), provider.get(OWNER_PASS_SECRET)
+    )
+    login, login_password = provider.get(DB_USER_SECRET), provider.get(DB_PASS_SECRET)
+    conninfo = owner.conninfo("securesample-migrate")
+    applied = run_migrations(conninfo)
+    provision_runtime_login(conninfo, login, login_password)
+    print(f"migrations applied: {', '.join(applied) if applied else 'none (up to date)'}", flush=True)
+    return 0
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = _parser().parse_args(argv)
+    configure_logging()
+    try:
+        if args.command == "migrate":
+            return _migrate()
+        # Imported late: only `serve` needs pgserver.
+        from app.devserver import serve  # pylint: disable=import-outside-toplevel
+
+        return serve(host=args.host, port=args.port, workers=args.workers, datadir=args.data_dir)
+    except (SecretError, ConfigError) as exc:
+        # The message names the secret or setting, never a value.
+        print(f"error: {exc}", file=sys.stderr, flush=True)
+        return 2

@@ -1,0 +1,51 @@
+"""Gunicorn settings for the app (``gunicorn -c app/gunicorn_conf.py app.wsgi:application``).
+
+Everything here can be overridden on the command line; the environment
+variables are for containers.
+"""
+import os
+
+import gunicorn.http.wsgi
+
+# Gunicorn writes its own "Server: gunicorn" header outside the WSGI app;
+# replace the product name with a neutral word so no software is disclosed.
+gunicorn.http.wsgi.SERVER = "webserver"
+
+# Loopback by default; the container passes GUNICORN_BIND=0.0.0.0:8000.
+bind = os.environ.get("GUNICORN_BIND", "127.0.0.1:8000")
+workers = int(os.environ.get("WEB_CONCURRENCY", "2"))
+# Threads let one worker overlap database waits and keep connections alive.
+worker_class = "gthread"
+threads = int(os.environ.get("GUNICORN_THREADS", "4"))
+timeout = 30
+graceful_timeout = 10
+keepalive = 5
+
+# Request limits in front of Flask's MAX_CONTENT_LENGTH.
+limit_request_line = 4094
+limit_request_fields = 50
+limit_request_field_size = 8190
+
+# Only the local gateway/sidecar may set X-Forwarded-* (ProxyFix decides use).
+forwarded_allow_ips = os.environ.get("FORWARDED_ALLOW_IPS", "127.0.0.1,::1")
+
+# Write nothing outside /tmp so the root filesystem can be read-only.
+worker_tmp_dir = os.environ.get("GUNICORN_WORKER_TMP_DIR", "/tmp")  # nosec B108 - tmpfs in the container
+control_socket_disable = True
+
+# The app writes its own JSON access log line with the correlation id.
+accesslog = None
+errorlog = "-"
+loglevel = os.environ.get("GUNICORN_LOG_LEVEL", "info")
+logconfig_dict = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "formatters": {"json": {"()": "app.logging_setup.JsonFormatter"}},
+    "handlers": {"stderr": {"class": "logging.StreamHandler", "formatter": "json", "stream": "ext://sys.stderr"}},
+    # The app adds its own JSON handler to the root logger (app.logging_setup).
+    "root": {"level": "INFO", "handlers": []},
+    "loggers": {
+        "gunicorn.error": {"handlers": ["stderr"], "level": "INFO", "propagate": False},
+        "gunicorn.access": {"handlers": [], "level": "WARNING", "propagate": False},
+    },
+}

@@ -1,0 +1,42 @@
+"""Azure Monitor (Application Insights) through OpenTelemetry, switched on by
+APPLICATIONINSIGHTS_CONNECTION_STRING. Without it nothing is imported or sent."""
+from __future__ import annotations
+
+import logging
+import threading
+
+from flask import Flask
+
+log = logging.getLogger("app.telemetry")
+_configured = False
+_lock = threading.Lock()
+
+# Probes are polled every few seconds by the gateway; tracing them is noise.
+EXCLUDED_URLS = "healthz,readyz,static"
+
+
+def init_telemetry(app: Flask, connection_string: str | None) -> bool:
+    """Export traces, metrics and the app's logs; return whether it is on."""
+    global _configured  # pylint: disable=global-statement
+    if not connection_string:
+        return False
+    # Imported lazily: the SDK is large and only needed when telemetry is on.
+    from azure.monitor.opentelemetry import configure_azure_monitor  # pylint: disable=import-outside-toplevel
+    from opentelemetry.instrumentation.flask import FlaskInstrumentor  # pylint: disable=import-outside-toplevel
+
+    with _lock:
+        # The global providers may be set up once per process (per gunicorn worker).
+        if not _configured:
+            configure_azure_monitor(
+                connection_string=connection_string,
+                logger_name="app",
+                # Instrumented per app below; the global hook only sees apps
+                # created after it, which would miss this one.
+                instrumentation_options={"flask": {"enabled": False}},
+                # Never inject the browser SDK script: the CSP allows no scripts.
+                browser_sdk_loader_config={"enabled": False},
+            )
+            _configured = True
+    FlaskInstrumentor().instrument_app(app, excluded_urls=EXCLUDED_URLS)
+    log.info("Azure Monitor telemetry enabled", extra={"event": "telemetry_on"})
+    return True
