@@ -1,0 +1,119 @@
+"""bandit, through its JSON formatter, honouring ``[tool.bandit]`` in the repository's pyproject.toml.
+
+bandit exits 0 for files it could not parse, for a crashing plugin and for files it never read, so
+trust comes from the output: ``errors`` must be empty, stderr must carry no ERROR line, and every
+file we passed must appear in ``metrics``. The ``code`` field (raw source lines) is never kept: it
+can hold the very secret a test flagged.
+"""
+
+from __future__ import annotations
+
+import tomllib
+from pathlib import Path
+from typing import Any
+
+from ..files import glob_match
+from ..model import Confidence, Finding, Location, Severity
+from ..runner import ProcessOutcome
+from ..scanner import CommandScanner, ScanContext, ScanError, load_json, missing_from, require
+
+_LEVELS = {"LOW": Severity.LOW, "MEDIUM": Severity.MEDIUM, "HIGH": Severity.HIGH, "UNDEFINED": Severity.INFO}
+_CONFIDENCE = {"LOW": Confidence.LOW, "MEDIUM": Confidence.MEDIUM, "HIGH": Confidence.HIGH}
+
+
+def bandit_settings(root: Path) -> dict[str, Any] | None:
+    """The repository's [tool.bandit] table, or None when it has none."""
+    pyproject = root / "pyproject.toml"
+    if not pyproject.is_file():
+        return None
+    try:
+        data = tomllib.loads(pyproject.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:
+        raise ScanError(f"cannot read [tool.bandit] from {pyproject}: {exc}") from exc
+    section = data.get("tool", {}).get("bandit")
+    return section if isinstance(section, dict) else None
+
+
+def _norm(path: str) -> str:
+    return path[2:] if path.startswith("./") else path
+
+
+class Bandit(CommandScanner):
+    name = "bandit"
+    stage = "sast"
+    executable = "bandit"
+    distribution = "bandit"
+    ok_exit_codes = frozenset({0, 1})  # 1 = issues found; 2 = usage or config error
+
+    def _targets(self, ctx: ScanContext) -> list[str]:
+        settings = bandit_settings(ctx.root) or {}
+        excluded = [str(d).removeprefix("./").rstrip("/") for d in settings.get("exclude_dirs", []) or []]
+        # bandit applies exclude_dirs only while walking directories; we pass files, so apply it here.
+        return [p for p in ctx.files.python if not any(glob_match(p, d) or p.startswith(d + "/") for d in excluded)]
+
+    def skip_reason(self, ctx: ScanContext) -> str:
+        if not ctx.files.python:
+            return "no Python files to scan"
+        return "" if self._targets(ctx) else "every Python file is excluded by [tool.bandit] exclude_dirs"
+
+    def argv(self, ctx: ScanContext, executable: str) -> list[str]:
+        argv = [executable, "-f", "json", "-q"]
+        if bandit_settings(ctx.root) is not None:
+            argv += ["-c", str(ctx.root / "pyproject.toml")]
+        return [*argv, "-r", "--", *self._targets(ctx)]
+
+    def parse(self, outcome: ProcessOutcome, ctx: ScanContext) -> tuple[list[Finding], dict[str, Any]]:
+        crash = [line for line in outcome.stderr.splitlines() if "ERROR" in line]
+        if crash:
+            raise ScanError(f"reported an internal error: {crash[0].strip()[:160]}")
+        data = load_json(outcome.stdout, "bandit JSON")
+        require(isinstance(data, dict) and isinstance(data.get("results"), list) and isinstance(data.get("metrics"), dict),
+                "JSON output lacks the documented 'results' list and 'metrics' object")
+        errors = data.get("errors") or []
+        if errors:
+            listed = "; ".join(f"{_norm(str(e.get('filename')))}: {e.get('reason')}" for e in errors[:3])
+            raise ScanError(f"could not scan {len(errors)} file(s): {listed}")
+        targets = self._targets(ctx)
+        scanned = {_norm(k) for k in data["metrics"] if k != "_totals"}
+        missing = missing_from(targets, scanned)
+        if missing:
+            raise ScanError(f"did not scan files it was given: {missing}")
+        findings: list[Finding] = []
+        for item in data["results"]:
+            require(isinstance(item, dict) and {"test_id", "issue_severity", "issue_confidence", "filename", "line_number"} <= set(item),
+                    "a result lacks test_id, issue_severity, issue_confidence, filename or line_number")
+            severity = _LEVELS.get(str(item["issue_severity"]).upper())
+            require(severity is not None, f"unknown bandit severity {item['issue_severity']!r}")
+            cwe = item.get("issue_cwe") or {}
+            cwe_ids = (int(cwe["id"]),) if isinstance(cwe, dict) and str(cwe.get("id", "")).isdigit() else ()
+            col = item.get("col_offset")
+            end_col = item.get("end_col_offset")
+            line_range = item.get("line_range") or [item["line_number"]]
+            findings.append(Finding(
+                tool=self.name,
+                rule_id=str(item["test_id"]),
+                rule_name=str(item.get("test_name", "")),
+                title=f"{item['test_id']} {item.get('test_name', '')}".strip(),
+                severity=severity,
+                tool_severity=str(item["issue_severity"]),
+                confidence=_CONFIDENCE.get(str(item["issue_confidence"]).upper(), Confidence.UNDEFINED),
+                tool_confidence=str(item["issue_confidence"]),
+                location=Location(
+                    path=_norm(str(item["filename"])), line=int(item["line_number"]),
+                    column=col + 1 if isinstance(col, int) else None,
+                    end_line=max(line_range) if line_range else None,
+                    end_column=end_col + 1 if isinstance(end_col, int) else None,
+                ),
+                cwe=cwe_ids,
+                message=str(item.get("issue_text", "")),
+                help_uri=str(item.get("more_info", "")),
+            ))
+        totals = data["metrics"].get("_totals", {})
+        details = {
+            "files_scanned": len(scanned),
+            "nosec": int(totals.get("nosec", 0) or 0),
+            "skipped_tests": int(totals.get("skipped_tests", 0) or 0),
+        }
+        if (ctx.root / ".bandit").is_file():
+            details["notes"] = [f"bandit: {ctx.root / '.bandit'} exists; bandit applies its settings (skips) silently"]
+        return findings, details

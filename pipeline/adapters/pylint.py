@@ -1,0 +1,123 @@
+"""pylint, through its ``json2`` reporter.
+
+Fail-closed rules (see the reference notes): fatal messages, syntax errors and bad plugins mean the
+file was not really linted; ``modulesLinted`` always counts two pseudo-modules, so anything less
+than two plus the number of files given means pylint skipped files (an ``ignore`` in the rcfile).
+"""
+
+from __future__ import annotations
+
+import tomllib
+from pathlib import Path
+from typing import Any
+
+from ..model import Confidence, Finding, Location, Severity
+from ..options import Option
+from ..runner import ProcessOutcome
+from ..scanner import CommandScanner, ScanContext, ScanError, load_json, require
+
+_SEVERITY = {
+    "error": Severity.HIGH,
+    "warning": Severity.MEDIUM,
+    "refactor": Severity.LOW,
+    "convention": Severity.LOW,
+    "info": Severity.INFO,
+}
+_CONFIDENCE = {
+    "HIGH": Confidence.HIGH,
+    "CONTROL_FLOW": Confidence.HIGH,
+    "INFERENCE": Confidence.MEDIUM,
+    "INFERENCE_FAILURE": Confidence.LOW,
+}
+# Messages that mean pylint could not analyse a file at all.
+_NOT_SCANNED = {"E0001": "syntax error", "E0013": "bad plugin", "E0011": "unrecognized option"}
+_PSEUDO_MODULES = 2
+DEFAULT_RCFILE = Path(__file__).resolve().parent.parent / "data" / "pylintrc"
+
+
+def _has_pylint_section(pyproject: Path) -> bool:
+    try:
+        data = tomllib.loads(pyproject.read_text(encoding="utf-8"))
+    except (OSError, tomllib.TOMLDecodeError, UnicodeDecodeError):
+        return False
+    return "pylint" in data.get("tool", {})
+
+
+def rcfile_for(root: Path, configured: str) -> Path:
+    """The repository's own pylint configuration when it has one, else the harness's default."""
+    if configured:
+        path = (root / configured).resolve()
+        if not path.is_file():
+            raise ScanError(f"configured pylint_rcfile {configured!r} does not exist")
+        return path
+    for name in (".pylintrc", "pylintrc"):
+        if (root / name).is_file():
+            return root / name
+    if (root / "pyproject.toml").is_file() and _has_pylint_section(root / "pyproject.toml"):
+        return root / "pyproject.toml"
+    return DEFAULT_RCFILE
+
+
+class Pylint(CommandScanner):
+    name = "pylint"
+    stage = "lint"
+    executable = "pylint"
+    distribution = "pylint"
+    # Exit status is a bit field (1 fatal, 2 error, 4 warning, 8 refactor, 16 convention); 32 is usage.
+    ok_exit_codes = frozenset(range(32))
+    options = (
+        Option("pylint_rcfile", "str", "",
+               "pylint configuration file; default: the repository's .pylintrc, pylintrc or pyproject.toml [tool.pylint], "
+               "else the harness's built-in defaults."),
+    )
+
+    def skip_reason(self, ctx: ScanContext) -> str:
+        return "" if ctx.files.python else "no Python files to lint"
+
+    def argv(self, ctx: ScanContext, executable: str) -> list[str]:
+        rcfile = rcfile_for(ctx.root, ctx.options.get("pylint_rcfile", ""))
+        return [executable, "--output-format=json2", "--persistent=n", f"--rcfile={rcfile}", "--", *ctx.files.python]
+
+    def parse(self, outcome: ProcessOutcome, ctx: ScanContext) -> tuple[list[Finding], dict[str, Any]]:
+        data = load_json(outcome.stdout, "pylint json2")
+        require(isinstance(data, dict) and isinstance(data.get("messages"), list),
+                "json2 output has no 'messages' list (not pylint's documented format)")
+        stats = data.get("statistics")
+        require(isinstance(stats, dict), "json2 output has no 'statistics' object")
+        findings: list[Finding] = []
+        for msg in data["messages"]:
+            require(isinstance(msg, dict) and {"type", "symbol", "messageId", "path", "line", "message"} <= set(msg),
+                    f"json2 message without the documented fields: {str(msg)[:80]}")
+            msg_id = str(msg["messageId"])
+            if msg["type"] == "fatal" or msg_id.startswith("F") or msg_id in _NOT_SCANNED:
+                what = _NOT_SCANNED.get(msg_id, msg["symbol"])
+                raise ScanError(f"could not analyse {msg['path']}: {what} ({msg_id}: {str(msg['message'])[:120]})")
+            severity = _SEVERITY.get(msg["type"])
+            require(severity is not None, f"unknown message type {msg['type']!r}")
+            symbol = str(msg["symbol"])
+            findings.append(Finding(
+                tool=self.name,
+                rule_id=msg_id,
+                rule_name=symbol,
+                title=f"{symbol} ({msg_id})",
+                severity=severity,
+                tool_severity=str(msg["type"]),
+                confidence=_CONFIDENCE.get(str(msg.get("confidence")), Confidence.UNDEFINED),
+                tool_confidence=str(msg.get("confidence") or ""),
+                location=Location(
+                    path=Path(msg["path"]).as_posix(), line=msg.get("line") or None,
+                    column=(msg["column"] + 1) if isinstance(msg.get("column"), int) else None,
+                    end_line=msg.get("endLine"), end_column=(msg["endColumn"] + 1) if isinstance(msg.get("endColumn"), int) else None,
+                ),
+                message=str(msg["message"]),
+                help_uri=f"https://pylint.readthedocs.io/en/stable/user_guide/messages/{msg['type']}/{symbol}.html",
+            ))
+        linted = stats.get("modulesLinted")
+        require(isinstance(linted, int), "json2 statistics have no modulesLinted count")
+        expected = len(ctx.files.python)
+        if linted - _PSEUDO_MODULES < expected:
+            raise ScanError(
+                f"linted {max(linted - _PSEUDO_MODULES, 0)} of the {expected} files it was given "
+                "(an 'ignore' setting or a crash skipped the rest)"
+            )
+        return findings, {"files_scanned": expected}

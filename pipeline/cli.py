@@ -1,0 +1,251 @@
+"""The `pipeline` command (also `python -m pipeline`).
+
+Exit codes: 0 passed, 1 failed on findings, 2 a stage could not run, 3 bad configuration or usage.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import os
+import sys
+from pathlib import Path
+
+from . import __version__, baseline as baseline_mod, config as config_mod, policy, report_io, suppressions
+from .config import Config, ConfigError
+from .model import StageResult, Status
+from .policy import EXIT_CONFIG, Verdict
+
+DESCRIPTION = """\
+secure-pipeline runs security scanners over a repository, normalises what they find into one model,
+and decides one gated verdict for CI.
+
+Typical use:
+  pipeline run all                      run every configured stage concurrently, then the verdict
+  pipeline run lint sast --out reports  run two stages, write reports/lint.json, reports/sast.json
+  pipeline verdict reports/*.json       merge stage reports (e.g. from parallel CI jobs) into one verdict
+  pipeline baseline update              accept the current findings so only new ones fail
+
+Exit codes: 0 passed, 1 failed on findings, 2 a stage could not run, 3 bad configuration or usage.
+Configuration: [tool.secure-pipeline] in the repository's pyproject.toml (see README).
+"""
+
+
+class _Parser(argparse.ArgumentParser):
+    """argparse exits 2 on usage errors; our contract says usage errors exit 3."""
+
+    def error(self, message: str) -> None:  # type: ignore[override]
+        self.print_usage(sys.stderr)
+        print(f"{self.prog}: error: {message}", file=sys.stderr)
+        sys.exit(EXIT_CONFIG)
+
+
+def _add_common(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--root", type=Path, default=None, help="repository to scan (default: the current directory)")
+    p.add_argument("--config", type=Path, default=None, help="configuration file (default: ROOT/pyproject.toml)")
+    p.add_argument("--quiet", action="store_true", help="no progress lines and no console report")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    from .registry import STAGES
+
+    stage_help = "; ".join(f"{s.name}: {s.description}" for s in STAGES)
+    parser = _Parser(prog="pipeline", description=DESCRIPTION, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--version", action="version", version=f"secure-pipeline {__version__}")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
+
+    run = sub.add_parser("run", help="run stages, write their reports, then the verdict",
+                         description=f"Run stages concurrently. Stages: {stage_help}. `all` means every configured stage.")
+    run.add_argument("stages", nargs="+", metavar="STAGE", help="stage names, or `all`")
+    _add_common(run)
+    run.add_argument("--out", type=Path, default=None, help="report folder (default: reports_dir from the configuration)")
+    run.add_argument("--set", dest="settings", action="append", default=[], metavar="STAGE.KEY=VALUE",
+                     help="override a stage option for this run, e.g. --set sast.fail_severity=high")
+    run.add_argument("--target", help="zap: scan this already-deployed URL instead of deploying the sample app")
+    run.add_argument("--offline", action="store_true", help="deps: use a local advisory database only")
+    run.add_argument("--advisory-db", help="deps: local advisory source (folder or zip of OSV records)")
+    run.add_argument("--no-verdict", action="store_true", help="only write the stage reports")
+
+    verdict = sub.add_parser("verdict", help="merge stage reports into the final verdict and write every report format",
+                             description="Merge any set of stage reports into one verdict, re-applying the policy.")
+    verdict.add_argument("reports", nargs="+", type=Path, metavar="REPORT", help="stage reports (reports/*.json)")
+    _add_common(verdict)
+    verdict.add_argument("--out", type=Path, default=None, help="verdict folder (default: REPORTS_DIR/verdict)")
+    verdict.add_argument("--expect", default="", metavar="STAGES",
+                         help="comma-separated stages that must have a report; a missing one is an error")
+
+    base = sub.add_parser("baseline", help="manage the baseline of accepted findings")
+    base_sub = base.add_subparsers(dest="baseline_command", metavar="ACTION", parser_class=_Parser)
+    update = base_sub.add_parser("update", help="accept the current findings (from reports, or by running the stages)",
+                                 description="Write the baseline from the given stage reports, or run the configured stages first.")
+    update.add_argument("reports", nargs="*", type=Path, metavar="REPORT")
+    _add_common(update)
+
+    try:
+        from .advisories.cli import add_parser as add_advisories
+    except ImportError:
+        pass
+    else:
+        add_advisories(sub)
+    return parser
+
+
+def _settings(args: argparse.Namespace) -> dict[str, dict[str, str]]:
+    overrides: dict[str, dict[str, str]] = {}
+    for item in args.settings:
+        key, sep, value = item.partition("=")
+        stage, dot, option = key.partition(".")
+        if not sep or not dot or not stage or not option:
+            raise ConfigError(f"command line: --set {item!r}: expected STAGE.KEY=VALUE")
+        overrides.setdefault(stage, {})[option] = value
+    if args.target:
+        overrides.setdefault("zap", {})["target"] = args.target
+    if args.offline:
+        overrides.setdefault("deps", {})["offline"] = "true"
+    if args.advisory_db:
+        overrides.setdefault("deps", {})["advisory_db"] = args.advisory_db
+    return overrides
+
+
+def _load(args: argparse.Namespace) -> Config:
+    return config_mod.load(args.root or Path.cwd(), args.config)
+
+
+def _stages(config: Config, requested: list[str]) -> list[str]:
+    from .registry import stage_names
+
+    names: list[str] = []
+    for name in requested:
+        expanded = config.selected_stages if name == "all" else [name]
+        for stage in expanded:
+            if stage not in stage_names():
+                raise ConfigError(f"command line: unknown stage {stage!r} (known: {', '.join(stage_names())}, all)")
+            if stage not in names:
+                names.append(stage)
+    return names
+
+
+def decide(config: Config, results: list[StageResult], expected: list[str] | None = None) -> Verdict:
+    sups = suppressions.load(config.path("suppressions_file"))
+    base = baseline_mod.load(config.path("baseline_file"))
+    return policy.evaluate(results, config, sups, base, today=dt.date.today(), expected=expected)
+
+
+def _report(config: Config, verdict: Verdict, out_dir: Path, quiet: bool) -> int:
+    from .reporters import write_all
+    from .reporters.base import ReportContext
+
+    ctx = ReportContext(out_dir=out_dir, root=config.root, top_findings=int(config["top_findings"]),
+                        stdout=open(os.devnull, "w", encoding="utf-8") if quiet else sys.stdout)  # noqa: SIM115
+    try:
+        write_all(verdict, ctx)
+    except Exception as exc:  # a reporter failure must not turn a failing verdict into a pass
+        print(f"pipeline: error: writing reports failed: {type(exc).__name__}: {exc}", file=sys.stderr)
+        return max(verdict.exit_code, policy.EXIT_ERROR)
+    return verdict.exit_code
+
+
+def cmd_run(args: argparse.Namespace) -> int:
+    from .engine import apply_overrides, run_stages
+    from .progress import choose
+
+    config = _load(args)
+    apply_overrides(config, _settings(args))
+    stages = _stages(config, args.stages)
+    out_dir = (args.out or config.path("reports_dir")).resolve()
+    # Read suppressions and baseline before scanning: a typo there should not cost a full scan.
+    suppressions.load(config.path("suppressions_file"))
+    baseline_mod.load(config.path("baseline_file"))
+    for stage in stages:
+        (out_dir / f"{stage}.json").unlink(missing_ok=True)  # never leave a stale report to be trusted
+    results = run_stages(config, stages, out_dir, choose(args.quiet))
+    verdict = decide(config, results)
+    by_stage = {s.stage: s for s in verdict.stages}
+    for result in results:
+        result.status = by_stage[result.stage].status
+        report_io.write_stage_report(result, out_dir)
+    if args.no_verdict:
+        return verdict.exit_code
+    return _report(config, verdict, out_dir / "verdict", args.quiet)
+
+
+def _read_reports(paths: list[Path]) -> list[StageResult]:
+    results: dict[str, StageResult] = {}
+    for path in paths:
+        result = report_io.read_stage_report(path)
+        if result is None:
+            continue  # a verdict.json caught by a glob is not a stage report
+        if result.stage in results:
+            raise ConfigError(f"{path}: a second report for stage {result.stage!r}")
+        results[result.stage] = result
+    return list(results.values())
+
+
+def cmd_verdict(args: argparse.Namespace) -> int:
+    from .registry import stage_names
+
+    config = _load(args)
+    results = _read_reports(args.reports)
+    unknown = [r.stage for r in results if r.stage not in stage_names()]
+    if unknown:
+        raise ConfigError(f"stage report for unknown stage {unknown[0]!r}")
+    expected = [s.strip() for s in args.expect.split(",") if s.strip()]
+    bad = [s for s in expected if s not in stage_names()]
+    if bad:
+        raise ConfigError(f"command line: --expect: unknown stage {bad[0]!r}")
+    if not results and not expected:
+        raise ConfigError("no stage reports given")
+    verdict = decide(config, results, expected)
+    out_dir = (args.out or config.path("reports_dir") / "verdict").resolve()
+    return _report(config, verdict, out_dir, args.quiet)
+
+
+def cmd_baseline_update(args: argparse.Namespace) -> int:
+    config = _load(args)
+    if args.reports:
+        results = _read_reports(args.reports)
+    else:
+        from .engine import run_stages
+        from .progress import choose
+
+        results = run_stages(config, config.selected_stages, config.path("reports_dir"), choose(args.quiet))
+    broken = [r for r in results if r.status is Status.ERROR]
+    if broken:
+        # A baseline taken from a scan that did not complete would silently accept less than it should.
+        for r in broken:
+            print(f"pipeline: error: stage {r.stage} is in error, baseline not updated: {r.reason}", file=sys.stderr)
+        return policy.EXIT_ERROR
+    # Only what the suppressions file does not already cover, and what tools have not themselves accepted.
+    sups = suppressions.load(config.path("suppressions_file"))
+    verdict = policy.evaluate(results, config, sups, baseline_mod.Baseline(), today=dt.date.today())
+    accepted = {
+        s.stage: [f.finding for f in s.findings if f.disposition.value == "new"] for s in verdict.stages
+    }
+    path = config.path("baseline_file")
+    new = baseline_mod.build(accepted, keep=baseline_mod.load(path))
+    baseline_mod.save(new, path)
+    total = sum(e.count for e in new.entries)
+    print(f"pipeline: baseline {path} now accepts {total} finding(s) in {len(new.entries)} entr(y/ies)")
+    return 0
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    try:
+        if args.command == "run":
+            return cmd_run(args)
+        if args.command == "verdict":
+            return cmd_verdict(args)
+        if args.command == "baseline" and getattr(args, "baseline_command", None) == "update":
+            return cmd_baseline_update(args)
+        if args.command == "advisories" and hasattr(args, "func"):
+            return int(args.func(args))
+        parser.print_help(sys.stderr)
+        return EXIT_CONFIG
+    except ConfigError as exc:
+        print(f"pipeline: configuration error: {exc}", file=sys.stderr)
+        return EXIT_CONFIG
+    except KeyboardInterrupt:
+        print("pipeline: interrupted", file=sys.stderr)
+        return 130

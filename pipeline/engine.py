@@ -1,0 +1,130 @@
+"""Runs the requested stages: every scanner of every stage concurrently, each in its own process
+group, then merges, redacts and fingerprints what they found. Deciding what it means is policy's job."""
+
+from __future__ import annotations
+
+import datetime as dt
+import tempfile
+import time
+import traceback
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from . import fingerprint
+from .config import Config, ConfigError, stage_options
+from .files import FileSet
+from .model import Finding, StageResult, Status, ToolRun
+from .options import OptionError
+from .progress import Progress
+from .redact import redact, redact_value
+from .registry import scanners_for, stage_spec
+from .scanner import ScanContext, ScanOutput, Scanner
+
+
+def apply_overrides(config: Config, overrides: dict[str, dict[str, str]]) -> None:
+    """Apply command-line ``STAGE.KEY=VALUE`` settings, validated like the file's."""
+    for stage, values in overrides.items():
+        if stage not in config.stages:
+            raise ConfigError(f"command line: unknown stage {stage!r} (known: {', '.join(config.stages)})")
+        declared = stage_options(stage)
+        for key, text in values.items():
+            if key not in declared:
+                raise ConfigError(f"command line: {stage}.{key}: unknown option (known: {', '.join(sorted(declared))})")
+            try:
+                config.stages[stage].values[key] = declared[key].parse_text(text) if isinstance(text, str) else declared[key].coerce(text)
+            except OptionError as exc:
+                raise ConfigError(f"command line: {stage}.{key}: {exc}") from exc
+
+
+def _sanitize_finding(finding: Finding) -> Finding:
+    finding.title = redact(finding.title)
+    finding.message = redact(finding.message)
+    finding.fix_hint = redact(finding.fix_hint)
+    finding.properties = redact_value(finding.properties)
+    return finding
+
+
+def _sanitize_run(run: ToolRun) -> ToolRun:
+    run.error = redact(run.error)
+    run.reason = redact(run.reason)
+    run.stderr_tail = redact(run.stderr_tail)
+    run.details = redact_value(run.details)
+    return run
+
+
+@dataclass
+class _Task:
+    stage: str
+    scanner: Scanner
+    ctx: ScanContext
+
+
+def _run_task(task: _Task, progress: Progress) -> ScanOutput:
+    progress.tool_started(task.stage, task.scanner.name)
+    started = time.monotonic()
+    try:
+        output = task.scanner.scan(task.ctx)
+    except Exception as exc:  # an adapter bug must surface as an error, never as a pass
+        run = ToolRun(tool=task.scanner.name, status=Status.ERROR,
+                      error=f"{task.scanner.name}: the harness's adapter crashed: {type(exc).__name__}: {exc}",
+                      stderr_tail="\n".join(traceback.format_exc().splitlines()[-8:]))
+        output = ScanOutput(run)
+    if not output.run.duration_s:
+        output.run.duration_s = round(time.monotonic() - started, 3)
+    progress.tool_finished(task.stage, task.scanner.name, output.run, len(output.findings))
+    return output
+
+
+def run_stages(config: Config, stages: list[str], out_dir: Path, progress: Progress) -> list[StageResult]:
+    files = FileSet(config.root, list(config["paths"]), list(config["exclude"]))
+    started_at = dt.datetime.now(dt.timezone.utc).replace(microsecond=0).isoformat()
+    results: dict[str, list[ScanOutput]] = {name: [] for name in stages}
+    stage_started = time.monotonic()
+    with tempfile.TemporaryDirectory(prefix="secure-pipeline-") as scratch:
+        tasks: list[_Task] = []
+        for stage in stages:
+            stage_cfg = config.stages[stage]
+            for scanner in scanners_for(stage):
+                work = Path(scratch) / stage / scanner.name
+                work.mkdir(parents=True)
+                options: dict[str, Any] = dict(stage_cfg.values)
+                tasks.append(_Task(stage, scanner, ScanContext(
+                    root=config.root, stage=stage, options=options, files=files, work_dir=work,
+                    timeout=float(stage_cfg.for_tool(scanner.name, "timeout")),
+                    artifacts_dir=out_dir / stage,
+                    note=lambda msg, s=stage, n=scanner.name: progress.note(s, n, msg),
+                )))
+        progress.start([(t.stage, t.scanner.name) for t in tasks])
+        workers = int(config["max_parallel"]) or max(1, len(tasks))
+        with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="scanner") as pool:
+            futures = [(t, pool.submit(_run_task, t, progress)) for t in tasks]
+            for task, future in futures:
+                results[task.stage].append(future.result())
+        progress.stop()
+    elapsed = time.monotonic() - stage_started
+
+    stage_results: list[StageResult] = []
+    for stage in stages:
+        outputs = results[stage]
+        runs = [_sanitize_run(o.run) for o in outputs]
+        findings = [_sanitize_finding(f) for o in outputs for f in o.findings]
+        fingerprint.assign(findings, config.root)
+        findings = stage_spec(stage).merge(findings)
+        if any(r.status is Status.ERROR for r in runs):
+            status = Status.ERROR
+        elif runs and all(r.status is Status.SKIPPED for r in runs):
+            status = Status.SKIPPED
+        else:
+            status = Status.PASSED
+        notes = [n for r in runs for n in r.details.pop("notes", [])]
+        stage_results.append(StageResult(
+            stage=stage, status=status, tools=runs, findings=findings,
+            duration_s=round(max((r.duration_s for r in runs), default=elapsed), 3),
+            reason="; ".join(r.error for r in runs if r.status is Status.ERROR)
+            or ("; ".join(f"{r.tool}: {r.reason}" for r in runs) if status is Status.SKIPPED else ""),
+            started_at=started_at,
+            details={"notes": notes} if notes else {},
+        ))
+    return stage_results

@@ -1,0 +1,104 @@
+"""Which files a stage scans: the git-tracked (and untracked, not ignored) files of the tree, or every
+file when the tree is not a git repository, minus configured and built-in exclusions.
+
+Scanners are given explicit file lists built here, so the harness can check afterwards that each
+tool really covered every file it was given (several tools silently scan nothing).
+"""
+
+from __future__ import annotations
+
+import fnmatch
+import os
+import subprocess
+from dataclasses import dataclass, field
+from functools import cached_property
+from pathlib import Path
+
+# Never ours to scan: tool caches, virtual environments, build output.
+BUILTIN_EXCLUDES = (
+    ".git", ".nox", ".tox", ".venv", "venv", "node_modules", "__pycache__", ".mypy_cache",
+    ".pytest_cache", ".ruff_cache", ".hypothesis", "build", "dist", "*.egg-info", "site-packages",
+)
+
+
+def glob_match(rel: str, pattern: str) -> bool:
+    """Glob match on the repo-relative POSIX path; a plain name also matches any path component."""
+    pattern = pattern.rstrip("/")
+    if fnmatch.fnmatchcase(rel, pattern):
+        return True
+    if pattern.endswith("/**") and (rel == pattern[:-3] or rel.startswith(pattern[:-3] + "/")):
+        return True
+    if "/" not in pattern:
+        return any(fnmatch.fnmatchcase(part, pattern) for part in rel.split("/"))
+    return rel.startswith(pattern + "/")
+
+
+def is_git_repo(root: Path) -> bool:
+    try:
+        out = subprocess.run(
+            ["git", "rev-parse", "--show-toplevel"], cwd=root, capture_output=True, text=True, timeout=30, check=False
+        )
+    except (OSError, subprocess.TimeoutExpired):
+        return False
+    return out.returncode == 0
+
+
+def _git_files(root: Path) -> list[str] | None:
+    try:
+        out = subprocess.run(
+            ["git", "ls-files", "-z", "--cached", "--others", "--exclude-standard", "--", "."],
+            cwd=root, capture_output=True, timeout=60, check=False,
+        )
+    except (OSError, subprocess.TimeoutExpired):
+        return None
+    if out.returncode != 0:
+        return None
+    return sorted({p for p in out.stdout.decode("utf-8", "surrogateescape").split("\0") if p})
+
+
+def _walk_files(root: Path) -> list[str]:
+    found: list[str] = []
+    for dirpath, dirnames, filenames in os.walk(root):
+        rel_dir = Path(dirpath).relative_to(root).as_posix()
+        dirnames[:] = [
+            d for d in dirnames
+            if not any(glob_match(d, pat) for pat in BUILTIN_EXCLUDES) and not os.path.islink(os.path.join(dirpath, d))
+        ]
+        for name in filenames:
+            found.append(name if rel_dir == "." else f"{rel_dir}/{name}")
+    return sorted(found)
+
+
+@dataclass
+class FileSet:
+    root: Path
+    paths: list[str] = field(default_factory=lambda: ["."])
+    exclude: list[str] = field(default_factory=list)
+
+    @cached_property
+    def in_git(self) -> bool:
+        return is_git_repo(self.root)
+
+    @cached_property
+    def all(self) -> list[str]:
+        """Every file to scan, repo-relative POSIX paths, sorted."""
+        listed = _git_files(self.root) if self.in_git else None
+        candidates = listed if listed is not None else _walk_files(self.root)
+        selected = []
+        roots = [p.strip("/") for p in self.paths if p.strip("/") not in ("", ".")]
+        for rel in candidates:
+            if roots and not any(rel == r or rel.startswith(r + "/") for r in roots):
+                continue
+            if any(glob_match(rel, pat) for pat in BUILTIN_EXCLUDES) or any(glob_match(rel, pat) for pat in self.exclude):
+                continue
+            full = self.root / rel
+            if full.is_file() and not full.is_symlink():
+                selected.append(rel)
+        return selected
+
+    @cached_property
+    def python(self) -> list[str]:
+        return [p for p in self.all if p.endswith(".py")]
+
+    def matching(self, *patterns: str) -> list[str]:
+        return [p for p in self.all if any(glob_match(p, pat) for pat in patterns)]

@@ -1,0 +1,97 @@
+"""Reads and writes the canonical stage report, ``reports/<stage>.json`` (schema: README, "Report formats").
+
+Stage reports hold the raw tool runs and findings; ``pipeline verdict`` re-applies the policy to any
+set of them, so one machine and many parallel CI jobs reach the same verdict.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import tempfile
+from pathlib import Path
+from typing import Any
+
+from . import __version__
+from .config import ConfigError
+from .fingerprint import SCHEME_VERSION
+from .model import Finding, StageResult, Status, ToolRun
+
+STAGE_SCHEMA = "secure-pipeline/stage-report"
+VERDICT_SCHEMA = "secure-pipeline/verdict"
+SCHEMA_VERSION = 1
+
+
+class ReportError(ConfigError):
+    """A report file that cannot be read (usage error: names the file and the problem)."""
+
+
+def stage_report_dict(result: StageResult) -> dict[str, Any]:
+    return {
+        "schema": STAGE_SCHEMA,
+        "schema_version": SCHEMA_VERSION,
+        "harness_version": __version__,
+        "fingerprint_scheme": SCHEME_VERSION,
+        "stage": result.stage,
+        "status": result.status.value,
+        "reason": result.reason,
+        "started_at": result.started_at,
+        "duration_s": round(result.duration_s, 3),
+        "tools": [t.to_dict() for t in result.tools],
+        "findings": [f.to_dict() for f in result.findings],
+        "details": result.details,
+    }
+
+
+def write_json(data: Any, path: Path) -> None:
+    """Write atomically, so a crash never leaves half a report that a later verdict would trust."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as handle:
+            json.dump(data, handle, indent=2, ensure_ascii=False)
+            handle.write("\n")
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+def write_stage_report(result: StageResult, out_dir: Path) -> Path:
+    path = out_dir / f"{result.stage}.json"
+    write_json(stage_report_dict(result), path)
+    return path
+
+
+def read_stage_report(path: Path) -> StageResult | None:
+    """A StageResult, or None for a verdict report (which a glob such as reports/*.json may include)."""
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError as exc:
+        raise ReportError(f"{path}: report not found") from exc
+    except (OSError, UnicodeDecodeError) as exc:
+        raise ReportError(f"{path}: cannot read report: {exc}") from exc
+    except json.JSONDecodeError as exc:
+        raise ReportError(f"{path}: report is not valid JSON ({exc.msg} at line {exc.lineno})") from exc
+    if not isinstance(data, dict):
+        raise ReportError(f"{path}: not a secure-pipeline stage report (top level is not an object)")
+    schema = data.get("schema")
+    if schema == VERDICT_SCHEMA:
+        return None
+    if schema != STAGE_SCHEMA:
+        raise ReportError(f"{path}: not a secure-pipeline stage report (schema is {schema!r}, expected {STAGE_SCHEMA!r})")
+    if data.get("schema_version") != SCHEMA_VERSION:
+        raise ReportError(f"{path}: stage report schema_version {data.get('schema_version')!r} is not supported (expected {SCHEMA_VERSION})")
+    try:
+        return StageResult(
+            stage=str(data["stage"]),
+            status=Status(data["status"]),
+            tools=[ToolRun.from_dict(t) for t in data.get("tools", [])],
+            findings=[Finding.from_dict(f) for f in data.get("findings", [])],
+            duration_s=float(data.get("duration_s", 0.0)),
+            reason=str(data.get("reason", "")),
+            started_at=str(data.get("started_at", "")),
+            details=dict(data.get("details") or {}),
+        )
+    except (KeyError, TypeError, ValueError) as exc:
+        raise ReportError(f"{path}: malformed stage report: {exc!s}") from exc

@@ -1,0 +1,33 @@
+"""The reporter interface: each output format is one module with one Reporter."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Protocol, TextIO
+
+from ..policy import Verdict
+
+
+@dataclass
+class ReportContext:
+    """What every reporter may use besides the verdict itself."""
+
+    out_dir: Path  # reports/verdict/ by default
+    root: Path  # the scanned repository (for repo-relative URIs)
+    top_findings: int = 20
+    stdout: TextIO | None = None  # console and workflow-command output go here
+    env: dict[str, str] = field(default_factory=lambda: dict(os.environ))
+
+    @property
+    def in_github_actions(self) -> bool:
+        return self.env.get("GITHUB_ACTIONS") == "true"
+
+
+class Reporter(Protocol):
+    name: str
+
+    def write(self, verdict: Verdict, ctx: ReportContext) -> Path | None:
+        """Write (or print) this format; return the file written, if any."""
+        ...

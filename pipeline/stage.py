@@ -1,0 +1,30 @@
+"""What a stage is: a named group of scanners with default gate thresholds and an optional merge step."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from .model import Finding
+from .options import Option
+
+# Merges what the stage's scanners reported (e.g. pylint and pyflakes both flagging one unused import).
+MergeFn = Callable[[list[Finding]], list[Finding]]
+
+
+def keep_all(findings: list[Finding]) -> list[Finding]:
+    return findings
+
+
+@dataclass(frozen=True)
+class StageSpec:
+    name: str
+    description: str
+    # Overrides of COMMON_STAGE_OPTIONS defaults, e.g. {"fail_severity": "high"}.
+    defaults: dict[str, Any] = field(default_factory=dict)
+    # Per-tool threshold overrides, e.g. {"pyflakes": {"fail_severity": "low"}}.
+    tool_defaults: dict[str, dict[str, Any]] = field(default_factory=dict)
+    # Options only this stage reads (its scanners may declare more).
+    options: tuple[Option, ...] = ()
+    merge: MergeFn = keep_all
