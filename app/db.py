@@ -27,6 +27,11 @@ class Database:
         self._pool: ConnectionPool | None = None
         self._lock = threading.Lock()
 
+    @property
+    def timeout(self) -> float:
+        """Seconds to wait for a connection before giving up."""
+        return self._timeout
+
     def _get_pool(self) -> ConnectionPool:
         with self._lock:
             if self._pool is None:

@@ -59,7 +59,7 @@ def healthz() -> Response:
 def readyz() -> tuple[Response, int]:
     """Readiness: the database answers a trivial query within a short time."""
     try:
-        repository.ping(_db(), timeout=READY_TIMEOUT_SECONDS)
+        repository.ping(_db(), timeout=min(READY_TIMEOUT_SECONDS, _db().timeout))
     except DatabaseUnavailable:
         log.warning("readiness check failed", extra={"event": "not_ready", "status": 503})
         return jsonify(status="unavailable"), 503
