@@ -132,12 +132,12 @@ def decide(config: Config, results: list[StageResult], expected: list[str] | Non
 
 
 def _report(config: Config, verdict: Verdict, out_dir: Path, quiet: bool) -> int:
-    from .reporters import write_all
-    from .reporters.base import ReportContext
-
-    ctx = ReportContext(out_dir=out_dir, root=config.root, top_findings=int(config["top_findings"]),
-                        stdout=open(os.devnull, "w", encoding="utf-8") if quiet else sys.stdout)  # noqa: SIM115
     try:
+        from .reporters import write_all
+        from .reporters.base import ReportContext
+
+        ctx = ReportContext(out_dir=out_dir, root=config.root, top_findings=int(config["top_findings"]),
+                            stdout=open(os.devnull, "w", encoding="utf-8") if quiet else sys.stdout)  # noqa: SIM115
         write_all(verdict, ctx)
     except Exception as exc:  # a reporter failure must not turn a failing verdict into a pass
         print(f"pipeline: error: writing reports failed: {type(exc).__name__}: {exc}", file=sys.stderr)

@@ -2,7 +2,8 @@
 
 Fail-closed rules (see the reference notes): fatal messages, syntax errors and bad plugins mean the
 file was not really linted; ``modulesLinted`` always counts two pseudo-modules, so anything less
-than two plus the number of files given means pylint skipped files (an ``ignore`` in the rcfile).
+than two plus the number of files given means pylint skipped files. pylint's ``ignore`` settings
+skip a file without any message (and still count it), so they are overridden on the command line.
 """
 
 from __future__ import annotations
@@ -76,7 +77,10 @@ class Pylint(CommandScanner):
 
     def argv(self, ctx: ScanContext, executable: str) -> list[str]:
         rcfile = rcfile_for(ctx.root, ctx.options.get("pylint_rcfile", ""))
-        return [executable, "--output-format=json2", "--persistent=n", f"--rcfile={rcfile}", "--", *ctx.files.python]
+        # File selection is the harness's job ([tool.secure-pipeline] exclude). pylint's own ignore
+        # settings would skip files while still counting them as linted, so they are cleared here.
+        return [executable, "--output-format=json2", "--persistent=n", f"--rcfile={rcfile}",
+                "--ignore=", "--ignore-patterns=", "--ignore-paths=", "--", *ctx.files.python]
 
     def parse(self, outcome: ProcessOutcome, ctx: ScanContext) -> tuple[list[Finding], dict[str, Any]]:
         data = load_json(outcome.stdout, "pylint json2")
