@@ -46,6 +46,11 @@ def line_context(root: Path, rel_path: str, line: int | None, cache: SourceCache
     return _SPACE.sub(" ", lines[line - 1]).strip()
 
 
+def _canonical(package: str) -> str:
+    """PEP 503 name normalisation: Flask, flask and FLASK are one package."""
+    return re.sub(r"[-_.]+", "-", package).lower()
+
+
 def _web_key(finding: Finding) -> str:
     loc = finding.location
     parts = urlsplit(loc.url or "")
@@ -58,7 +63,9 @@ def identity_of(finding: Finding, root: Path, cache: SourceCache | None = None) 
     loc = finding.location
     explicit = finding.properties.get("identity")
     if explicit:
-        where = loc.path or loc.package or ""
+        where = loc.path or ""
+        if loc.package:
+            where += f"|{_canonical(loc.package)}=={loc.version or ''}"
         return f"{where}|{explicit}"
     if loc.path:
         context = line_context(root, loc.path, loc.line, cache)
@@ -69,7 +76,7 @@ def identity_of(finding: Finding, root: Path, cache: SourceCache | None = None) 
     if loc.url:
         return _web_key(finding)
     if loc.package:
-        return f"{loc.package.lower()}=={loc.version or ''}"
+        return f"{_canonical(loc.package)}=={loc.version or ''}"
     return _DIGITS.sub("#", finding.message or finding.title)
 
 

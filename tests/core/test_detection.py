@@ -62,7 +62,7 @@ def test_secrets_are_found_and_baseline_audits_are_honoured(tmp_path, secret_val
     proc = run_cli(["run", "secrets", "--out", str(out), "--quiet"], cwd=root)
     assert proc.returncode == 0, proc.stdout + proc.stderr
     verdict = json.loads((out / "verdict" / "verdict.json").read_text())
-    dispositions = {f["rule_id"]: f["disposition"] for f in verdict["findings"]}
+    dispositions = {f["finding"]["rule_id"]: f["disposition"] for f in verdict["findings"]}
     assert dispositions["GitHub Token"] == "suppressed"
     assert dispositions["AWS Access Key"] == "baselined"
     # A new secret added later is new and fails.
