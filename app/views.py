@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 
+import psycopg
 from flask import (
     Blueprint, Response, current_app, flash, g, jsonify, redirect, render_template, url_for,
 )
@@ -35,11 +36,19 @@ def suggest() -> Response | str:
         suggestion = repository.NewSuggestion(
             title=form.title.data, url=form.url.data, topic_slug=form.topic.data
         )
-        new_id = repository.submit_suggestion(_db(), suggestion, g.correlation_id)
-        log.info("suggestion %d stored", new_id, extra={"event": "suggestion_stored"})
-        flash("Thank you: your suggestion is waiting for review.")
-        # 303 so that reloading the next page does not post the form again.
-        return redirect(url_for("site.suggestions"), code=303)  # type: ignore[return-value]
+        try:
+            new_id = repository.submit_suggestion(_db(), suggestion, g.correlation_id)
+        except (psycopg.errors.IntegrityError, psycopg.errors.DataError):
+            # The database's own checks are stricter in places than the form
+            # (or a topic vanished meanwhile): a rejected value, not a failure.
+            log.warning("suggestion rejected by the database", exc_info=True,
+                        extra={"event": "suggestion_rejected"})
+            form.form_errors.append("The suggestion could not be stored. Please check the values.")
+        else:
+            log.info("suggestion %d stored", new_id, extra={"event": "suggestion_stored"})
+            flash("Thank you: your suggestion is waiting for review.")
+            # 303 so that reloading the next page does not post the form again.
+            return redirect(url_for("site.suggestions"), code=303)  # type: ignore[return-value]
     status = 400 if form.is_submitted() else 200
     return render_template("suggest.html", form=form), status  # type: ignore[return-value]
 
