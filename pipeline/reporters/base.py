@@ -31,3 +31,13 @@ class Reporter(Protocol):
     def write(self, verdict: Verdict, ctx: ReportContext) -> Path | None:
         """Write (or print) this format; return the file written, if any."""
         ...
+
+
+class ReportWriteError(Exception):
+    """One or more reporters failed; every other reporter still ran and wrote its report."""
+
+    def __init__(self, failures: list[tuple[str, BaseException]], written: list[Path]) -> None:
+        self.failures = failures
+        self.written = written
+        causes = "; ".join(f"{name} reporter failed: {type(exc).__name__}: {exc}" for name, exc in failures)
+        super().__init__(causes)
