@@ -32,13 +32,22 @@ def current_correlation_id() -> str | None:
     return None
 
 
-class CorrelationFilter(logging.Filter):
-    """Attach the current request's correlation id to every record."""
+def _install_record_factory() -> None:
+    """Stamp the correlation id on each record when it is created, so every
+    handler sees it (the Azure Monitor handler on "app" runs before root's)."""
+    previous = logging.getLogRecordFactory()
+    if getattr(previous, "_securesample", False):
+        return
 
-    def filter(self, record: logging.LogRecord) -> bool:
-        if not hasattr(record, "correlation_id"):
-            record.correlation_id = current_correlation_id()
-        return True
+    def factory(*args: object, **kwargs: object) -> logging.LogRecord:
+        record = previous(*args, **kwargs)
+        correlation_id = current_correlation_id()
+        if correlation_id:  # outside a request there is none; omit the field
+            record.correlation_id = correlation_id
+        return record
+
+    factory._securesample = True  # type: ignore[attr-defined]  # pylint: disable=protected-access
+    logging.setLogRecordFactory(factory)
 
 
 class JsonFormatter(logging.Formatter):
@@ -63,13 +72,15 @@ class JsonFormatter(logging.Formatter):
 
 def configure_logging(level: int = logging.INFO) -> None:
     """Send JSON lines to stderr (the container's log stream); idempotent."""
+    _install_record_factory()
+    # The Azure SDK logs each HTTP exchange at INFO; only its problems matter here.
+    logging.getLogger("azure").setLevel(logging.WARNING)
     root = logging.getLogger()
     for handler in root.handlers:
         if getattr(handler, "_securesample", False):
             return
     handler = logging.StreamHandler(sys.stderr)
     handler.setFormatter(JsonFormatter())
-    handler.addFilter(CorrelationFilter())
     handler._securesample = True  # type: ignore[attr-defined]  # pylint: disable=protected-access
     root.addHandler(handler)
     root.setLevel(level)
