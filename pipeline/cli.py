@@ -49,13 +49,16 @@ def _add_common(p: argparse.ArgumentParser) -> None:
 def build_parser() -> argparse.ArgumentParser:
     from .registry import STAGES
 
-    stage_help = "; ".join(f"{s.name}: {s.description}" for s in STAGES)
+    stage_help = "\n".join(f"  {s.name:8s} {s.description}" for s in STAGES)
     parser = _Parser(prog="pipeline", description=DESCRIPTION, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--version", action="version", version=f"secure-pipeline {__version__}")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
 
     run = sub.add_parser("run", help="run stages, write their reports, then the verdict",
-                         description=f"Run stages concurrently. Stages: {stage_help}. `all` means every configured stage.")
+                         formatter_class=argparse.RawDescriptionHelpFormatter,
+                         description=f"Run stages concurrently (`all` = every configured stage), write REPORTS/<stage>.json,\n"
+                                     f"then decide the verdict and write every report format to REPORTS/verdict/.\n\n"
+                                     f"Stages:\n{stage_help}")
     run.add_argument("stages", nargs="+", metavar="STAGE", help="stage names, or `all`")
     _add_common(run)
     run.add_argument("--out", type=Path, default=None, help="report folder (default: reports_dir from the configuration)")
