@@ -1,0 +1,130 @@
+"""ZAP baseline (DAST): a real ZAP daemon when ``ZAP_API_URL`` is set, else the embedded passive
+scanner; the target is ``zap.target`` or, when empty, the sample app deployed locally for the scan.
+
+Not one command, so it implements ``scan`` itself; every failure (rules file, deployment, target,
+daemon, spider, passive queue) is a ToolRun error with a one-line cause naming zap. The gate comes
+from the zap-baseline.py rules file, set on each finding as ``properties["gate"]``.
+"""
+
+from __future__ import annotations
+
+import os
+import time
+from pathlib import Path
+from typing import Any
+
+from ..model import Status, ToolRun
+from ..options import Option
+from ..redact import redact
+from ..scanner import ScanContext, ScanOutput
+from ..zap import daemon, embedded, findings, rules_file, traditional_json
+from ..zap.crawler import CrawlLimits
+from ..zap.deploy import DeployError, deployed_app
+from ..zap.engine_result import EngineError, EngineResult
+
+API_URL_ENV, API_KEY_ENV = "ZAP_API_URL", "ZAP_API_KEY"
+REPORT_NAME = "zap-traditional.json"
+
+
+class Zap:
+    name = "zap"
+    stage = "zap"
+    options: tuple[Option, ...] = (
+        Option("target", "str", "",
+               "URL of an already deployed app to scan (`--target`); empty deploys the sample app locally and tears it down after."),
+        Option("engine", "str", "auto", "`auto` uses a ZAP daemon when `ZAP_API_URL` (or `api_url`) is set, else the embedded "
+               "passive scanner; `zap` requires the daemon; `embedded` never uses one.", choices=("auto", "zap", "embedded")),
+        Option("api_url", "str", "", "ZAP daemon API URL (e.g. http://localhost:8080); empty reads `ZAP_API_URL`. "
+               "The key comes only from `ZAP_API_KEY` and is never logged."),
+        Option("rules_file", "str", "zap-config/rules.tsv",
+               "zap-baseline.py rules file (`id<TAB>IGNORE|INFO|WARN|FAIL<TAB>(name)`, OUTOFSCOPE lines); rules not in it are WARN."),
+        Option("spider_minutes", "float", 1.0, "How long the spider may run (ZAP: spider.maxDuration, rounded up to whole minutes)."),
+        Option("max_pages", "int", 200, "Embedded crawler: most requests it sends."),
+        Option("max_depth", "int", 5, "Link depth the spider follows from the target (ZAP's default is 5)."),
+        Option("post_forms", "bool", True, "Embedded crawler: also submit POST forms with their default values, as ZAP's spider does."),
+        Option("ajax_spider", "bool", False, "ZAP engine: also run the AJAX spider for `spider_minutes`."),
+        Option("pscan_timeout", "float", 300.0, "ZAP engine: seconds to wait for the passive-scan queue to drain before failing."),
+        Option("max_alerts_per_rule", "int", 10, "Alerts kept per rule, as zap-baseline.py's setMaxAlertsPerRule(10); 0 keeps all."),
+        Option("alerts_page_size", "int", 5000, "ZAP engine: alerts fetched per alert.alerts page."),
+        Option("app_start_timeout", "float", 90.0, "Seconds the sample app may take to print its URL and to answer /readyz."),
+    )
+
+    # --- configuration ---------------------------------------------------------------------------
+    def rules(self, root: Path, options: dict[str, Any]) -> rules_file.RulesConfig:
+        """The validated rules file; raises RulesFileError (a ConfigError: exit 3) naming file and line."""
+        relative = str(options.get("rules_file") or "zap-config/rules.tsv")
+        return rules_file.load(root / relative, source=relative)
+
+    validate = rules  # a config-validation hook the CLI can call before running stages
+
+    def api_url(self, options: dict[str, Any]) -> str:
+        return str(options.get("api_url") or os.environ.get(API_URL_ENV, "")).strip()
+
+    def engine(self, options: dict[str, Any]) -> str:
+        chosen = str(options.get("engine") or "auto")
+        if chosen == "auto":
+            return "zap" if self.api_url(options) else "embedded"
+        return chosen
+
+    # --- the scan --------------------------------------------------------------------------------
+    def scan(self, ctx: ScanContext) -> ScanOutput:
+        run = ToolRun(tool=self.name, status=Status.PASSED)
+        started = time.monotonic()
+        opts = ctx.options
+        try:
+            rules = self.rules(ctx.root, opts)
+        except rules_file.RulesFileError as exc:
+            return self._error(run, str(exc), started)
+        engine = self.engine(opts)
+        if engine == "zap" and not self.api_url(opts):
+            return self._error(run, f"engine is `zap` but neither {API_URL_ENV} nor zap.api_url is set", started)
+        target = str(opts.get("target") or "").strip()
+        run.command = ["zap-baseline", f"engine={engine}", f"target={target or 'sample app (local deploy)'}",
+                       f"rules={opts.get('rules_file')}"]
+        try:
+            if target:
+                result = self._run_engine(engine, target, ctx)
+            else:
+                if not (ctx.root / "app" / "__main__.py").is_file():
+                    return self._error(run, f"no target given and no sample app at {ctx.root / 'app'}; set zap.target or --target", started)
+                timeout = float(opts.get("app_start_timeout", 90.0))
+                with deployed_app(ctx.root, start_timeout=timeout, ready_timeout=timeout, note=ctx.note) as url:
+                    result = self._run_engine(engine, url, ctx)
+        except (EngineError, DeployError) as exc:
+            return self._error(run, str(exc), started)
+        gated = findings.gate(result.alerts, rules, engine)
+        in_scope = [a for a in result.alerts if not rules.out_of_scope_for(a.plugin_id, a.url)]
+        report = traditional_json.write(ctx.artifacts_dir / REPORT_NAME, in_scope, result.version)
+        run.version = result.version
+        run.duration_s = round(time.monotonic() - started, 3)
+        run.details.update({
+            "engine": engine, "target": result.target, "rules_file": rules.source,
+            "urls_scanned": len(result.urls), "alerts": len(result.alerts),
+            "levels": dict(sorted(gated.levels.items())),
+            "out_of_scope": dict(sorted(gated.out_of_scope.items())), "report": str(report),
+            **{k: v for k, v in result.details.items() if k != "api_url"},
+        })
+        if result.details.get("crawl_stopped_by") in ("time", "max_pages"):
+            run.details["notes"] = [f"zap: the crawl stopped at its {result.details['crawl_stopped_by']} limit; "
+                                    "pages beyond it were not scanned"]
+        return ScanOutput(run, gated.findings)
+
+    def _run_engine(self, engine: str, target: str, ctx: ScanContext) -> EngineResult:
+        opts = ctx.options
+        minutes = float(opts.get("spider_minutes", 1.0))
+        if engine == "zap":
+            return daemon.run(
+                self.api_url(opts), os.environ.get(API_KEY_ENV) or None, target, spider_minutes=minutes,
+                max_depth=int(opts.get("max_depth", 5)), ajax_spider=bool(opts.get("ajax_spider", False)),
+                pscan_timeout=min(float(opts.get("pscan_timeout", 300.0)), ctx.timeout),
+                page_size=max(1, int(opts.get("alerts_page_size", 5000))),
+                max_alerts_per_rule=int(opts.get("max_alerts_per_rule", 10)), note=ctx.note)
+        limits = CrawlLimits(max_pages=int(opts.get("max_pages", 200)), max_depth=int(opts.get("max_depth", 5)),
+                             max_seconds=min(minutes * 60, ctx.timeout), post_forms=bool(opts.get("post_forms", True)))
+        return embedded.run(target, limits, int(opts.get("max_alerts_per_rule", 10)), note=ctx.note)
+
+    def _error(self, run: ToolRun, message: str, started: float) -> ScanOutput:
+        run.status = Status.ERROR
+        run.error = redact(f"{self.name}: {message}")
+        run.duration_s = round(time.monotonic() - started, 3)
+        return ScanOutput(run)

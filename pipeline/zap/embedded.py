@@ -1,0 +1,49 @@
+"""The embedded engine: crawl the target within limits and run ZAP's passive rules on every response."""
+
+from __future__ import annotations
+
+import time
+from collections import Counter
+
+from . import passive
+from .crawler import CrawlError, CrawlLimits, crawl
+from .engine_result import EngineError, EngineResult, dedupe_and_cap
+
+VERSION = "embedded-1"
+
+
+def run(target: str, limits: CrawlLimits, max_alerts_per_rule: int = 10, note=lambda _m: None) -> EngineResult:
+    started = time.monotonic()
+    note(f"crawling {target}")
+    try:
+        crawled = crawl(target, limits)
+    except CrawlError as exc:
+        raise EngineError(str(exc)) from exc
+    if not crawled.exchanges:
+        raise EngineError(f"the crawler found no URL at {target}")
+    if crawled.failures:
+        more = f" (and {len(crawled.failures) - 1} more)" if len(crawled.failures) > 1 else ""
+        raise EngineError(f"{len(crawled.failures)} request(s) got no response, so those pages were not scanned: {crawled.failures[0]}{more}")
+    crawl_s = time.monotonic() - started
+    note(f"passive scan of {len(crawled.exchanges)} responses")
+    raw = []
+    for exchange in crawled.exchanges:
+        try:
+            raw.extend(passive.scan(exchange))
+        except passive.RuleCrashed as exc:
+            raise EngineError(str(exc)) from exc
+    alerts, capped = dedupe_and_cap(raw, max_alerts_per_rule)
+    statuses = Counter(str(e.status) for e in crawled.exchanges)
+    return EngineResult(
+        engine="embedded", version=VERSION, target=target, alerts=alerts, urls=crawled.urls,
+        details={
+            "requests": len(crawled.exchanges),
+            "urls_visited": crawled.urls,
+            "status_codes": dict(sorted(statuses.items())),
+            "offsite_links_skipped": crawled.offsite_links,
+            "crawl_stopped_by": crawled.stopped_by or "finished",
+            "alerts_capped": capped,
+            "crawl_s": round(crawl_s, 3),
+            "rules": [r.plugin_id for r in passive.RULES],
+        },
+    )

@@ -1,0 +1,58 @@
+"""The embedded engine's passive rules: ZAP's passive scan rules with the same plugin ids, alert
+names, default risks and confidences (ZAP's default MEDIUM alert threshold), one module per rule or
+rule family. Each module's docstring says what triggers it, its CWE and WASC ids.
+
+``RULES`` is the ordered set; :func:`scan` runs every rule over one exchange, and a rule that
+crashes is reported by name instead of being silently skipped.
+"""
+
+from __future__ import annotations
+
+from ..exchange import Exchange
+from ..html import EMPTY, parse
+from ..model import Alert
+from .app_errors import ApplicationErrorDisclosure
+from .base import PassiveRule
+from .cache_control import CacheControl
+from .clickjacking import AntiClickjacking
+from .content_type import ContentTypeMissing
+from .content_type_options import XContentTypeOptions
+from .cookies import CookieNoHttpOnly, CookieSameSite, CookieWithoutSecure, LooselyScopedCookie
+from .cors import CrossDomainMisconfiguration
+from .csp import ContentSecurityPolicy
+from .csp_missing import CspMissing
+from .csrf import AbsenceOfAntiCsrfTokens
+from .debug_errors import DebugErrorMessages
+from .hsts import StrictTransportSecurity
+from .mixed_content import MixedContent
+from .permissions_policy import PermissionsPolicy
+from .script_inclusion import CrossDomainScriptInclusion
+from .server_banners import ServerVersionLeak, XPoweredByLeak
+from .site_isolation import SiteIsolation
+from .suspicious_comments import SuspiciousComments
+from .timestamps import TimestampDisclosure
+from .url_disclosure import SensitiveInfoInUrl
+from .weak_auth import WeakAuthentication
+
+RULES: tuple[PassiveRule, ...] = (
+    CookieNoHttpOnly(), CookieWithoutSecure(), CacheControl(), CrossDomainScriptInclusion(), ContentTypeMissing(),
+    AntiClickjacking(), XContentTypeOptions(), DebugErrorMessages(), SensitiveInfoInUrl(), SuspiciousComments(),
+    StrictTransportSecurity(), ServerVersionLeak(), XPoweredByLeak(), CspMissing(), MixedContent(), CookieSameSite(),
+    ContentSecurityPolicy(), PermissionsPolicy(), TimestampDisclosure(), CrossDomainMisconfiguration(),
+    WeakAuthentication(), AbsenceOfAntiCsrfTokens(), SiteIsolation(), ApplicationErrorDisclosure(), LooselyScopedCookie(),
+)
+
+
+class RuleCrashed(Exception):
+    """A passive rule raised: the scan cannot claim it looked at this response."""
+
+
+def scan(ex: Exchange, rules: tuple[PassiveRule, ...] = RULES) -> list[Alert]:
+    doc = parse(ex.text) if ex.is_html and ex.body else EMPTY
+    alerts: list[Alert] = []
+    for rule in rules:
+        try:
+            alerts.extend(rule.scan(ex, doc))
+        except Exception as exc:  # a rule bug must not look like "no alert"
+            raise RuleCrashed(f"passive rule {rule.plugin_id} ({rule.name}) crashed on {ex.url}: {type(exc).__name__}: {exc}") from exc
+    return alerts

@@ -1,0 +1,40 @@
+"""10017 Cross-Domain JavaScript Source File Inclusion (Low, Medium; CWE-829, WASC-15).
+
+Fires on HTML pages for each ``<script src>`` whose host differs from the page's host and which
+carries no ``integrity`` (Subresource Integrity) attribute. Param is the script URL, evidence
+the start tag. Relative sources (``/``, ``./``, ``../``) are same-domain.
+"""
+
+from __future__ import annotations
+
+from urllib.parse import urlsplit
+
+from ..model import CONF_MEDIUM, RISK_LOW
+from .base import PassiveRule
+
+
+class CrossDomainScriptInclusion(PassiveRule):
+    plugin_id, name, risk, confidence, cwe_id, wasc_id = "10017", "Cross-Domain JavaScript Source File Inclusion", RISK_LOW, CONF_MEDIUM, 829, 15
+    description = "The page includes one or more script files from a third-party domain."
+    solution = "Ensure JavaScript source files are loaded from only trusted sources, and the sources can't be controlled by end users of the application."
+    reference = "https://developer.mozilla.org/en-US/docs/Web/Security/Subresource_Integrity"
+
+    def scan(self, ex, doc):
+        if not ex.body or not ex.is_html:
+            return
+        for script in doc.all("script"):
+            src = script.get("src")
+            if src is None or not _other_domain(ex.host, src):
+                continue
+            if not (script.get("integrity") or "").strip():
+                yield self.alert(ex, param=src, evidence=script.start_tag)
+
+
+def _other_domain(host: str, src: str) -> bool:
+    if not src.startswith("//") and src.startswith(("/", "./", "../")):
+        return False
+    try:
+        script_host = urlsplit(src).hostname
+    except ValueError:
+        return False
+    return script_host is not None and script_host.lower() != host.lower()

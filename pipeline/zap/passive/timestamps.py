@@ -1,0 +1,44 @@
+"""10096 Timestamp Disclosure - Unix (Low, Low; CWE-497, WASC-13).
+
+Looks in the response body and headers (except caching, HSTS, rate-limit and reporting headers, as
+in ZAP) for 10-digit numbers starting 10-22 that fit a signed 32-bit integer and fall within ten
+years of now (ZAP's MEDIUM threshold). Param is the header name ('' for the body).
+"""
+
+from __future__ import annotations
+
+import re
+import time
+from datetime import datetime, timezone
+
+from ..model import CONF_LOW, RISK_LOW
+from .base import PassiveRule
+
+_UNIX = re.compile(r"\b(?:1\d|2[0-2])\d{8}\b(?!%)")
+IGNORED_HEADERS = frozenset(h.lower() for h in (
+    "Keep-Alive", "Cache-Control", "ETag", "Age", "Strict-Transport-Security", "Report-To", "NEL", "Expect-CT",
+    "RateLimit-Reset", "X-RateLimit-Reset", "X-Rate-Limit-Reset"))
+_TEN_YEARS = 10 * 365.25 * 86400
+_Y2038 = 2147483647
+
+
+class TimestampDisclosure(PassiveRule):
+    plugin_id, name, risk, confidence, cwe_id, wasc_id = "10096", "Timestamp Disclosure - Unix", RISK_LOW, CONF_LOW, 497, 13
+    description = "A timestamp was disclosed by the application/web server. - Unix"
+    solution = "Manually confirm that the timestamp data is not sensitive, and that the data cannot be aggregated to disclose exploitable patterns."
+    reference = "https://cwe.mitre.org/data/definitions/200.html"
+
+    def scan(self, ex, doc):
+        if ex.is_font:
+            return
+        now = time.time()
+        low, high = now - _TEN_YEARS, min(_Y2038, now + _TEN_YEARS)
+        haystacks = [(k, v) for k, v in ex.headers if k.lower() not in IGNORED_HEADERS] + [("", ex.text)]
+        for param, text in haystacks:
+            for match in _UNIX.finditer(text):
+                value = int(match.group(0))
+                if value > _Y2038 or not low <= value <= high:
+                    continue
+                when = datetime.fromtimestamp(value, timezone.utc).strftime("%Y-%m-%d %H:%M:%S")
+                yield self.alert(ex, param=param, evidence=match.group(0),
+                                 other=f"{match.group(0)} is a Unix timestamp, which is {when} UTC.")
