@@ -1,0 +1,42 @@
+"""`pipeline baseline update` end to end: only new findings fail afterwards; regeneration is stable."""
+
+from __future__ import annotations
+
+import json
+
+from conftest import run_cli
+
+
+def test_baseline_update_accepts_current_findings_and_new_ones_still_fail(planted_repo, tmp_path):
+    (planted_repo / "pyproject.toml").write_text('[tool.secure-pipeline]\nrun = ["sast"]\n')
+    out = tmp_path / "reports"
+    assert run_cli(["run", "sast", "--out", str(out), "--quiet"], cwd=planted_repo).returncode == 1
+    proc = run_cli(["baseline", "update", str(out / "sast.json")], cwd=planted_repo)
+    assert proc.returncode == 0, proc.stderr
+    baseline_path = planted_repo / ".secure-pipeline" / "baseline.json"
+    first = baseline_path.read_bytes()
+    assert run_cli(["run", "sast", "--out", str(out), "--quiet"], cwd=planted_repo).returncode == 0
+    verdict = json.loads((out / "verdict" / "verdict.json").read_text())
+    assert verdict["totals"]["new"] == 0 and verdict["totals"]["baselined"] >= 3
+    # Regenerating on the unchanged tree changes nothing (run the stages this time).
+    assert run_cli(["baseline", "update", "--quiet"], cwd=planted_repo).returncode == 0
+    assert json.loads(baseline_path.read_bytes())["findings"] == json.loads(first)["findings"]
+    # A second copy of an accepted problem is new.
+    bad = planted_repo / "pkg" / "bad.py"
+    bad.write_text(bad.read_text() + "\n\ndef run_again(cmd):\n    return subprocess.call(cmd, shell=True)\n")
+    assert run_cli(["run", "sast", "--out", str(out), "--quiet"], cwd=planted_repo).returncode == 1
+    verdict = json.loads((out / "verdict" / "verdict.json").read_text())
+    new = [f["finding"]["rule_id"] for f in verdict["findings"] if f["disposition"] == "new"]
+    assert new == ["B602"]
+
+
+def test_baseline_is_not_taken_from_a_broken_run(planted_repo, tmp_path):
+    from conftest import fake_tool
+    import os
+
+    (planted_repo / "pyproject.toml").write_text('[tool.secure-pipeline]\nrun = ["sast"]\n')
+    fake_tool(tmp_path / "bin", "bandit", "exit 2")
+    proc = run_cli(["baseline", "update", "--quiet"], cwd=planted_repo,
+                   env={"PATH": f"{tmp_path / 'bin'}{os.pathsep}{os.environ['PATH']}"})
+    assert proc.returncode == 2 and "baseline not updated" in proc.stderr
+    assert not (planted_repo / ".secure-pipeline" / "baseline.json").exists()
