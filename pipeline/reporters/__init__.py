@@ -40,7 +40,7 @@ def write_all(verdict: Verdict, ctx: ReportContext, reporters: list[Reporter] | 
     for reporter in REPORTERS if reporters is None else reporters:
         try:
             path = reporter.write(verdict, ctx)
-        except Exception as exc:  # one broken format must not cost the others
+        except Exception as exc:  # pylint: disable=broad-exception-caught  # one broken format must not cost the others
             failures.append((reporter.name, exc))
             continue
         if path is not None:

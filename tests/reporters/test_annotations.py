@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 
-from pipeline.model import Severity, Status
+from pipeline.model import Severity
 from pipeline.reporters.annotations import (
     MAX_ERRORS, MAX_WARNINGS, AnnotationsReporter, escape_data, escape_property, stop_commands,
 )
