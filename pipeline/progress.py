@@ -56,7 +56,8 @@ class RichProgress(Progress):
         self._console = Console(file=self.stream)
         self._state: dict[tuple[str, str], str] = {}
         self._started: dict[tuple[str, str], float] = {}
-        self._live = Live(self._render(), console=self._console, refresh_per_second=8, transient=False)
+        # get_renderable: redrawn on every refresh, so running times tick while a tool works.
+        self._live = Live(console=self._console, refresh_per_second=4, transient=False, get_renderable=self._render)
 
     def _render(self):
         from rich.table import Table
@@ -65,15 +66,15 @@ class RichProgress(Progress):
         table.add_column("stage")
         table.add_column("tool")
         table.add_column("state")
-        for (stage, tool), state in self._state.items():
-            if state == "running":
+        for (stage, tool), state in list(self._state.items()):
+            if state == "running" and (stage, tool) in self._started:
                 state = f"running {time.monotonic() - self._started[(stage, tool)]:.0f}s"
             table.add_row(stage, tool, state)
         return table
 
     def _refresh(self) -> None:
         with self._lock:
-            self._live.update(self._render())
+            self._live.refresh()
 
     def start(self, tasks: list[tuple[str, str]]) -> None:
         self._state = {task: "queued" for task in tasks}
