@@ -8,7 +8,7 @@ import tempfile
 import time
 import traceback
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -39,6 +39,10 @@ def apply_overrides(config: Config, overrides: dict[str, dict[str, str]]) -> Non
 
 
 def _sanitize_finding(finding: Finding) -> Finding:
+    loc = finding.location
+    if loc.url or loc.param:
+        # A URL can carry a token in its query string, and ZAP names the parameter it saw.
+        finding.location = replace(loc, url=redact(loc.url or "") or None, param=redact(loc.param or "") or None)
     finding.title = redact(finding.title)
     finding.message = redact(finding.message)
     finding.fix_hint = redact(finding.fix_hint)
@@ -47,6 +51,7 @@ def _sanitize_finding(finding: Finding) -> Finding:
 
 
 def _sanitize_run(run: ToolRun) -> ToolRun:
+    run.command = [redact(arg) for arg in run.command]
     run.error = redact(run.error)
     run.reason = redact(run.reason)
     run.stderr_tail = redact(run.stderr_tail)
