@@ -1,0 +1,241 @@
+"""zizmor, offline, through its JSON output, over the repository's GitHub Actions files.
+
+The harness picks the inputs itself (workflows directly under ``.github/workflows``, composite and
+other action definitions ``action.yml``, ``.github/dependabot.yml``, ``.pre-commit-config.yaml``) and
+passes them explicitly, so it can check afterwards that zizmor audited each one. Three silent-pass
+traps are closed here:
+
+- Without ``--strict-collection`` zizmor only *warns* about a file it cannot parse or validate and
+  audits the rest, exiting 0: we pass it, and also require a ``completed <file>`` log line per input.
+- ``--format sarif`` always exits 0 (MegaLinter #8715); we read JSON, where the exit code is
+  documented (0 none, 10-14 highest severity unknown..high, 1 error) and must agree with the findings.
+- A ``GH_TOKEN`` in the environment switches zizmor to online audits; ``--offline`` forbids any
+  network access (the runner also keeps tokens away from scanners).
+
+Findings the repository itself ignores (``# zizmor: ignore[...]`` or a ``zizmor.yml``) are left out
+of zizmor's output, like ``# nosec`` for bandit; the report notes when such a configuration exists.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from ..model import Confidence, Finding, Location, Severity
+from ..options import Option
+from ..runner import ProcessOutcome
+from ..scanner import CommandScanner, ScanContext, ScanError, load_json, missing_from, require
+
+WORKFLOW_DIR = ".github/workflows"
+ACTION_FILES = ("action.yml", "action.yaml")
+DEPENDABOT_FILES = (".github/dependabot.yml", ".github/dependabot.yaml")
+PRE_COMMIT_FILES = (".pre-commit-config.yaml",)
+CONFIG_FILES = ("zizmor.yml", "zizmor.yaml", ".github/zizmor.yml", ".github/zizmor.yaml")
+
+_SEVERITY = {
+    "high": Severity.HIGH,
+    "medium": Severity.MEDIUM,
+    "low": Severity.LOW,
+    "informational": Severity.INFO,
+    # zizmor ranks "unknown" lowest (exit code 10); it is kept visible but does not gate by default.
+    "unknown": Severity.LOW,
+}
+_CONFIDENCE = {"high": Confidence.HIGH, "medium": Confidence.MEDIUM, "low": Confidence.LOW, "unknown": Confidence.UNDEFINED}
+# zizmor's documented exit codes for a completed audit, by the highest severity found.
+_EXIT_FOR_SEVERITY = {"unknown": 10, "informational": 11, "low": 12, "medium": 13, "high": 14}
+_FINDINGS_EXIT_CODES = frozenset(_EXIT_FOR_SEVERITY.values())
+# 1 = "error during audit" (documented); 3 = "no inputs collected" (observed in 1.32). parse() names the cause.
+_ERROR_EXIT_CODES = frozenset({1, 3})
+# The weakness each common audit guards against, for code scanning's CWE tags.
+_CWE = {
+    "template-injection": (94,),
+    "unpinned-uses": (829,),
+    "unpinned-images": (829,),
+    "impostor-commit": (829,),
+    "ref-confusion": (829,),
+    "excessive-permissions": (250,),
+    "undocumented-permissions": (250,),
+    "artipacked": (522,),
+    "secrets-inherit": (200,),
+    "hardcoded-container-credentials": (798,),
+    "dangerous-triggers": (863,),
+    "cache-poisoning": (349,),
+    "github-env": (94,),
+    "insecure-commands": (94,),
+    "overprovisioned-secrets": (250,),
+    "unredacted-secrets": (532,),
+    "bot-conditions": (290,),
+    "self-hosted-runner": (250,),
+}
+_COMPLETED = re.compile(r"completed (?P<path>\S.*?)\s*$")
+_ANSI = re.compile(r"\x1b\[[0-9;]*m")
+
+
+def _norm(path: str) -> str:
+    return path[2:] if path.startswith("./") else path
+
+
+def _is_workflow(rel: str) -> bool:
+    parent, _, name = rel.rpartition("/")
+    # GitHub reads workflows only directly inside .github/workflows, never from subfolders.
+    return parent == WORKFLOW_DIR and name.endswith((".yml", ".yaml"))
+
+
+def actions_inputs(ctx: ScanContext) -> list[str]:
+    """The GitHub Actions files of the tree zizmor audits, repo-relative."""
+    return [
+        rel for rel in ctx.files.all
+        if _is_workflow(rel)
+        or rel.rpartition("/")[2] in ACTION_FILES
+        or rel in DEPENDABOT_FILES
+        or rel in PRE_COMMIT_FILES
+    ]
+
+
+def _audited_files(stderr: str) -> set[str]:
+    audited = set()
+    for line in stderr.splitlines():
+        match = _COMPLETED.search(_ANSI.sub("", line))
+        if match:
+            audited.add(_norm(match.group("path")))
+    return audited
+
+
+def _failure_cause(stderr: str) -> str:
+    """The line of zizmor's error report that names the cause (file and reason), else its first line."""
+    lines = [_ANSI.sub("", line).strip() for line in stderr.splitlines()]
+    lines = [line for line in lines if line and not line.startswith(("INFO", "DEBUG", "TRACE"))]
+    for index, line in enumerate(lines):
+        if line.startswith("failed to load") or line.startswith("error:"):
+            # "failed to load file://X as workflow" is followed by "Caused by:" and the numbered reasons.
+            reasons = [r.split(":", 1)[1].strip() for r in lines[index + 1:index + 4] if re.match(r"^\d+:", r)]
+            return f"{line}{': ' + reasons[-1] if reasons else ''}"
+    for line in lines:
+        if line.startswith("WARN") and "failed to" in line:
+            return line
+    return lines[0] if lines else "no error message"
+
+
+def _primary(locations: list[dict[str, Any]]) -> dict[str, Any]:
+    for loc in locations:
+        if isinstance(loc, dict) and (loc.get("symbolic") or {}).get("kind") == "Primary":
+            return loc
+    return locations[0]
+
+
+class Zizmor(CommandScanner):
+    name = "zizmor"
+    stage = "harden"
+    executable = "zizmor"
+    distribution = "zizmor"
+    ok_exit_codes = frozenset({0}) | _FINDINGS_EXIT_CODES | _ERROR_EXIT_CODES
+    options = (
+        Option("zizmor_persona", "str", "regular",
+               "zizmor persona: `regular` (actionable findings), `pedantic` (also code smells) or `auditor` "
+               "(everything, false positives included).", choices=("regular", "pedantic", "auditor")),
+    )
+
+    def skip_reason(self, ctx: ScanContext) -> str:
+        if actions_inputs(ctx):
+            return ""
+        return (f"no GitHub Actions files to audit (no {WORKFLOW_DIR}/*.yml, action.yml, "
+                ".github/dependabot.yml or .pre-commit-config.yaml)")
+
+    def extra_env(self, ctx: ScanContext) -> dict[str, str]:
+        # A backtrace would push the one line naming the failing file out of the stderr tail.
+        return {"RUST_BACKTRACE": "0", "NO_COLOR": "1"}
+
+    def argv(self, ctx: ScanContext, executable: str) -> list[str]:
+        return [
+            executable, "--offline", "--format", "json", "--strict-collection", "--no-progress", "--color", "never",
+            "--persona", str(ctx.options.get("zizmor_persona", "regular")),
+            "--", *actions_inputs(ctx),
+        ]
+
+    def parse(self, outcome: ProcessOutcome, ctx: ScanContext) -> tuple[list[Finding], dict[str, Any]]:
+        if outcome.exit_code in _ERROR_EXIT_CODES:
+            cause = _failure_cause(outcome.stderr)[:300]
+            raise ScanError(f"could not audit the workflows (exit code {outcome.exit_code}): {cause}")
+        data = load_json(outcome.stdout, "zizmor JSON")
+        require(isinstance(data, list), "JSON output is not the documented list of findings")
+        inputs = actions_inputs(ctx)
+        missing = missing_from(inputs, _audited_files(outcome.stderr))
+        if missing:
+            raise ScanError(f"did not report auditing files it was given: {missing}")
+        findings: list[Finding] = []
+        highest = ""
+        for item in data:
+            finding, severity_label = self._finding(item, set(inputs))
+            if finding is None:
+                continue
+            findings.append(finding)
+            if not highest or _EXIT_FOR_SEVERITY[severity_label] > _EXIT_FOR_SEVERITY[highest]:
+                highest = severity_label
+        expected_exit = _EXIT_FOR_SEVERITY[highest] if highest else 0
+        require(outcome.exit_code == expected_exit,
+                f"exit code {outcome.exit_code} disagrees with its JSON output "
+                f"({len(findings)} finding(s), highest severity {highest or 'none'}; expected exit code {expected_exit})")
+        details: dict[str, Any] = {"files_audited": len(inputs), "persona": ctx.options.get("zizmor_persona", "regular")}
+        configs = [name for name in CONFIG_FILES if (ctx.root / name).is_file()]
+        if configs:
+            details["notes"] = [f"zizmor: {configs[0]} exists; zizmor applies its ignore and disable rules silently"]
+        return findings, details
+
+    def _finding(self, item: Any, inputs: set[str]) -> tuple[Finding | None, str]:
+        require(isinstance(item, dict) and {"ident", "determinations", "locations"} <= set(item),
+                "a finding lacks ident, determinations or locations")
+        if item.get("ignored") is True:
+            return None, ""
+        determinations = item["determinations"]
+        require(isinstance(determinations, dict), f"finding {item['ident']!r} has no determinations object")
+        severity_label = str(determinations.get("severity", "")).lower()
+        confidence_label = str(determinations.get("confidence", "")).lower()
+        require(severity_label in _SEVERITY, f"unknown zizmor severity {determinations.get('severity')!r}")
+        require(confidence_label in _CONFIDENCE, f"unknown zizmor confidence {determinations.get('confidence')!r}")
+        locations = item["locations"]
+        require(isinstance(locations, list) and locations, f"finding {item['ident']!r} has no location")
+        primary = _primary(locations)
+        symbolic = primary.get("symbolic") or {}
+        key = symbolic.get("key") or {}
+        local = key.get("Local") if isinstance(key, dict) else None
+        require(isinstance(local, dict) and isinstance(local.get("verbatim_path"), str),
+                f"finding {item['ident']!r} is not in a local file (offline audits only)")
+        path = _norm(local["verbatim_path"])
+        require(path in inputs, f"reported a file it was not given: {path[:80]!r}")
+        concrete = (primary.get("concrete") or {}).get("location") or {}
+        start, end = concrete.get("start_point") or {}, concrete.get("end_point") or {}
+        require(isinstance(start.get("row"), int), f"finding {item['ident']!r} has no line")
+        ident = str(item["ident"])
+        annotation = str(symbolic.get("annotation") or "").strip()
+        desc = str(item.get("desc") or ident)
+        finding = Finding(
+            tool=self.name,
+            rule_id=ident,
+            rule_name=ident,
+            title=desc,
+            severity=_SEVERITY[severity_label],
+            tool_severity=str(determinations.get("severity")),
+            confidence=_CONFIDENCE[confidence_label],
+            tool_confidence=str(determinations.get("confidence")),
+            location=Location(
+                path=path,
+                line=start["row"] + 1,  # zizmor's points are 0-based
+                column=start["column"] + 1 if isinstance(start.get("column"), int) else None,
+                end_line=end["row"] + 1 if isinstance(end.get("row"), int) else None,
+                end_column=end["column"] + 1 if isinstance(end.get("column"), int) else None,
+            ),
+            cwe=_CWE.get(ident, ()),
+            # The flagged YAML itself ("feature") is not kept: it can hold a hard-coded credential.
+            message=f"{desc}: {annotation}" if annotation else desc,
+            help_uri=str(item.get("url") or f"https://docs.zizmor.sh/audits/#{ident}"),
+            fix_hint=_fix_hint(item),
+            properties={"persona": str(determinations.get("persona", ""))},
+        )
+        return finding, severity_label
+
+
+def _fix_hint(item: dict[str, Any]) -> str:
+    fixes = [str(f.get("title")) for f in item.get("fixes") or [] if isinstance(f, dict) and f.get("title")]
+    if fixes:
+        return f"zizmor suggests: {'; '.join(fixes)} (`zizmor --fix` can apply it)."
+    return ""
