@@ -19,7 +19,7 @@ from .rules_file import RulesConfig
 
 SEVERITY_BY_RISK = (Severity.INFO, Severity.LOW, Severity.MEDIUM, Severity.HIGH)
 CONFIDENCE_BY_ZAP = (Confidence.LOW, Confidence.LOW, Confidence.MEDIUM, Confidence.HIGH, Confidence.HIGH)
-GATE_BY_LEVEL = {"FAIL": "fail", "WARN": "warn", "INFO": "info", "IGNORE": "ignore", "PASS": "ignore"}
+GATE_BY_LEVEL = {"FAIL": "fail", "WARN": "warn", "INFO": "info", "IGNORE": "ignore", "PASS": "ignore"}  # nosec B105 - levels, not passwords
 _TAGS = re.compile(r"<[^>]+>")
 _URL = re.compile(r"https?://[^\s<>\"']+")
 

@@ -1,0 +1,132 @@
+"""The zap adapter and stage end to end: rules-file gating, OUTOFSCOPE, the traditional JSON report,
+engine choice, fail-closed errors, and the CLI's exit codes."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from pipeline.config import ConfigError
+from pipeline.adapters.zap import Zap
+from pipeline.files import FileSet
+from pipeline.model import Status
+from pipeline.scanner import ScanContext
+
+from . import insecure_app
+from .zap_double import ZapDouble, make_alert
+
+ROOT = Path(__file__).resolve().parents[2]
+RULES = ("10021\tFAIL\t(X-Content-Type-Options Header Missing)\n"
+         "10027\tIGNORE\t(Information Disclosure - Suspicious Comments)\n"
+         "10098\tOUTOFSCOPE\t.*/api/\n")
+
+
+@pytest.fixture
+def insecure():
+    server, url = insecure_app.start()
+    yield url
+    server.shutdown()
+    server.server_close()
+
+
+def context(root: Path, **options) -> ScanContext:
+    opts = {o.key: o.default for o in Zap.options}
+    opts.update(options)
+    return ScanContext(root=root, stage="zap", options=opts, files=FileSet(root, ["."], []), work_dir=root,
+                       timeout=60, artifacts_dir=root / "reports" / "zap")
+
+
+def project(tmp_path: Path, rules: str = RULES) -> Path:
+    (tmp_path / "zap-config").mkdir(parents=True)
+    (tmp_path / "zap-config" / "rules.tsv").write_text(rules)
+    return tmp_path
+
+
+def test_rules_file_gates_findings(tmp_path, insecure):
+    root = project(tmp_path)
+    out = Zap().scan(context(root, target=insecure, engine="embedded"))
+    assert out.run.status is Status.PASSED, out.run.error
+    by_rule = {}
+    for finding in out.findings:
+        by_rule.setdefault(finding.rule_id, []).append(finding)
+    assert {f.properties["gate"] for f in by_rule["10021"]} == {"fail"}
+    ignored = by_rule["10027"][0]
+    assert ignored.properties["gate"] == "ignore" and ignored.properties["suppressed_by"] == "zap-config/rules.tsv IGNORE"
+    assert {f.properties["gate"] for f in by_rule["10038"]} == {"warn"}  # not in the file: WARN, like zap-baseline.py
+    assert "10098" not in by_rule and out.run.details["out_of_scope"] == {"10098": 1}
+    cookie = by_rule["10010"][0]
+    assert cookie.location.url == insecure and cookie.location.param == "session" and cookie.cwe == (1004,)
+    assert out.run.details["engine"] == "embedded" and insecure + "hidden/admin" in out.run.details["urls_visited"]
+
+
+def test_traditional_json_report_shape(tmp_path, insecure):
+    root = project(tmp_path)
+    Zap().scan(context(root, target=insecure, engine="embedded"))
+    report = json.loads((root / "reports" / "zap" / "zap-traditional.json").read_text())
+    assert report["@programName"] == "ZAP" and report["@generated"]
+    [site] = report["site"]
+    assert site["@name"] == insecure.rstrip("/") and site["@host"] == "127.0.0.1" and site["@ssl"] == "false"
+    alert = next(a for a in site["alerts"] if a["pluginid"] == "10037")
+    assert alert["riskcode"] == "1" and alert["riskdesc"] == "Low (Medium)" and alert["cweid"] == "497"
+    assert alert["instances"][0]["evidence"] == "X-Powered-By: PHP/5.6.40" and alert["count"] == "1"
+    assert set(alert["instances"][0]) == {"id", "uri", "nodeName", "method", "param", "attack", "evidence", "otherinfo"}
+    assert all(isinstance(v, str) for k, v in alert.items() if k not in ("instances", "systemic"))
+    assert not any(a["pluginid"] == "10098" for a in site["alerts"])  # out of scope
+
+
+def test_malformed_rules_file_is_an_error_naming_the_line(tmp_path, insecure):
+    root = project(tmp_path, "10021\tFAIL\t(ok)\n10038 FAIL (CSP)\n")
+    out = Zap().scan(context(root, target=insecure))
+    assert out.run.status is Status.ERROR and out.run.error.startswith("zap: zap-config/rules.tsv:2: ")
+    with pytest.raises(ConfigError, match="rules.tsv:2"):
+        Zap().validate(root, context(root).options)
+
+
+def test_unreachable_target_is_an_error(tmp_path):
+    out = Zap().scan(context(project(tmp_path), target="http://127.0.0.1:9/"))
+    assert out.run.status is Status.ERROR and out.run.error.startswith("zap: cannot reach the target")
+
+
+def test_no_target_and_no_sample_app_is_an_error(tmp_path):
+    out = Zap().scan(context(project(tmp_path)))
+    assert out.run.status is Status.ERROR and "no sample app" in out.run.error
+
+
+def test_zap_engine_chosen_by_environment_and_key_never_reported(tmp_path, insecure, monkeypatch):
+    double = ZapDouble(api_key="k-very-secret", urls=[insecure], alerts=[make_alert(1, insecure)]).start()
+    try:
+        monkeypatch.setenv("ZAP_API_URL", double.base)
+        monkeypatch.setenv("ZAP_API_KEY", "k-very-secret")
+        out = Zap().scan(context(project(tmp_path), target=insecure, alerts_page_size=10))
+        assert out.run.status is Status.PASSED, out.run.error
+        assert out.run.details["engine"] == "zap" and out.run.version == "2.16.1"
+        [finding] = out.findings
+        assert finding.properties["gate"] == "fail" and finding.tool_severity == "Low"
+        assert "k-very-secret" not in json.dumps(out.run.to_dict()) + json.dumps([f.to_dict() for f in out.findings])
+        monkeypatch.setenv("ZAP_API_KEY", "wrong")
+        bad = Zap().scan(context(project(tmp_path / "b"), target=insecure))
+        assert bad.run.status is Status.ERROR and "rejected the API key" in bad.run.error
+    finally:
+        double.stop()
+
+
+def test_engine_zap_without_daemon_is_an_error(tmp_path, insecure, monkeypatch):
+    monkeypatch.delenv("ZAP_API_URL", raising=False)
+    out = Zap().scan(context(project(tmp_path), target=insecure, engine="zap"))
+    assert out.run.status is Status.ERROR and "ZAP_API_URL" in out.run.error
+
+
+def test_cli_exit_codes_fail_and_bad_config(tmp_path, insecure):
+    root = project(tmp_path)
+    argv = [sys.executable, "-m", "pipeline", "run", "zap", "--root", str(root), "--out", str(root / "out"), "--target", insecure]
+    failed = subprocess.run(argv, capture_output=True, text=True, cwd=ROOT, timeout=120)
+    assert failed.returncode == 1, failed.stdout + failed.stderr
+    stage = json.loads((root / "out" / "zap.json").read_text())
+    assert any(f["rule_id"] == "10021" and f["properties"]["gate"] == "fail" for f in stage["findings"])
+    (root / "zap-config" / "rules.tsv").write_text("10021 FAIL (X-Content-Type-Options)\n")
+    broken = subprocess.run(argv, capture_output=True, text=True, cwd=ROOT, timeout=120)
+    assert broken.returncode in (2, 3) and "rules.tsv:1" in broken.stdout + broken.stderr
