@@ -8,11 +8,11 @@ import sys
 from pathlib import Path
 
 from app.config import (
-    DB_PASS_SECRET, DB_USER_SECRET, OWNER_PASS_SECRET, OWNER_USER_SECRET, ConfigError, database_from_env,
+    ConfigError, VaultEntry, database_from_env,
 )
 from app.logging_setup import configure_logging
 from app.migrate import provision_runtime_login, run_migrations
-from app.secret_providers import SecretError, provider_from_env
+from app.secret_providers import PROVIDER_VARIABLE, SecretError, provider_from_env
 
 log = logging.getLogger("app.cli")
 
@@ -33,8 +33,8 @@ def _parser() -> argparse.ArgumentParser:
         help="apply migrations as the owner role and provision the runtime login",
         description=(
             "Connects with PGHOST/PGPORT/PGDATABASE/PGSSLMODE and the secrets "
-            f"{OWNER_USER_SECRET}/{OWNER_PASS_SECRET} (owner) and "
-            f"{DB_USER_SECRET}/{DB_PASS_SECRET} (runtime login) from SECRETS_PROVIDER."
+            f"{VaultEntry.OWNER_USER}/{VaultEntry.OWNER_CREDENTIAL} (owner) and "
+            f"{VaultEntry.DB_USER}/{VaultEntry.DB_CREDENTIAL} (runtime login) from {PROVIDER_VARIABLE}."
         ),
     )
     return parser
@@ -43,9 +43,9 @@ def _parser() -> argparse.ArgumentParser:
 def _migrate() -> int:
     provider = provider_from_env()
     owner = database_from_env(
-        os.environ, provider.get(OWNER_USER_SECRET), provider.get(OWNER_PASS_SECRET)
+        os.environ, provider.get(VaultEntry.OWNER_USER), provider.get(VaultEntry.OWNER_CREDENTIAL)
     )
-    login, login_password = provider.get(DB_USER_SECRET), provider.get(DB_PASS_SECRET)
+    login, login_password = provider.get(VaultEntry.DB_USER), provider.get(VaultEntry.DB_CREDENTIAL)
     conninfo = owner.conninfo("securesample-migrate")
     applied = run_migrations(conninfo)
     provision_runtime_login(conninfo, login, login_password)

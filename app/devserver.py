@@ -34,8 +34,9 @@ from typing import TextIO
 import psycopg
 from psycopg import sql
 
-from app.config import DEFAULT_DATABASE, DatabaseSettings
+from app.config import DEFAULT_DATABASE, DatabaseSettings, VaultEntry
 from app.migrate import provision_runtime_login, run_migrations, scram_sha256_verifier
+from app.secret_providers import PROVIDER_VARIABLE, EnvSecretProvider
 
 log = logging.getLogger("app.devserver")
 # pgserver logs every pg_ctl call at INFO; only its problems are worth showing.
@@ -189,11 +190,13 @@ def runtime_environment(db: EmbeddedPostgres, base: dict[str, str] | None = None
     env = dict(os.environ if base is None else base)
     env.update({
         "PGHOST": str(db.socket_dir), "PGPORT": str(db.port), "PGDATABASE": db.dbname, "PGSSLMODE": "disable",
-        "SECRETS_PROVIDER": "env", "PGUSERNAME": db.app_user,
+        PROVIDER_VARIABLE: "env",
     })
-    env["PGPASSWORD"] = db.app_password
+    # Values under the names EnvSecretProvider looks up.
+    env[EnvSecretProvider.variable_for(VaultEntry.DB_USER)] = db.app_user
+    env[EnvSecretProvider.variable_for(VaultEntry.DB_CREDENTIAL)] = db.app_password
     # One key shared by all workers, so a form served by one validates in another.
-    env["FLASK_SECRET_KEY"] = secrets.token_urlsafe(32)
+    env[EnvSecretProvider.variable_for(VaultEntry.SESSION_SIGNING)] = secrets.token_urlsafe(32)
     return env
 
 
@@ -226,7 +229,8 @@ def _run_gunicorn(db: EmbeddedPostgres, host: str, port: int, workers: int, out:
     listener = socket.create_server((host, port), backlog=256)
     with listener:
         bound_port = listener.getsockname()[1]
-        proc = subprocess.Popen(  # nosec B603 - fixed argument list, no shell
+        # Not a `with`: the process must outlive this block; the finally below stops it.
+        proc = subprocess.Popen(  # nosec B603 # pylint: disable=consider-using-with
             gunicorn_command(listener.fileno(), workers),
             env=runtime_environment(db), pass_fds=(listener.fileno(),),
         )

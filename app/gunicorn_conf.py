@@ -3,6 +3,8 @@
 Everything here can be overridden on the command line; the environment
 variables are for containers.
 """
+# Gunicorn reads these lowercase module globals as its settings.
+# pylint: disable=invalid-name
 import os
 
 import gunicorn.http.wsgi

@@ -23,6 +23,9 @@ from typing import Any
 _SECRET_NAME = re.compile(r"^[0-9A-Za-z-]{1,127}$")
 
 DEFAULT_SECRETS_DIR = Path("/mnt/secrets-store")
+# Environment variables that choose the provider and, for "file", its directory.
+PROVIDER_VARIABLE = "SECRETS_PROVIDER"
+DIRECTORY_VARIABLE = "SECRETS_DIR"
 
 
 class SecretError(RuntimeError):
@@ -146,14 +149,14 @@ class KeyVaultSecretProvider(SecretProvider):
 def provider_from_env(environ: Mapping[str, str] | None = None) -> SecretProvider:
     """Choose the provider named by ``SECRETS_PROVIDER`` (env, file, keyvault)."""
     environ = os.environ if environ is None else environ
-    kind = environ.get("SECRETS_PROVIDER", "env").strip().lower()
+    kind = environ.get(PROVIDER_VARIABLE, "env").strip().lower()
     if kind == "env":
         return EnvSecretProvider(environ)
     if kind == "file":
-        return KeyPerFileSecretProvider(Path(environ.get("SECRETS_DIR", str(DEFAULT_SECRETS_DIR))))
+        return KeyPerFileSecretProvider(Path(environ.get(DIRECTORY_VARIABLE, str(DEFAULT_SECRETS_DIR))))
     if kind == "keyvault":
         vault_url = environ.get("KEY_VAULT_URL", "").strip()
         if not vault_url:
-            raise ValueError("SECRETS_PROVIDER=keyvault needs KEY_VAULT_URL")
+            raise ValueError(f"{PROVIDER_VARIABLE}=keyvault needs KEY_VAULT_URL")
         return KeyVaultSecretProvider(vault_url)
-    raise ValueError(f"SECRETS_PROVIDER must be env, file or keyvault, not {kind!r}")
+    raise ValueError(f"{PROVIDER_VARIABLE} must be env, file or keyvault, not {kind!r}")

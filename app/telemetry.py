@@ -8,8 +8,8 @@ import threading
 from flask import Flask
 
 log = logging.getLogger("app.telemetry")
-_configured = False
 _lock = threading.Lock()
+_state = {"configured": False}
 
 # Probes are polled every few seconds by the gateway; tracing them is noise.
 EXCLUDED_URLS = "healthz,readyz,static"
@@ -17,7 +17,6 @@ EXCLUDED_URLS = "healthz,readyz,static"
 
 def init_telemetry(app: Flask, connection_string: str | None) -> bool:
     """Export traces, metrics and the app's logs; return whether it is on."""
-    global _configured  # pylint: disable=global-statement
     if not connection_string:
         return False
     # Imported lazily: the SDK is large and only needed when telemetry is on.
@@ -26,7 +25,7 @@ def init_telemetry(app: Flask, connection_string: str | None) -> bool:
 
     with _lock:
         # The global providers may be set up once per process (per gunicorn worker).
-        if not _configured:
+        if not _state["configured"]:
             configure_azure_monitor(
                 connection_string=connection_string,
                 logger_name="app",
@@ -36,7 +35,7 @@ def init_telemetry(app: Flask, connection_string: str | None) -> bool:
                 # Never inject the browser SDK script: the CSP allows no scripts.
                 browser_sdk_loader_config={"enabled": False},
             )
-            _configured = True
+            _state["configured"] = True
     FlaskInstrumentor().instrument_app(app, excluded_urls=EXCLUDED_URLS)
     log.info("Azure Monitor telemetry enabled", extra={"event": "telemetry_on"})
     return True

@@ -14,9 +14,9 @@ import pytest
 from azure.core.credentials import AccessToken
 from keyvault_standin import API_VERSION, KeyVaultStandIn, RunningStandIn, write_self_signed_cert
 
-from app.config import ConfigError, DatabaseSettings, config_from_env
+from app.config import ConfigError, DatabaseSettings, VaultEntry, config_from_env
 from app.secret_providers import (
-    EnvSecretProvider, KeyPerFileSecretProvider, KeyVaultSecretProvider, MissingSecretError, SecretError,
+    DIRECTORY_VARIABLE, PROVIDER_VARIABLE, EnvSecretProvider, KeyPerFileSecretProvider, KeyVaultSecretProvider, MissingSecretError, SecretError,
     provider_from_env,
 )
 
@@ -47,7 +47,7 @@ def test_env_provider_missing_secret_names_it(environ):
     with pytest.raises(MissingSecretError) as caught:
         EnvSecretProvider(environ).get("PGPASSWORD")
     assert "PGPASSWORD" in str(caught.value)
-    assert caught.value.secret_name == "PGPASSWORD"
+    assert caught.value.secret_name == VaultEntry.DB_CREDENTIAL
 
 
 # --- key-per-file (CSI driver) -------------------------------------------
@@ -158,13 +158,14 @@ def test_key_vault_provider_checks_tls(vault):
 
 
 def test_keyvault_provider_is_chosen_from_the_environment():
-    provider = provider_from_env({"SECRETS_PROVIDER": "keyvault", "KEY_VAULT_URL": "https://example.vault.azure.net"})
+    provider = provider_from_env({PROVIDER_VARIABLE: "keyvault",
+                                  "KEY_VAULT_URL": "https://example.vault.azure.net"})
     assert isinstance(provider, KeyVaultSecretProvider)  # DefaultAzureCredential, not called until used
     with pytest.raises(ValueError, match="KEY_VAULT_URL"):
-        provider_from_env({"SECRETS_PROVIDER": "keyvault"})
-    with pytest.raises(ValueError, match="SECRETS_PROVIDER"):
-        provider_from_env({"SECRETS_PROVIDER": "vault9000"})
-    assert isinstance(provider_from_env({"SECRETS_PROVIDER": "file", "SECRETS_DIR": "/x"}),
+        provider_from_env({PROVIDER_VARIABLE: "keyvault"})
+    with pytest.raises(ValueError, match=PROVIDER_VARIABLE):
+        provider_from_env({PROVIDER_VARIABLE: "vault9000"})
+    assert isinstance(provider_from_env({PROVIDER_VARIABLE: "file", DIRECTORY_VARIABLE: "/x"}),
                       KeyPerFileSecretProvider)
 
 
@@ -209,7 +210,7 @@ def test_tls_can_be_disabled_only_for_a_unix_socket():
 
 def test_gunicorn_worker_refuses_to_start_without_its_secrets(site):
     env = {k: v for k, v in os.environ.items() if k not in ("PGUSERNAME", "PGPASSWORD", "FLASK_SECRET_KEY")}
-    env.update({"PGHOST": "/nonexistent", "PGSSLMODE": "disable", "SECRETS_PROVIDER": "env",
+    env.update({"PGHOST": "/nonexistent", "PGSSLMODE": "disable", PROVIDER_VARIABLE: "env",
                 "PGUSERNAME": "web"})
     result = subprocess.run([sys.executable, "-c", "import app.wsgi"], cwd=site.repo_root, env=env,
                             capture_output=True, text=True, timeout=60, check=False)
@@ -226,8 +227,9 @@ def test_migrate_command_applies_migrations_and_provisions_a_login(pg, tmp_path,
     for name, value in {"PGOWNERUSERNAME": pg.owner_user, "PGOWNERPASSWORD": pg.owner_password,
                         "PGUSERNAME": login, "PGPASSWORD": login_password}.items():
         (secrets_dir / name).write_text(value + "\n")
-    env = dict(os.environ, SECRETS_PROVIDER="file", SECRETS_DIR=str(secrets_dir), PGHOST=str(pg.socket_dir),
-               PGPORT=str(pg.port), PGDATABASE=pg.dbname, PGSSLMODE="disable")
+    env = dict(os.environ, PGHOST=str(pg.socket_dir), PGPORT=str(pg.port), PGDATABASE=pg.dbname,
+               PGSSLMODE="disable")
+    env.update({PROVIDER_VARIABLE: "file", DIRECTORY_VARIABLE: str(secrets_dir)})
     result = subprocess.run([sys.executable, "-m", "app", "migrate"], cwd=site.repo_root, env=env,
                             capture_output=True, text=True, timeout=60, check=False)
     assert result.returncode == 0, result.stderr
@@ -241,7 +243,8 @@ def test_migrate_command_applies_migrations_and_provisions_a_login(pg, tmp_path,
 
 
 def test_migrate_command_names_a_missing_owner_secret(tmp_path, site):
-    env = dict(os.environ, SECRETS_PROVIDER="file", SECRETS_DIR=str(tmp_path), PGHOST="/nonexistent")
+    env = dict(os.environ, PGHOST="/nonexistent")
+    env.update({PROVIDER_VARIABLE: "file", DIRECTORY_VARIABLE: str(tmp_path)})
     result = subprocess.run([sys.executable, "-m", "app", "migrate"], cwd=site.repo_root, env=env,
                             capture_output=True, text=True, timeout=60, check=False)
     assert result.returncode == 2
