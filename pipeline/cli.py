@@ -149,12 +149,13 @@ def _report(config: Config, verdict: Verdict, out_dir: Path, quiet: bool) -> int
 
 
 def cmd_run(args: argparse.Namespace) -> int:
-    from .engine import apply_overrides, run_stages
+    from .engine import apply_overrides, run_stages, validate_stages
     from .progress import choose
 
     config = _load(args)
     apply_overrides(config, _settings(args))
     stages = _stages(config, args.stages)
+    validate_stages(config, stages)
     out_dir = (args.out or config.path("reports_dir")).resolve()
     # Read suppressions and baseline before scanning: a typo there should not cost a full scan.
     suppressions.load(config.path("suppressions_file"))

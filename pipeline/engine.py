@@ -38,6 +38,19 @@ def apply_overrides(config: Config, overrides: dict[str, dict[str, str]]) -> Non
                 raise ConfigError(f"command line: {stage}.{key}: {exc}") from exc
 
 
+def validate_stages(config: Config, stages: list[str]) -> None:
+    """Let scanners reject their own configuration files (a malformed rules.tsv) before anything runs.
+
+    A scanner may define ``validate(root, options)`` raising ConfigError: bad configuration is exit 3,
+    and it is cheaper to say so before a ten-minute scan than after.
+    """
+    for stage in stages:
+        for scanner in scanners_for(stage):
+            validate = getattr(scanner, "validate", None)
+            if callable(validate):
+                validate(config.root, dict(config.stages[stage].values))
+
+
 def _sanitize_finding(finding: Finding) -> Finding:
     loc = finding.location
     if loc.url or loc.param:

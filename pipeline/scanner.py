@@ -49,7 +49,11 @@ class ScanOutput:
 
 
 class Scanner(Protocol):
-    """A scanner adapter. Register an instance in ``pipeline/registry.py``."""
+    """A scanner adapter. Register an instance in ``pipeline/registry.py``.
+
+    Optionally it defines ``validate(root, options)``, raising ConfigError for a bad configuration
+    file of its own; the CLI calls it before any stage runs (exit code 3).
+    """
 
     name: str
     stage: str

@@ -24,6 +24,7 @@ from ..zap.engine_result import EngineError, EngineResult
 
 API_URL_ENV, API_KEY_ENV = "ZAP_API_URL", "ZAP_API_KEY"
 REPORT_NAME = "zap-traditional.json"
+DEFAULT_RULES = "zap-config/rules.tsv"
 
 
 class Zap:
@@ -36,7 +37,7 @@ class Zap:
                "passive scanner; `zap` requires the daemon; `embedded` never uses one.", choices=("auto", "zap", "embedded")),
         Option("api_url", "str", "", "ZAP daemon API URL (e.g. http://localhost:8080); empty reads `ZAP_API_URL`. "
                "The key comes only from `ZAP_API_KEY` and is never logged."),
-        Option("rules_file", "str", "zap-config/rules.tsv",
+        Option("rules_file", "str", DEFAULT_RULES,
                "zap-baseline.py rules file (`id<TAB>IGNORE|INFO|WARN|FAIL<TAB>(name)`, OUTOFSCOPE lines); rules not in it are WARN."),
         Option("spider_minutes", "float", 1.0, "How long the spider may run (ZAP: spider.maxDuration, rounded up to whole minutes)."),
         Option("max_pages", "int", 200, "Embedded crawler: most requests it sends."),
@@ -52,7 +53,10 @@ class Zap:
     # --- configuration ---------------------------------------------------------------------------
     def rules(self, root: Path, options: dict[str, Any]) -> rules_file.RulesConfig:
         """The validated rules file; raises RulesFileError (a ConfigError: exit 3) naming file and line."""
-        relative = str(options.get("rules_file") or "zap-config/rules.tsv")
+        relative = str(options.get("rules_file") or DEFAULT_RULES)
+        if relative == DEFAULT_RULES and not (root / relative).exists():
+            # A repository without a rules file gets zap-baseline.py's own default: every rule WARN.
+            return rules_file.RulesConfig(source="(no rules file: every rule WARN)")
         return rules_file.load(root / relative, source=relative)
 
     validate = rules  # a config-validation hook the CLI can call before running stages
@@ -86,7 +90,10 @@ class Zap:
                 result = self._run_engine(engine, target, ctx)
             else:
                 if not (ctx.root / "app" / "__main__.py").is_file():
-                    return self._error(run, f"no target given and no sample app at {ctx.root / 'app'}; set zap.target or --target", started)
+                    # Nothing deployable and nothing deployed: there is no web app to scan here.
+                    run.status = Status.SKIPPED
+                    run.reason = "no target: set zap.target (or --target URL), or provide the sample app (app/)"
+                    return ScanOutput(run)
                 timeout = float(opts.get("app_start_timeout", 90.0))
                 with deployed_app(ctx.root, start_timeout=timeout, ready_timeout=timeout, note=ctx.note) as url:
                     result = self._run_engine(engine, url, ctx)

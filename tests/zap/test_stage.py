@@ -91,9 +91,23 @@ def test_unreachable_target_is_an_error(tmp_path):
     assert out.run.status is Status.ERROR and out.run.error.startswith("zap: cannot reach the target")
 
 
-def test_no_target_and_no_sample_app_is_an_error(tmp_path):
+def test_no_target_and_no_sample_app_is_skipped_with_the_reason_never_passed(tmp_path):
+    # A repository with no web app and no deployed target has nothing to scan: skipped, and says why.
     out = Zap().scan(context(project(tmp_path)))
-    assert out.run.status is Status.ERROR and "no sample app" in out.run.error
+    assert out.run.status is Status.SKIPPED and "no target" in out.run.reason
+    assert out.findings == []
+
+
+def test_a_repository_without_rules_file_gets_zap_baseline_defaults(tmp_path):
+    rules = Zap().rules(tmp_path, {"rules_file": "zap-config/rules.tsv"})
+    assert rules.levels == {} and rules.level_for("10021") == "WARN"
+    # A rules file the user named explicitly must exist.
+    import pytest
+
+    from pipeline.config import ConfigError
+
+    with pytest.raises(ConfigError):
+        Zap().rules(tmp_path, {"rules_file": "my-rules.tsv"})
 
 
 def test_zap_engine_chosen_by_environment_and_key_never_reported(tmp_path, insecure, monkeypatch):
@@ -130,3 +144,15 @@ def test_cli_exit_codes_fail_and_bad_config(tmp_path, insecure):
     (root / "zap-config" / "rules.tsv").write_text("10021 FAIL (X-Content-Type-Options)\n")
     broken = subprocess.run(argv, capture_output=True, text=True, cwd=ROOT, timeout=120)
     assert broken.returncode in (2, 3) and "rules.tsv:1" in broken.stdout + broken.stderr
+
+
+def test_malformed_rules_file_is_a_configuration_error_before_anything_runs(tmp_path):
+    import subprocess
+    import sys
+
+    root = project(tmp_path, rules="10021 FAIL (X-Content-Type-Options Header Missing)\n")
+    proc = subprocess.run([sys.executable, "-m", "pipeline", "run", "zap", "--target", "http://127.0.0.1:9/",
+                           "--out", str(tmp_path / "reports"), "--quiet"], cwd=root, capture_output=True, text=True, timeout=120)
+    assert proc.returncode == 3, proc.stderr
+    assert "zap-config/rules.tsv:1:" in proc.stderr and "TAB" in proc.stderr
+    assert not (tmp_path / "reports" / "zap.json").exists()
