@@ -1,0 +1,352 @@
+"""pip-audit, fail closed, online or against a local OSV mirror.
+
+Every configured dependency source is reduced to exact pins (``pipeline/dependencies.py``) and given
+to pip-audit with ``--no-deps --disable-pip``, so it audits exactly those pins and nothing else.
+
+* Offline, or whenever ``advisory_db`` is set: the records are loaded and served on loopback
+  (``pipeline/advisories/server.py``); pip-audit runs with ``-s osv --osv-url`` pointing there.
+* Online with ``osv_url``: pip-audit queries that OSV-compatible endpoint.
+* Online otherwise: pip-audit's default PyPI service. It answers per exact release, so a package or
+  version the index does not know comes back as a ``skip_reason``, which fails the run; the OSV API
+  answers ``{}`` for names it has never heard of, which would pass a private package silently.
+
+Fail-closed rules: stdout must be pip-audit's JSON (exit 1 means "vulnerabilities" only when it is);
+any ``skip_reason`` names the packages; every pin must appear in the output and, with the local
+mirror, must have been queried; pip-audit warnings that mean dropped records fail the run; packages
+the local database has no record of are an error unless ``unknown_packages = "warn"``.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import statistics
+import sys
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from .. import runner
+from ..advisories.database import AdvisoryDB, AdvisoryError
+from ..advisories.findings import dependency_finding, needed_upgrade, sort_versions, version_key
+from ..advisories.server import MirrorServer
+from ..advisories.sync import default_destination
+from ..advisories.versions import canonical_name, fixed_versions
+from ..dependencies import Dependencies, Pin, SourceError, collect, requirements_text
+from ..model import Finding, Severity, Status, ToolRun
+from ..options import Option
+from ..runner import ProcessOutcome
+from ..scanner import CommandScanner, ScanContext, ScanError, ScanOutput, load_json, require
+
+# pip-audit's own advice when --no-deps is used without hashes; anything else it warns about is suspect.
+_BENIGN_WARNINGS = ("--no-deps is supported", "Consider using a tool like")
+_WARNING = re.compile(r"^(WARNING|ERROR):pip_audit")
+_CAUSES = (
+    ("ConnectionError", "the advisory service is unreachable"),
+    ("ConnectTimeout", "the advisory service is unreachable (timeout)"),
+    ("ReadTimeout", "the advisory service did not answer in time"),
+    ("ServiceError", "the advisory service answered with an error"),
+    ("JSONDecodeError", "the advisory service answered with something that is not JSON"),
+    ("KeyError", "the advisory service answered with JSON of the wrong shape"),
+    ("invalid requirements input", "pip-audit could not read the requirements it was given"),
+)
+ONLINE_SOURCE = "PyPI JSON API (pip-audit's default service, live)"
+
+
+@dataclass
+class _Plan:
+    deps: Dependencies
+    db: AdvisoryDB | None
+    url: str = ""  # OSV endpoint; "" = pip-audit's PyPI service
+    layer: list[Pin] = field(default_factory=list)
+    requirements: Path | None = None
+
+
+@dataclass
+class _LayerContext(ScanContext):
+    plan: _Plan | None = None
+
+
+def advisory_db_path(options: dict[str, Any]) -> Path | None:
+    """The configured database, else the one `pipeline advisories sync` writes when it exists."""
+    configured = str(options.get("advisory_db") or "")
+    if configured:
+        return Path(configured).expanduser()
+    synced = default_destination()
+    return synced if synced.exists() else None
+
+
+def gather(ctx: ScanContext) -> Dependencies:
+    try:
+        return collect(ctx.root, list(ctx.options.get("sources") or ["auto"]), ctx.files.all, timeout=min(ctx.timeout, 120))
+    except SourceError as exc:
+        raise ScanError(str(exc)) from exc
+
+
+def severity_default(ctx: ScanContext) -> Severity:
+    return Severity.parse(str(ctx.options.get("unknown_severity", "high")))
+
+
+def age_note(db: AdvisoryDB, max_days: int) -> tuple[str, bool]:
+    """The verdict note naming the source and its age; True when the data is older than allowed."""
+    age = db.age_days()
+    newest = db.newest.date().isoformat() if db.newest else "unknown date"
+    text = f"deps: advisory source {db.source} ({db.layout}, {db.records} records, newest record {newest}"
+    if age is None:
+        return text + ", age unknown: no record has a timestamp)", True
+    stale = age > max_days
+    text += f", {age:g} days old)"
+    if stale:
+        text += f" - WARNING: older than max_advisory_age_days={max_days}; recent advisories may be missing"
+    return text, stale
+
+
+class PipAudit(CommandScanner):
+    name = "pip-audit"
+    stage = "deps"
+    executable = "pip-audit"
+    distribution = "pip-audit"
+    ok_exit_codes = frozenset({0, 1})  # 1 = vulnerabilities found, but only when stdout is its JSON
+    options = (
+        Option("osv_url", "str", "",
+               "Online only: audit against this OSV-compatible `/v1/query` endpoint instead of pip-audit's default "
+               "PyPI service (ignored when a local advisory database is used)."),
+        Option("unknown_packages", "str", "error",
+               "What a pinned package the local advisory database has no record of at all means: `error` (the "
+               "stage fails closed, naming the packages) or `warn` (a verdict note). A package with no advisories "
+               "ever is indistinguishable from one the database does not cover.", ("error", "warn")),
+        Option("known_clean_packages", "list[str]", [],
+               "Packages reviewed as having no advisories: not reported as unknown to the local database."),
+    )
+
+    def resolve(self) -> str | None:
+        # PATH first (the CI session's pinned copy), then the one installed beside the running interpreter.
+        found = super().resolve()
+        beside = Path(sys.executable).parent / self.executable
+        return found or (str(beside) if beside.is_file() and os.access(beside, os.X_OK) else None)
+
+    # --- one run per layer of pins ------------------------------------------------------------------
+    def scan(self, ctx: ScanContext) -> ScanOutput:
+        run = ToolRun(tool=self.name, status=Status.PASSED)
+        started = time.monotonic()
+        try:
+            plan = self._plan(ctx)
+        except (ScanError, AdvisoryError) as exc:
+            return self.error(run, str(exc))
+        executable = self.resolve()
+        if executable is None:
+            return self.error(run, f"`{self.executable}` is not installed (not found on PATH)")
+        run.version = self.version(executable)
+        mirror = MirrorServer(plan.db).start() if plan.db is not None else None
+        try:
+            if mirror is not None:
+                plan.url = mirror.url
+            output = self._run_layers(run, ctx, plan, executable)
+            if output.run.status is Status.ERROR:
+                return output
+            if mirror is not None:
+                self._check_mirror(ctx, plan, mirror, run)
+        except ScanError as exc:
+            return self.error(run, str(exc))
+        finally:
+            if mirror is not None:
+                mirror.stop()
+        run.duration_s = round(time.monotonic() - started, 3)
+        self._add_details(run, ctx, plan, mirror)
+        output.findings = self._with_upgrades(output.findings, plan)
+        return output
+
+    def _plan(self, ctx: ScanContext) -> _Plan:
+        deps = gather(ctx)
+        db_path = advisory_db_path(ctx.options)
+        if db_path is None:
+            if ctx.options.get("offline"):
+                raise ScanError("offline runs need a local advisory database: set deps.advisory_db or pass "
+                                f"--advisory-db PATH (or run `pipeline advisories sync`, which writes {default_destination()})")
+            return _Plan(deps, None, url=str(ctx.options.get("osv_url") or ""))
+        ctx.note(f"loading advisories from {db_path}")
+        db = AdvisoryDB.load(db_path)
+        return _Plan(deps, db)
+
+    def _run_layers(self, run: ToolRun, ctx: ScanContext, plan: _Plan, executable: str) -> ScanOutput:
+        findings: list[Finding] = []
+        layers = plan.deps.layers()
+        for index, layer in enumerate(layers):
+            plan.layer = layer
+            plan.requirements = ctx.work_dir / f"pins-{index + 1}.txt"
+            plan.requirements.write_text(requirements_text(layer), encoding="utf-8")
+            layer_ctx = _LayerContext(**vars(ctx), plan=plan)
+            argv = self.argv(layer_ctx, executable)
+            if index == 0:
+                run.command = [Path(argv[0]).name, *argv[1:]]
+            ctx.note(f"auditing {len(layer)} pinned packages" + (f" (set {index + 1} of {len(layers)})" if len(layers) > 1 else ""))
+            outcome = runner.run(argv, cwd=ctx.root, timeout=ctx.timeout, extra_env=self.extra_env(ctx))
+            run.exit_code = outcome.exit_code if run.exit_code in (None, 0) else run.exit_code
+            output = self.interpret(run, outcome, layer_ctx)
+            if output.run.status is Status.ERROR:
+                return output
+            findings.extend(output.findings)
+        return ScanOutput(run, findings)
+
+    # --- the command and its output -----------------------------------------------------------------
+    def argv(self, ctx: ScanContext, executable: str) -> list[str]:
+        plan = ctx.plan  # type: ignore[attr-defined]
+        service = ["-s", "osv", "--osv-url", plan.url] if plan.url else ["-s", "pypi"]
+        return [executable, "--no-deps", "--disable-pip", "-r", str(plan.requirements), "-f", "json",
+                "--progress-spinner", "off", "--desc", "on", "--aliases", "on",
+                "--cache-dir", str(ctx.work_dir / "cache"), *service]
+
+    def extra_env(self, ctx: ScanContext) -> dict[str, str]:
+        # Options pip-audit reads from PIP_AUDIT_* are all given as flags; these two have no flag we pass.
+        env = {"PIP_AUDIT_OUTPUT": "stdout", "PIP_AUDIT_LOGLEVEL": "INFO"}
+        # A proxy must never see (or break) loopback queries to the local mirror.
+        no_proxy = ",".join(filter(None, [os.environ.get("NO_PROXY", ""), "127.0.0.1", "localhost"]))
+        env.update({"NO_PROXY": no_proxy, "no_proxy": no_proxy})
+        return env
+
+    def parse(self, outcome: ProcessOutcome, ctx: ScanContext) -> tuple[list[Finding], dict[str, Any]]:
+        plan: _Plan = ctx.plan  # type: ignore[attr-defined]
+        if not outcome.stdout.strip():
+            raise ScanError(f"exited {outcome.exit_code} without a JSON report: {_cause(outcome.stderr)}")
+        data = load_json(outcome.stdout, "pip-audit JSON")
+        require(isinstance(data, dict) and isinstance(data.get("dependencies"), list),
+                "JSON report has no 'dependencies' list (not pip-audit's documented format)")
+        suspicious = [line for line in outcome.stderr.splitlines()
+                      if _WARNING.match(line) and not any(b in line for b in _BENIGN_WARNINGS)]
+        if suspicious:
+            raise ScanError(f"warned that it dropped or could not use data: {suspicious[0][:200]}")
+        skipped, seen, findings = [], set(), []
+        for dep in data["dependencies"]:
+            require(isinstance(dep, dict) and isinstance(dep.get("name"), str), f"dependency entry without a name: {str(dep)[:80]}")
+            if dep.get("skip_reason"):
+                skipped.append(f"{dep['name']} ({dep['skip_reason']})")
+                continue
+            require(isinstance(dep.get("version"), str) and isinstance(dep.get("vulns"), list),
+                    f"dependency {dep['name']} has no version or vulns list")
+            pin = plan.deps.lookup(dep["name"], dep["version"])
+            require(pin is not None, f"reported {dep['name']} {dep['version']}, which it was not asked to audit")
+            seen.add(pin.key)
+            findings.extend(self._findings(pin, dep["vulns"], plan, ctx))
+        if skipped:
+            raise ScanError(f"did not audit {len(skipped)} dependenc{'y' if len(skipped) == 1 else 'ies'}: "
+                            + "; ".join(skipped[:5]) + (f" and {len(skipped) - 5} more" if len(skipped) > 5 else ""))
+        missing = [f"{p.name}=={p.version}" for p in plan.layer if p.key not in seen]
+        if missing:
+            raise ScanError(f"audited {len(seen)} of the {len(plan.layer)} pins it was given; missing: " + ", ".join(missing[:8]))
+        if outcome.exit_code == 1 and not findings:
+            raise ScanError(f"exited 1 but reported no vulnerability: {_cause(outcome.stderr)}")
+        if outcome.exit_code == 0 and findings:
+            raise ScanError("exited 0 but reported vulnerabilities; output cannot be trusted")
+        return findings, {}
+
+    def _findings(self, pin: Pin, vulns: list[Any], plan: _Plan, ctx: ScanContext) -> list[Finding]:
+        found = []
+        for vuln in vulns:
+            require(isinstance(vuln, dict) and isinstance(vuln.get("id"), str),
+                    f"vulnerability entry of {pin.name} without an id: {str(vuln)[:80]}")
+            ids = [vuln["id"], *map(str, vuln.get("aliases") or [])]
+            fixes = list(map(str, vuln.get("fix_versions") or []))
+            rating, extra = None, {}
+            if plan.db is not None:
+                records = plan.db.records_for(ids)
+                # pip-audit keeps only the last matching `affected` entry's fixes: take every fix from the records.
+                for record in records:
+                    fixes.extend(fixed_versions(record, pin.name))
+                rating = plan.db.rating(ids)
+                if any(r["id"] in plan.db.unevaluable for r in records):
+                    extra["unevaluable_range"] = "the advisory's version range cannot be ordered by PEP 440; reported to fail closed"
+            origin = pin.origins[0]
+            file_origin = None if origin.path.startswith("env:") else origin
+            found.append(dependency_finding(
+                tool=self.name, package=pin.name, version=pin.version, ids=ids,
+                summary=str(vuln.get("description") or ""), fixed_versions=fixes, rating=rating,
+                unknown_severity=severity_default(ctx),
+                path=file_origin.path if file_origin else None, line=file_origin.line if file_origin else None,
+                origins=[f"{o.path}:{o.line}" if o.line else o.path for o in pin.origins], extra=extra,
+            ))
+        return found
+
+    # --- after all layers ---------------------------------------------------------------------------
+    def _check_mirror(self, ctx: ScanContext, plan: _Plan, mirror: MirrorServer, run: ToolRun) -> None:
+        if mirror.log.errors:
+            raise ScanError(f"sent the local advisory mirror {len(mirror.log.errors)} bad quer(ies): {mirror.log.errors[0]}")
+        asked = set(mirror.log.queries)
+        unasked = [f"{p.name}=={p.version}" for p in plan.deps.pins if p.key not in asked]
+        if unasked:
+            raise ScanError("never queried the advisory database for " + ", ".join(unasked[:8]))
+        allowed = {canonical_name(n) for n in ctx.options.get("known_clean_packages") or []}
+        unknown = sorted({p.name for p in plan.deps.pins if plan.db is not None and not plan.db.knows(p.name)} - allowed)
+        run.details["unknown_packages"] = unknown
+        if unknown and ctx.options.get("unknown_packages", "error") == "error":
+            raise ScanError(
+                f"the advisory database {plan.db.source if plan.db else ''} has no record of {len(unknown)} package(s), so "
+                f"they were not really audited: {', '.join(unknown[:10])}{' ...' if len(unknown) > 10 else ''} "
+                "(if they genuinely have no advisories, list them in deps.known_clean_packages or set deps.unknown_packages = \"warn\")")
+        if unknown:
+            run.details.setdefault("notes", []).append(
+                f"deps: {len(unknown)} package(s) have no record in the advisory database (no advisories, or not covered): "
+                + ", ".join(unknown[:10]) + (" ..." if len(unknown) > 10 else ""))
+
+    def _add_details(self, run: ToolRun, ctx: ScanContext, plan: _Plan, mirror: MirrorServer | None) -> None:
+        deps = plan.deps
+        notes: list[str] = run.details.setdefault("notes", [])
+        run.details.update({
+            "dependency_sources": deps.sources,
+            "pins_audited": len(deps.pins),
+            "pip_audit_runs": len(deps.layers()),
+            "marker_skipped": deps.marker_skipped,
+            "resolved_by_lock": deps.resolved_by_lock,
+        })
+        if deps.marker_skipped:
+            notes.append(f"deps: {len(deps.marker_skipped)} requirement(s) not audited because their environment marker is "
+                         "false here: " + "; ".join(deps.marker_skipped[:5]))
+        if plan.db is not None and mirror is not None:
+            latencies = sorted(mirror.log.latencies)
+            run.details["advisory_source"] = plan.db.describe()
+            run.details["mirror"] = {
+                "queries": len(latencies),
+                "load_seconds": plan.db.load_seconds,
+                "median_query_ms": round(statistics.median(latencies) * 1000, 3) if latencies else None,
+                "max_query_ms": round(latencies[-1] * 1000, 3) if latencies else None,
+            }
+            text, stale = age_note(plan.db, int(ctx.options.get("max_advisory_age_days", 7)))
+            run.details["advisory_source"]["stale"] = stale
+            notes.append(text)
+            if plan.db.unevaluable:
+                notes.append(f"deps: {len(plan.db.unevaluable)} advisory record(s) have version ranges PEP 440 cannot order; "
+                             "they are reported for every version of their package: " + ", ".join(sorted(plan.db.unevaluable)[:5]))
+        else:
+            source = f"OSV endpoint {plan.url} (live)" if plan.url else ONLINE_SOURCE
+            run.details["advisory_source"] = {"service": source, "age_days": 0}
+            notes.append(f"deps: advisory source {source}; severities are `unknown_severity` unless deps.advisory_db is set")
+
+    def _with_upgrades(self, findings: list[Finding], plan: _Plan) -> list[Finding]:
+        """The smallest release that clears every known advisory of each package, checked against the database."""
+        by_package: dict[tuple[str, str], list[Finding]] = {}
+        for finding in findings:
+            by_package.setdefault((finding.location.package or "", finding.location.version or ""), []).append(finding)
+        for (package, version), group in by_package.items():
+            needs = [needed_upgrade(version, f.properties["fixed_versions"]) for f in group]
+            if any(n is None for n in needs):
+                continue
+            floor = max(needs, key=version_key)
+            candidate = floor
+            if plan.db is not None:
+                # The floor may itself fall inside another advisory's range (or a fix branch of one): take the
+                # first fixed release at or above it that the database says is clean.
+                fixes = sort_versions(v for f in group for v in f.properties["fixed_versions"])
+                candidate = next((v for v in fixes if version_key(v) and version_key(v) >= version_key(floor)
+                                  and not plan.db.query(package, v)), floor)
+            for finding in group:
+                finding.properties["clears_all"] = candidate
+        return findings
+
+
+def _cause(stderr: str) -> str:
+    lines = [line.strip() for line in stderr.splitlines() if line.strip()]
+    last = lines[-1][:200] if lines else "no error output"
+    for marker, meaning in _CAUSES:
+        if any(marker in line for line in lines[-5:]):
+            return f"{meaning} ({last})"
+    return last

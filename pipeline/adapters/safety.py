@@ -1,0 +1,237 @@
+"""safety, as a second opinion beside pip-audit; never shown as passed when it did not really run.
+
+* Online: ``safety scan`` over a folder holding the pinned requirements, only when ``SAFETY_API_KEY``
+  is set (the only credential passed through to it).
+* With ``safety_db`` (offline or not): ``safety check --db DB -r FILE --output json``.
+* Otherwise it is reported SKIPPED as "not configured" or "unavailable offline", or, with
+  ``safety_required = true``, as an error.
+
+Fail-closed rules: exit 0 and 64 are the only completed scans; 1 and 65-75 are named errors. stdout
+must hold safety's JSON (a leading "DEPRECATED" banner from ``check`` is the one text allowed before
+it), so a crash that still exits 0 (``--continue-on-error`` style) is an error; the report must
+cover every pin; the exit code must agree with the vulnerabilities reported.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from pathlib import Path
+from typing import Any
+
+from ..advisories.findings import dependency_finding
+from ..advisories.severity import Rating, severity_of_score
+from ..advisories.versions import canonical_name as _canonical
+from ..dependencies import Dependencies, Pin
+from ..model import Finding, Severity, Status, ToolRun
+from ..options import Option
+from ..runner import ProcessOutcome
+from ..scanner import CommandScanner, ScanContext, ScanError, ScanOutput, load_json, require
+from .pip_audit import gather, severity_default
+
+API_KEY = "SAFETY_API_KEY"
+# safety/constants.py exit codes.
+EXIT_MEANINGS = {
+    1: "crashed (unhandled failure)", 2: "usage error", 65: "invalid authentication credential",
+    66: "too many requests", 67: "unable to load the local vulnerability database",
+    68: "unable to fetch the vulnerability database (network)", 69: "malformed vulnerability database",
+    70: "invalid report", 71: "invalid requirement", 72: "email not verified", 73: "enrollment failed",
+    74: "machine ID unavailable", 75: "enrollment failed (retryable)",
+}
+VULNERABILITIES_FOUND = 64
+_SEVERITY_WORDS = {"low": Severity.LOW, "medium": Severity.MEDIUM, "moderate": Severity.MEDIUM,
+                   "high": Severity.HIGH, "critical": Severity.CRITICAL}
+_PIN = re.compile(r"^\s*([A-Za-z0-9][A-Za-z0-9._-]*)\s*===?\s*([^\s;,]+)\s*$")
+
+
+class _SafetyContext(ScanContext):
+    deps: Dependencies
+    files_dir: Path
+
+
+def _safety_id(raw: Any) -> str:
+    text = str(raw).strip()
+    return text if not text.isdigit() else f"SAFETY-{text}"
+
+
+def _rating(severity: Any) -> Rating | None:
+    if not isinstance(severity, dict):
+        return None
+    cvss3 = severity.get("cvssv3") or {}
+    if isinstance(cvss3, dict):
+        score = cvss3.get("base_score")
+        if isinstance(score, (int, float)):
+            return Rating(severity_of_score(float(score)), f"safety cvssv3 base_score {score}", float(score))
+        word = str(cvss3.get("base_severity") or "").lower()
+        if word in _SEVERITY_WORDS:
+            return Rating(_SEVERITY_WORDS[word], f"safety cvssv3 base_severity {word}")
+    return None
+
+
+def _json_part(stdout: str) -> str:
+    """stdout without the one banner safety's deprecated `check` prints before its JSON."""
+    start = stdout.find("{")
+    if start > 0 and "DEPRECATED" not in stdout[:start]:
+        raise ScanError(f"printed text before its JSON: {stdout[:start].strip()[:80]!r}")
+    return stdout[start:] if start > 0 else stdout
+
+
+class Safety(CommandScanner):
+    name = "safety"
+    stage = "deps"
+    executable = "safety"
+    distribution = "safety"
+    ok_exit_codes = frozenset({0, VULNERABILITIES_FOUND})
+    env_passthrough = (API_KEY,)
+    options = (
+        Option("safety_db", "str", "",
+               "A local safety vulnerability database folder for `safety check --db` (needed to run safety offline)."),
+        Option("safety_required", "bool", False,
+               "When safety cannot run (no SAFETY_API_KEY online, no safety_db offline) the stage is an error instead "
+               "of showing safety as skipped (never as passed)."),
+    )
+
+    def skip_reason(self, ctx: ScanContext) -> str:
+        if ctx.options.get("safety_db"):
+            return ""
+        if ctx.options.get("offline"):
+            return "unavailable offline: no local safety database configured (deps.safety_db)"
+        if not os.environ.get(API_KEY):
+            return f"not configured: {API_KEY} is not set"
+        return ""
+
+    def scan(self, ctx: ScanContext) -> ScanOutput:
+        reason = self.skip_reason(ctx)
+        if reason and ctx.options.get("safety_required"):
+            return self.error(ToolRun(tool=self.name, status=Status.ERROR), f"{reason} (deps.safety_required is true)")
+        if reason:
+            return ScanOutput(ToolRun(tool=self.name, status=Status.SKIPPED, reason=reason))
+        try:
+            deps = gather(ctx)
+        except ScanError as exc:
+            return self.error(ToolRun(tool=self.name, status=Status.ERROR), str(exc))
+        planned = _SafetyContext(**vars(ctx))
+        planned.deps = deps
+        planned.files_dir = ctx.work_dir / "requirements"
+        planned.files_dir.mkdir(exist_ok=True)
+        for index, layer in enumerate(deps.layers()):
+            (planned.files_dir / f"requirements-{index + 1}.txt").write_text(
+                "".join(f"{p.name}=={p.version}\n" for p in layer), encoding="utf-8")
+        output = super().scan(planned)
+        if output.run.status is not Status.ERROR:
+            output.run.details.update({"dependency_sources": deps.sources, "pins_audited": len(deps.pins)})
+            source = f"local safety database {ctx.options['safety_db']}" if ctx.options.get("safety_db") else "Safety platform (live)"
+            output.run.details["advisory_source"] = {"service": source}
+            output.run.details.setdefault("notes", []).append(f"deps: safety advisory source {source}")
+        return output
+
+    def argv(self, ctx: ScanContext, executable: str) -> list[str]:
+        files = sorted(ctx.files_dir.glob("requirements-*.txt"))  # type: ignore[attr-defined]
+        db = str(ctx.options.get("safety_db") or "")
+        if db:
+            if not Path(db).expanduser().exists():
+                raise ScanError(f"configured safety_db {db!r} does not exist")
+            reqs = [arg for f in files for arg in ("-r", str(f))]
+            return [executable, "check", "--db", str(Path(db).expanduser()), *reqs, "--output", "json"]
+        return [executable, "scan", "--target", str(ctx.files_dir), "--output", "json"]  # type: ignore[attr-defined]
+
+    def interpret(self, run: ToolRun, outcome: ProcessOutcome, ctx: ScanContext) -> ScanOutput:
+        code = outcome.exit_code
+        if code is not None and code not in self.ok_exit_codes and code in EXIT_MEANINGS:
+            return self.error(run, f"exited with code {code}: {EXIT_MEANINGS[code]}", outcome)
+        return super().interpret(run, outcome, ctx)
+
+    def parse(self, outcome: ProcessOutcome, ctx: ScanContext) -> tuple[list[Finding], dict[str, Any]]:
+        deps: Dependencies = ctx.deps  # type: ignore[attr-defined]
+        if not outcome.stdout.strip():
+            tail = outcome.stderr.strip().splitlines()[-1:] or ["no error output"]
+            raise ScanError(f"exited {outcome.exit_code} without a JSON report, so it did not scan: {tail[0][:200]}")
+        data = load_json(_json_part(outcome.stdout), "safety JSON")
+        require(isinstance(data, dict), "JSON report is not an object")
+        if "report_meta" in data:
+            findings, scanned = self._from_check(data, deps, ctx)
+        elif "scan_results" in data:
+            findings, scanned = self._from_scan(data, deps, ctx)
+        else:
+            raise ScanError("JSON report has neither 'report_meta' (check) nor 'scan_results' (scan): not safety's format")
+        missing = sorted({p.name for p in deps.pins} - scanned)
+        if missing:
+            raise ScanError(f"scanned {len(scanned)} of the {len({p.name for p in deps.pins})} pinned packages; missing: "
+                            + ", ".join(missing[:8]))
+        active = [f for f in findings if not f.properties.get("suppressed_by")]
+        if outcome.exit_code == VULNERABILITIES_FOUND and not active:
+            raise ScanError("exited 64 (vulnerabilities found) but its report lists none")
+        if outcome.exit_code == 0 and active:
+            raise ScanError("exited 0 but its report lists vulnerabilities; output cannot be trusted")
+        return findings, {"packages_scanned": len(scanned)}
+
+    # --- the two JSON shapes ----------------------------------------------------------------------
+    def _from_check(self, data: dict[str, Any], deps: Dependencies, ctx: ScanContext) -> tuple[list[Finding], set[str]]:
+        meta = data["report_meta"]
+        require(isinstance(meta, dict) and isinstance(meta.get("packages_found"), int), "report_meta has no packages_found count")
+        scanned_raw = data.get("scanned_packages")
+        require(isinstance(scanned_raw, dict), "report has no scanned_packages object")
+        scanned = {_canonical(name) for name in scanned_raw}
+        given = {p.name for p in deps.pins}
+        require(meta["packages_found"] >= len(given),
+                f"found {meta['packages_found']} packages but was given {len(given)}; not scanned: "
+                + ", ".join(sorted(given - scanned)[:8]))
+        vulns = data.get("vulnerabilities")
+        require(isinstance(vulns, list), "report has no vulnerabilities list")
+        findings = []
+        for vuln in vulns:
+            require(isinstance(vuln, dict) and {"vulnerability_id", "package_name", "analyzed_version"} <= set(vuln),
+                    f"vulnerability without the documented fields: {str(vuln)[:80]}")
+            ids = [_safety_id(vuln["vulnerability_id"])]
+            cve = vuln.get("CVE") or vuln.get("cve")
+            if cve:
+                ids += [c.strip() for c in str(cve).split(",") if c.strip()]
+            extra = {"safety_spec": vuln.get("vulnerable_spec")}
+            if vuln.get("ignored"):
+                extra["suppressed_by"] = f"safety policy: {vuln.get('ignored_reason') or 'ignored'}"
+            findings.append(self._finding(deps, ctx, str(vuln["package_name"]), str(vuln["analyzed_version"]), ids,
+                                          str(vuln.get("advisory") or ""), vuln.get("fixed_versions") or [],
+                                          _rating(vuln.get("severity")), str(vuln.get("more_info_url") or ""), extra))
+        return findings, scanned
+
+    def _from_scan(self, data: dict[str, Any], deps: Dependencies, ctx: ScanContext) -> tuple[list[Finding], set[str]]:
+        projects = (data.get("scan_results") or {}).get("projects")
+        require(isinstance(projects, list) and projects, "scan report has no projects")
+        findings: list[Finding] = []
+        scanned: set[str] = set()
+        for project in projects:
+            for file in project.get("files") or []:
+                for dep in (file.get("results") or {}).get("dependencies") or []:
+                    require(isinstance(dep, dict) and isinstance(dep.get("name"), str), f"dependency without a name: {str(dep)[:80]}")
+                    for spec in dep.get("specifications") or []:
+                        match = _PIN.match(str(spec.get("raw", "")))
+                        require(match is not None, f"specification {spec.get('raw')!r} of {dep['name']} is not a pin")
+                        name, version = _canonical(match.group(1)), match.group(2)
+                        scanned.add(name)
+                        vulns = spec.get("vulnerabilities") or {}
+                        remediation = vulns.get("remediation") or {}
+                        fixes = [v for v in [remediation.get("recommended"), *(remediation.get("other_recommended") or [])] if v]
+                        for vuln in vulns.get("known_vulnerabilities") or []:
+                            require(isinstance(vuln, dict) and vuln.get("id"), f"vulnerability of {name} without an id")
+                            extra = {"safety_spec": vuln.get("vulnerable_spec")}
+                            if vuln.get("ignored"):
+                                extra["suppressed_by"] = f"safety policy: {(vuln['ignored'] or {}).get('reason') or 'ignored'}"
+                            findings.append(self._finding(
+                                deps, ctx, name, version, [_safety_id(vuln["id"])], "", fixes, None,
+                                f"https://data.safetycli.com/v/{vuln['id']}/", extra))
+        return findings, scanned
+
+    def _finding(self, deps: Dependencies, ctx: ScanContext, package: str, version: str, ids: list[str], summary: str,
+                 fixes: list[Any], rating: Rating | None, url: str, extra: dict[str, Any]) -> Finding:
+        pin: Pin | None = deps.lookup(package, version)
+        require(pin is not None, f"reported {package} {version}, which it was not asked to audit")
+        origin = pin.origins[0]
+        file_origin = None if origin.path.startswith("env:") else origin
+        finding = dependency_finding(
+            tool=self.name, package=pin.name, version=pin.version, ids=ids, summary=summary,
+            fixed_versions=[str(v) for v in fixes], rating=rating, unknown_severity=severity_default(ctx),
+            path=file_origin.path if file_origin else None, line=file_origin.line if file_origin else None,
+            origins=[f"{o.path}:{o.line}" if o.line else o.path for o in pin.origins], extra=extra)
+        if url and not finding.help_uri.startswith("https://github.com"):
+            finding.help_uri = url
+        return finding
