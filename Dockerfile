@@ -28,6 +28,7 @@ RUN groupadd --system --gid 10001 app \
 COPY --from=build /opt/venv /opt/venv
 COPY --from=build /srv/app /srv/app
 ENV PATH=/opt/venv/bin:$PATH \
+    PYTHONPATH=/srv/app \
     PYTHONDONTWRITEBYTECODE=1 \
     PYTHONUNBUFFERED=1 \
     GUNICORN_BIND=0.0.0.0:8000 \

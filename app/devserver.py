@@ -19,7 +19,8 @@ import os
 import secrets
 import signal
 import socket
-import subprocess  # nosec B404 - argument lists only, no shell
+# Argument lists only, never a shell.
+import subprocess  # nosec B404
 import sys
 import tempfile
 import threading
@@ -188,6 +189,8 @@ def gunicorn_command(listen_fd: int, workers: int) -> list[str]:
 def runtime_environment(db: EmbeddedPostgres, base: dict[str, str] | None = None) -> dict[str, str]:
     """Environment for the app process: settings plus secrets, via the env provider."""
     env = dict(os.environ if base is None else base)
+    # gunicorn_conf.py imports the app package while gunicorn starts up.
+    env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(PACKAGE_DIR.parent), env.get("PYTHONPATH")]))
     env.update({
         "PGHOST": str(db.socket_dir), "PGPORT": str(db.port), "PGDATABASE": db.dbname, "PGSSLMODE": "disable",
         PROVIDER_VARIABLE: "env",
@@ -232,7 +235,7 @@ def _run_gunicorn(db: EmbeddedPostgres, host: str, port: int, workers: int, out:
         # Not a `with`: the process must outlive this block; the finally below stops it.
         proc = subprocess.Popen(  # nosec B603 # pylint: disable=consider-using-with
             gunicorn_command(listener.fileno(), workers),
-            env=runtime_environment(db), pass_fds=(listener.fileno(),),
+            env=runtime_environment(db), pass_fds=(listener.fileno(),), cwd=PACKAGE_DIR.parent,
         )
     try:
         if not _wait_ready(host, bound_port, proc, stop, ready_timeout):

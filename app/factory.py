@@ -4,7 +4,7 @@ from __future__ import annotations
 import logging
 import time
 
-from flask import Flask, Response, g, request
+from flask import Flask, Response, g, request, send_from_directory
 from flask_wtf.csrf import CSRFProtect
 from werkzeug.middleware.proxy_fix import ProxyFix
 
@@ -19,10 +19,21 @@ from app.views import bp
 access_log = logging.getLogger("app.access")
 
 
+class SampleFlask(Flask):
+    def send_static_file(self, filename: str) -> Response:
+        # Werkzeug's default ETag embeds the file's mtime as a Unix timestamp
+        # (ZAP rule 10096, timestamp disclosure); Last-Modified revalidates
+        # just as well, so no ETag is sent.
+        if self.static_folder is None:
+            raise RuntimeError("no static folder is configured")
+        return send_from_directory(self.static_folder, filename, max_age=self.get_send_file_max_age(filename),
+                                   etag=False)
+
+
 def create_app(config: AppConfig, database: Database | None = None) -> Flask:
     """Build the app. ``database`` lets tests share one pool across apps."""
     configure_logging()
-    app = Flask(__name__)
+    app = SampleFlask(__name__)
     # First hook of all, so that even a request rejected by CSRF protection
     # has a correlation id for its error page and log line.
     app.before_request(_start_request)

@@ -6,12 +6,13 @@ variables are for containers.
 # Gunicorn reads these lowercase module globals as its settings.
 # pylint: disable=invalid-name
 import os
+import tempfile
 
-import gunicorn.http.wsgi
+from app.gunicorn_hardening import install
 
-# Gunicorn writes its own "Server: gunicorn" header outside the WSGI app;
-# replace the product name with a neutral word so no software is disclosed.
-gunicorn.http.wsgi.SERVER = "webserver"
+# Neutral Server header, and security headers without parser details on the
+# error pages gunicorn writes itself (see app/gunicorn_hardening.py).
+install()
 
 # Loopback by default; the container passes GUNICORN_BIND=0.0.0.0:8000.
 bind = os.environ.get("GUNICORN_BIND", "127.0.0.1:8000")
@@ -32,7 +33,8 @@ limit_request_field_size = 8190
 forwarded_allow_ips = os.environ.get("FORWARDED_ALLOW_IPS", "127.0.0.1,::1")
 
 # Write nothing outside /tmp so the root filesystem can be read-only.
-worker_tmp_dir = os.environ.get("GUNICORN_WORKER_TMP_DIR", "/tmp")  # nosec B108 - tmpfs in the container
+# The temp dir (/tmp) is a tmpfs in the container (docker-compose.yml mounts one).
+worker_tmp_dir = os.environ.get("GUNICORN_WORKER_TMP_DIR", tempfile.gettempdir())
 control_socket_disable = True
 
 # The app writes its own JSON access log line with the correlation id.

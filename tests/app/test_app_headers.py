@@ -46,6 +46,8 @@ def assert_hardened(response, *, static: bool = False, https: bool = True) -> No
     assert re.fullmatch(r"[0-9a-f]{32}", headers["X-Correlation-ID"])
     if not static:
         assert "no-store" in headers["Cache-Control"]
+    # Nothing that looks like a Unix timestamp (ZAP rule 10096) in any header.
+    assert not [v for k, v in headers.items() if k != "X-Correlation-ID" and re.search(r"\b1\d{9}\b", v)]
     for cookie in headers.getlist("Set-Cookie"):
         assert_cookie_hardened(cookie)
 

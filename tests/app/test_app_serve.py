@@ -6,6 +6,7 @@ import os
 import re
 import select
 import signal
+import socket
 import subprocess
 import sys
 import time
@@ -28,6 +29,26 @@ def _read_line(proc: subprocess.Popen, timeout: float) -> str:
     return proc.stdout.readline().strip()
 
 
+def assert_gunicorn_errors_are_hardened(port: int) -> None:
+    """Requests gunicorn rejects before the app sees them get the same
+    security headers, a neutral Server header and no echo of the input."""
+    for raw, status in [(b"GET /" + b"a" * 5000 + b" HTTP/1.1\r\nHost: x\r\n\r\n", b"414"),
+                        (b"<script>probe</script>\r\n\r\n", b"400")]:
+        with socket.create_connection(("127.0.0.1", port), timeout=5) as conn:
+            conn.sendall(raw)
+            reply = b""
+            while chunk := conn.recv(4096):
+                reply += chunk
+        head, _, body = reply.partition(b"\r\n\r\n")
+        assert head.split(b" ")[1] == status
+        for header in (b"Content-Security-Policy: default-src 'none'", b"X-Content-Type-Options: nosniff",
+                       b"X-Frame-Options: DENY", b"Cross-Origin-Resource-Policy: same-origin",
+                       b"Server: webserver"):
+            assert header in head
+        assert b"gunicorn" not in reply and b"probe" not in reply and b"aaaa" not in reply
+        assert b"could not be understood" in body
+
+
 @pytest.mark.parametrize("stop_signal", [signal.SIGTERM, signal.SIGINT])
 def test_serve_starts_serves_and_stops_cleanly(site, stop_signal):
     postgres_before = _postgres_pids()
@@ -44,6 +65,7 @@ def test_serve_starts_serves_and_stops_cleanly(site, stop_signal):
         assert ready.headers["Server"] == "webserver"  # gunicorn's own header, product name hidden
         home = requests.get(url, timeout=5)
         assert home.status_code == 200 and "Key Vault" in home.text
+        assert_gunicorn_errors_are_hardened(int(match.group(2)))
         children = psutil.Process(proc.pid).children(recursive=True)
         assert any(c.name() == "postgres" or "gunicorn" in " ".join(c.cmdline()) for c in children)
         started_postgres = _postgres_pids() - postgres_before
