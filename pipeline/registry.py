@@ -7,16 +7,24 @@ from __future__ import annotations
 
 from .adapters.bandit import Bandit
 from .adapters.detect_secrets import DetectSecrets
+from .adapters.hadolint import Hadolint
+from .adapters.pip_audit import PipAudit
 from .adapters.pyflakes import Pyflakes
 from .adapters.pylint import Pylint
+from .adapters.safety import Safety
+from .adapters.zap import Zap
+from .adapters.zizmor import Zizmor
 from .scanner import Scanner
 from .stage import StageSpec
-from .stages import lint, sast, secrets
+from .stages import deps, harden, lint, sast, secrets, zap
 
 STAGES: tuple[StageSpec, ...] = (
     lint.SPEC,
     sast.SPEC,
     secrets.SPEC,
+    deps.SPEC,
+    harden.SPEC,
+    zap.SPEC,
 )
 
 SCANNERS: tuple[Scanner, ...] = (
@@ -24,6 +32,11 @@ SCANNERS: tuple[Scanner, ...] = (
     Pyflakes(),
     Bandit(),
     DetectSecrets(),
+    PipAudit(),
+    Safety(),
+    Zizmor(),
+    Hadolint(),
+    Zap(),
 )
 
 
