@@ -74,7 +74,8 @@ class Hadolint(CommandScanner):
     def skip_reason(self, ctx: ScanContext) -> str:
         if dockerfiles(ctx):
             return ""
-        return f"no Dockerfiles to lint (file names matching {', '.join(ctx.options.get('dockerfile_patterns') or DEFAULT_PATTERNS)})"
+        patterns = ctx.options.get("dockerfile_patterns") or DEFAULT_PATTERNS
+        return f"no Dockerfiles to lint (file names matching {', '.join(patterns)})"
 
     def _config(self, ctx: ScanContext) -> str:
         configured = str(ctx.options.get("hadolint_config") or "")
@@ -117,7 +118,7 @@ class Hadolint(CommandScanner):
                 tool=self.name,
                 rule_id=code,
                 rule_name=code,
-                title=f"{code} {_first_sentence(str(item['message']))}",
+                title=_first_sentence(str(item["message"])) or code,
                 severity=_SEVERITY[level],
                 tool_severity=level,
                 location=Location(path=path, line=item["line"], column=column if isinstance(column, int) else None),

@@ -226,7 +226,7 @@ class Zizmor(CommandScanner):
             ),
             cwe=_CWE.get(ident, ()),
             # The flagged YAML itself ("feature") is not kept: it can hold a hard-coded credential.
-            message=f"{desc}: {annotation}" if annotation else desc,
+            message=annotation or desc,
             help_uri=str(item.get("url") or f"https://docs.zizmor.sh/audits/#{ident}"),
             fix_hint=_fix_hint(item),
             properties={"persona": str(determinations.get("persona", ""))},

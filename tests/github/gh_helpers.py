@@ -1,0 +1,329 @@
+"""Helpers for the GitHub Actions tests: reading the workflows, small repositories, the CLI, and a
+replay of the CI workflow's jobs on this machine.
+
+No GitHub runner is reachable from here, so the replay executes the workflow's own `run:` scripts
+with bash, in one fresh copy of the repository per job (as each runner gets its own checkout), and
+moves files between jobs the way upload-artifact / download-artifact do. Two commands are stood in
+for by shims first on PATH: `pipeline` runs `python -m pipeline` of this interpreter, and `nox -s
+STAGE -- ARGS` runs `python -m pipeline run STAGE ARGS`, which is exactly what the noxfile's stage
+sessions run after installing the harness (a real nox would spend minutes building virtualenvs).
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import shutil
+import stat
+import subprocess
+import sys
+import textwrap
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+REPO = Path(__file__).resolve().parents[2]
+WORKFLOWS = REPO / ".github" / "workflows"
+SHA_PIN = re.compile(r"^[A-Za-z0-9_.-]+/[A-Za-z0-9_.-]+(/[A-Za-z0-9_./-]+)?@[0-9a-f]{40}$")
+VERSION_COMMENT = re.compile(r"#\s*v\d+(\.\d+){0,2}\b")
+EXPRESSION = re.compile(r"\$\{\{\s*(.*?)\s*\}\}")
+
+# A clean workflow for fixture repositories (its action is pinned to the SHA ci.yml uses).
+CLEAN_WORKFLOW = """\
+name: build
+on: push
+permissions: {}
+jobs:
+  build:
+    runs-on: ubuntu-24.04
+    timeout-minutes: 5
+    permissions:
+      contents: read
+    steps:
+      - uses: actions/checkout@3d3c42e5aac5ba805825da76410c181273ba90b1 # v7.0.1
+        with:
+          persist-credentials: false
+      - run: python -m compileall .
+"""
+CLEAN_DOCKERFILE = """\
+FROM python:3.11.14-slim-bookworm
+RUN useradd --system --uid 10001 app
+COPY app.py /srv/app.py
+USER 10001
+CMD ["python", "/srv/app.py"]
+"""
+CLEAN_MODULE = '''\
+"""A tiny module."""
+
+
+def add(left: int, right: int) -> int:
+    """Add two numbers."""
+    return left + right
+'''
+# The planted problems of the issue: an unpinned action, an attacker-controlled expression in a
+# `run:` line (no permissions block, a checkout that keeps the token), a Dockerfile running as root.
+PLANTED_WORKFLOW = """\
+name: triage
+on:
+  issues:
+    types: [opened]
+jobs:
+  greet:
+    runs-on: ubuntu-24.04
+    steps:
+      - uses: actions/checkout@v4
+      - run: echo "New issue ${{ github.event.issue.title }}"
+"""
+PLANTED_DOCKERFILE = """\
+FROM python:3.11.14-slim-bookworm
+COPY app.py /srv/app.py
+USER root
+CMD ["python", "/srv/app.py"]
+"""
+
+
+def load_yaml(path: Path) -> Any:
+    return yaml.safe_load(path.read_text(encoding="utf-8"))
+
+
+def workflow_files() -> list[Path]:
+    return sorted([*WORKFLOWS.glob("*.yml"), *WORKFLOWS.glob("*.yaml")])
+
+
+def triggers(workflow: dict[str, Any]) -> dict[str, Any]:
+    """The `on:` block; YAML 1.1 reads the bare key `on` as the boolean True."""
+    raw = workflow.get("on", workflow.get(True))
+    if isinstance(raw, str):
+        return {raw: None}
+    if isinstance(raw, list):
+        return dict.fromkeys(raw)
+    return dict(raw or {})
+
+
+def write_tree(root: Path, files: dict[str, str]) -> Path:
+    for rel, text in files.items():
+        path = root / rel
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(text, encoding="utf-8")
+    return root
+
+
+def git_init(root: Path) -> None:
+    env = {**os.environ, "GIT_AUTHOR_NAME": "t", "GIT_AUTHOR_EMAIL": "t@example.invalid",
+           "GIT_COMMITTER_NAME": "t", "GIT_COMMITTER_EMAIL": "t@example.invalid"}
+    subprocess.run(["git", "init", "-q", "."], cwd=root, check=True, env=env)
+    subprocess.run(["git", "add", "-A"], cwd=root, check=True, env=env)
+    subprocess.run(["git", "commit", "-qm", "init"], cwd=root, check=True, env=env)
+
+
+def neutral_env(extra: dict[str, str] | None = None) -> dict[str, str]:
+    """This process's environment without any GitHub Actions variable (the tests may run inside one)."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith("GITHUB_") and k != "RUNNER_TEMP"}
+    env.update(extra or {})
+    return env
+
+
+def run_cli(args: list[str], cwd: Path, env: dict[str, str] | None = None, timeout: float = 240) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, "-m", "pipeline", *args], cwd=cwd, env=neutral_env(env),
+                          capture_output=True, text=True, timeout=timeout, check=False)
+
+
+def executable(path: Path, text: str) -> Path:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(text, encoding="utf-8")
+    path.chmod(path.stat().st_mode | stat.S_IXUSR | stat.S_IXGRP | stat.S_IXOTH)
+    return path
+
+
+def fake_tool(bin_dir: Path, name: str, body: str) -> Path:
+    """A shell script standing in for a scanner: only for crash, hang and garbage faults."""
+    prologue = "#!/bin/sh\nif [ \"$1\" = \"--version\" ]; then echo 'fake 0.0'; exit 0; fi\n"
+    return executable(bin_dir / name, prologue + body + "\n")
+
+
+def install_shims(bin_dir: Path) -> Path:
+    """`pipeline` and `nox -s STAGE -- ARGS` for the replay (see the module docstring)."""
+    python = sys.executable
+    executable(bin_dir / "pipeline", f"#!/bin/sh\nexec {python} -m pipeline \"$@\"\n")
+    executable(bin_dir / "nox", textwrap.dedent(f"""\
+        #!{python}
+        # nox -s SESSION [-- POSARGS]: the stage sessions of noxfile.py run `pipeline run SESSION POSARGS`.
+        import os, sys
+        args = sys.argv[1:]
+        if len(args) < 2 or args[0] != "-s":
+            sys.exit(f"nox shim: expected `nox -s SESSION [-- ARGS]`, got {{args}}")
+        session, rest = args[1], args[2:]
+        if rest and rest[0] == "--":
+            rest = rest[1:]
+        elif rest:
+            sys.exit(f"nox shim: unexpected arguments {{rest}}")
+        os.execv({python!r}, [{python!r}, "-m", "pipeline", "run", session, *rest])
+        """))
+    return bin_dir
+
+
+# --- the replay ---------------------------------------------------------------------------------
+
+@dataclass
+class StepRun:
+    job: str
+    name: str
+    exit_code: int
+    stdout: str
+    stderr: str
+
+
+@dataclass
+class Replay:
+    """What the replayed jobs did and left behind."""
+
+    steps: list[StepRun] = field(default_factory=list)
+    artifacts: dict[str, Path] = field(default_factory=dict)
+    summary: str = ""
+    outputs: dict[str, str] = field(default_factory=dict)
+    verdict_exit: int | None = None
+    verdict_stdout: str = ""
+    verdict_workspace: Path | None = None
+
+    def step(self, job: str, name_part: str) -> StepRun:
+        return next(s for s in self.steps if s.job == job and name_part in s.name)
+
+
+class Expressions:
+    """Evaluates the few `${{ }}` forms the replayed steps use; anything else fails the replay."""
+
+    def __init__(self, workflow_env: dict[str, str], matrix: dict[str, str]) -> None:
+        self.env, self.matrix = workflow_env, matrix
+
+    def value(self, expr: str) -> str:
+        if "secrets." in expr:
+            return ""  # no secret is configured in a replay (nor for a fork): `a && secrets.X || ''` is ''
+        if re.fullmatch(r"matrix\.\w+", expr):
+            return self.matrix[expr.removeprefix("matrix.")]
+        if re.fullmatch(r"env\.\w+", expr):
+            return self.env[expr.removeprefix("env.")]
+        if expr == "runner.os":
+            return "Linux"
+        raise AssertionError(f"the replay does not know how to evaluate ${{{{ {expr} }}}}")
+
+    def resolve(self, text: str) -> str:
+        return EXPRESSION.sub(lambda m: self.value(m.group(1)), text)
+
+
+def _harness_step(step: dict[str, Any]) -> bool:
+    """Steps that run the harness (the rest install tools, which this machine already has)."""
+    script = step.get("run", "")
+    return bool(re.search(r"(^|\s)(nox|pipeline)\s", script))
+
+
+def _run_script(script: str, cwd: Path, env: dict[str, str], timeout: float = 300) -> subprocess.CompletedProcess:
+    # GitHub runs `run:` with `bash -e {0}` (shell: bash is the default on Linux runners).
+    return subprocess.run(["bash", "-e", "-c", script], cwd=cwd, env=env, capture_output=True, text=True,
+                          timeout=timeout, check=False)
+
+
+def _upload(step_with: dict[str, Any], workspace: Path, expressions: Expressions, store: Path) -> tuple[str, Path]:
+    """upload-artifact: the files of `path`, relative to the least common ancestor of the paths."""
+    name = expressions.resolve(str(step_with["name"]))
+    paths = [expressions.resolve(line.strip()) for line in str(step_with["path"]).splitlines() if line.strip()]
+    parents = [Path(p.rstrip("/")) if p.endswith("/") else Path(p).parent for p in paths]
+    common = Path(os.path.commonpath([str(p) for p in parents])) if parents else Path(".")
+    target = store / name
+    target.mkdir(parents=True, exist_ok=True)
+    found = 0
+    for rel in paths:
+        source = workspace / rel.rstrip("/")
+        if source.is_dir():
+            for item in source.rglob("*"):
+                if item.is_file():
+                    dest = target / item.relative_to(workspace / common)
+                    dest.parent.mkdir(parents=True, exist_ok=True)
+                    shutil.copy2(item, dest)
+                    found += 1
+        elif source.is_file():
+            dest = target / source.relative_to(workspace / common)
+            dest.parent.mkdir(parents=True, exist_ok=True)
+            shutil.copy2(source, dest)
+            found += 1
+    if not found:
+        shutil.rmtree(target)  # if-no-files-found: warn uploads nothing
+    return name, target
+
+
+def _job_env(workflow: dict[str, Any], job: dict[str, Any], step: dict[str, Any], expressions: Expressions,
+             base_env: dict[str, str]) -> dict[str, str]:
+    env = dict(base_env)
+    for scope in (workflow.get("env") or {}, job.get("env") or {}, step.get("env") or {}):
+        env.update({k: expressions.resolve(str(v)) for k, v in scope.items()})
+    return env
+
+
+def replay_ci(source_repo: Path, work: Path, stages: list[str], expected: str,
+              drop_artifacts: tuple[str, ...] = (), reuse_artifacts: dict[str, Path] | None = None) -> Replay:
+    """Replay ci.yml: the stage jobs (one workspace each), then the verdict job over their artifacts."""
+    workflow = load_yaml(WORKFLOWS / "ci.yml")
+    shims = install_shims(work / "shims")
+    base_env = neutral_env({"PATH": f"{shims}{os.pathsep}{os.environ['PATH']}", "CI": "true"})
+    replay = Replay()
+    store = work / "artifacts"
+    workflow_env = {k: str(v) for k, v in (workflow.get("env") or {}).items()}
+    if reuse_artifacts is None:
+        stage_job = workflow["jobs"]["stage"]
+        for stage in stages:
+            expressions = Expressions(workflow_env, {"stage": stage})
+            workspace = work / f"job-stage-{stage}"
+            shutil.copytree(source_repo, workspace, symlinks=True)
+            failed = False
+            for step in stage_job["steps"]:
+                condition = str(step.get("if", ""))
+                if failed and "always()" not in condition:
+                    continue
+                uses = str(step.get("uses", ""))
+                if uses.startswith("actions/upload-artifact@"):
+                    name, path = _upload(step["with"], workspace, expressions, store)
+                    replay.artifacts[name] = path
+                elif _harness_step(step):
+                    env = _job_env(workflow, stage_job, step, expressions, base_env)
+                    proc = _run_script(step["run"], workspace, env)
+                    replay.steps.append(StepRun(f"stage-{stage}", expressions.resolve(step.get("name", "")),
+                                                proc.returncode, proc.stdout, proc.stderr))
+                    failed = failed or proc.returncode != 0
+    else:
+        replay.artifacts = dict(reuse_artifacts)
+
+    verdict_job = workflow["jobs"]["verdict"]
+    expressions = Expressions({**workflow_env, "EXPECTED_STAGES": expected}, {})
+    workspace = work / "job-verdict"
+    shutil.copytree(source_repo, workspace, symlinks=True)
+    replay.verdict_workspace = workspace
+    summary_file, output_file = work / "step_summary.md", work / "github_output"
+    summary_file.write_text("", encoding="utf-8")
+    output_file.write_text("", encoding="utf-8")
+    github_env = {"GITHUB_ACTIONS": "true", "GITHUB_STEP_SUMMARY": str(summary_file), "GITHUB_OUTPUT": str(output_file),
+                  "GITHUB_WORKSPACE": str(workspace), "GITHUB_EVENT_NAME": "pull_request"}
+    for step in verdict_job["steps"]:
+        uses = str(step.get("uses", ""))
+        if uses.startswith("actions/download-artifact@"):
+            with_ = step["with"]
+            pattern = str(with_["pattern"])
+            assert with_.get("merge-multiple") is True
+            dest = workspace / str(with_["path"])
+            dest.mkdir(parents=True, exist_ok=True)
+            for name, path in replay.artifacts.items():
+                if name in drop_artifacts or not re.fullmatch(pattern.replace("*", ".*"), name):
+                    continue
+                shutil.copytree(path, dest, dirs_exist_ok=True)
+        elif _harness_step(step):
+            env = _job_env(workflow, verdict_job, step, expressions, {**base_env, **github_env})
+            env["EXPECTED_STAGES"] = expected
+            proc = _run_script(step["run"], workspace, env)
+            replay.steps.append(StepRun("verdict", step.get("name", ""), proc.returncode, proc.stdout, proc.stderr))
+            if step.get("id") == "verdict":
+                replay.verdict_exit, replay.verdict_stdout = proc.returncode, proc.stdout
+    replay.summary = summary_file.read_text(encoding="utf-8")
+    for line in output_file.read_text(encoding="utf-8").splitlines():
+        key, _, value = line.partition("=")
+        replay.outputs[key] = value
+    return replay
