@@ -218,6 +218,7 @@ def serve(host: str = "127.0.0.1", port: int = 0, workers: int = 2, datadir: Pat
     try:
         with tempfile.TemporaryDirectory(prefix="securesample-") as tmp:
             pgdata = datadir or Path(tmp) / "pgdata"
+            _start_reaper(pgdata, Path(tmp))
             with embedded_postgres(pgdata) as db:
                 if stop.is_set():
                     return 0
@@ -225,6 +226,16 @@ def serve(host: str = "127.0.0.1", port: int = 0, workers: int = 2, datadir: Pat
     finally:
         for sig, handler in previous.items():
             signal.signal(sig, handler)
+
+
+def _start_reaper(pgdata: Path, temp_dir: Path) -> None:
+    """Start the watcher that stops PostgreSQL if this process is killed
+    outright; its own session keeps it out of signals sent to our group."""
+    subprocess.Popen(  # nosec B603 # pylint: disable=consider-using-with
+        [sys.executable, "-m", "app.pg_reaper", str(os.getpid()), str(pgdata.resolve()), str(temp_dir)],
+        cwd=PACKAGE_DIR.parent, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+        start_new_session=True,
+    )
 
 
 def _run_gunicorn(db: EmbeddedPostgres, host: str, port: int, workers: int, out: TextIO,

@@ -49,12 +49,16 @@ def assert_gunicorn_errors_are_hardened(port: int) -> None:
         assert b"could not be understood" in body
 
 
-@pytest.mark.parametrize("stop_signal", [signal.SIGTERM, signal.SIGINT])
-def test_serve_starts_serves_and_stops_cleanly(site, stop_signal):
+@pytest.mark.parametrize(("stop_signal", "whole_group"), [
+    (signal.SIGTERM, True),   # how the harness's ZAP stage stops it (its own process group)
+    (signal.SIGINT, True),    # Ctrl-C in a terminal signals the whole foreground group
+    (signal.SIGTERM, False),  # `kill PID`, or a supervisor signalling the main process only
+], ids=["sigterm-group", "ctrl-c-group", "sigterm-pid"])
+def test_serve_starts_serves_and_stops_cleanly(site, stop_signal, whole_group):
     postgres_before = _postgres_pids()
     proc = subprocess.Popen([sys.executable, "-m", "app", "serve", "--port", "0"], cwd=site.repo_root,
                             stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True,
-                            env=dict(os.environ, PYTHONUNBUFFERED="1"))
+                            env=dict(os.environ, PYTHONUNBUFFERED="1"), start_new_session=True)
     try:
         line = _read_line(proc, timeout=60)
         match = URL_LINE.match(line)
@@ -71,7 +75,10 @@ def test_serve_starts_serves_and_stops_cleanly(site, stop_signal):
         started_postgres = _postgres_pids() - postgres_before
         assert started_postgres, "serve should run its own PostgreSQL"
 
-        proc.send_signal(stop_signal)
+        if whole_group:
+            os.killpg(proc.pid, stop_signal)
+        else:
+            proc.send_signal(stop_signal)
         assert proc.wait(timeout=30) == 0
         deadline = time.monotonic() + 5
         while time.monotonic() < deadline and (_postgres_pids() & started_postgres
@@ -81,6 +88,28 @@ def test_serve_starts_serves_and_stops_cleanly(site, stop_signal):
         assert not [c for c in children if c.is_running() and c.status() != psutil.STATUS_ZOMBIE]
         with pytest.raises(requests.ConnectionError):
             requests.get(url + "healthz", timeout=2)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()
+
+
+def test_killed_serve_leaves_no_postgres_behind(site):
+    """SIGKILL cannot be handled; the reaper started by serve stops PostgreSQL."""
+    postgres_before = _postgres_pids()
+    proc = subprocess.Popen([sys.executable, "-m", "app", "serve", "--port", "0"], cwd=site.repo_root,
+                            stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True,
+                            env=dict(os.environ, PYTHONUNBUFFERED="1"), start_new_session=True)
+    try:
+        assert URL_LINE.match(_read_line(proc, timeout=60))
+        started_postgres = _postgres_pids() - postgres_before
+        assert started_postgres
+        os.killpg(proc.pid, signal.SIGKILL)
+        proc.wait(timeout=10)
+        deadline = time.monotonic() + 20
+        while time.monotonic() < deadline and _postgres_pids() & started_postgres:
+            time.sleep(0.2)
+        assert not _postgres_pids() & started_postgres, "PostgreSQL outlived a killed serve"
     finally:
         if proc.poll() is None:
             proc.kill()
