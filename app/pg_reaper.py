@@ -37,9 +37,8 @@ def reap(owner_pid: int, pgdata: Path, temp_dir: Path | None) -> None:
         # As pgserver itself does: the server runs as user "pgserver" when started by root.
         user = "pgserver" if os.geteuid() == 0 else None
         try:
-            subprocess.run([str(pg_ctl), "-D", str(pgdata), "-w", "-m", "fast", "stop"],
-                           user=user, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-                           timeout=30, check=False)
+            args = [str(pg_ctl), "-D", str(pgdata), "-w", "-m", "fast", "stop"]
+            subprocess.run(args, user=user, capture_output=True, timeout=30, check=False)  # nosec B603
         except (subprocess.SubprocessError, OSError):
             pass  # nothing more this watcher can do
     if temp_dir is not None:
