@@ -7,6 +7,7 @@ Scanner versions are pinned once, in pyproject.toml's `scanners` extra.
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import nox
@@ -18,6 +19,23 @@ nox.options.sessions = ["all"]
 
 ROOT = Path(__file__).parent
 STAGES = ("lint", "sast", "secrets", "deps", "zap", "harden")
+# A local advisory database makes the deps stage run offline (air-gapped machines, this project's
+# own CI machines, which keep the PyPA advisory snapshot beside the checkout).
+ADVISORY_DB_ENV = "SECURE_PIPELINE_ADVISORY_DB"
+SHARED_SNAPSHOT = ROOT.parent / "shared" / "advisory-db" / "pypa-vulns"
+
+
+def deps_args(session: nox.Session) -> list[str]:
+    """`--offline --advisory-db PATH` when a local advisory database is known and none was given."""
+    if any(arg in ("--offline", "--advisory-db") or arg.startswith("--advisory-db=") for arg in session.posargs):
+        return []
+    configured = os.environ.get(ADVISORY_DB_ENV, "")
+    if configured:
+        return ["--offline", "--advisory-db", configured]
+    if SHARED_SNAPSHOT.is_dir():
+        session.log(f"deps: offline against the advisory snapshot at {SHARED_SNAPSHOT}")
+        return ["--offline", "--advisory-db", str(SHARED_SNAPSHOT)]
+    return []
 
 
 def install(session: nox.Session, extras: str = "scanners,test") -> None:
@@ -36,7 +54,8 @@ def make_stage_session(stage: str) -> None:
     @nox.session(name=stage, tags=["stage"])
     def stage_session(session: nox.Session) -> None:
         install(session)
-        session.run("pipeline", "run", stage, *session.posargs)
+        extra = deps_args(session) if stage == "deps" else []
+        session.run("pipeline", "run", stage, *extra, *session.posargs)
 
     stage_session.__doc__ = f"Run the {stage} stage and its verdict (reports/{stage}.json, reports/verdict/)."
 
@@ -49,7 +68,7 @@ for _stage in STAGES:
 def all_stages(session: nox.Session) -> None:
     """Run every configured stage concurrently, then the verdict and every report."""
     install(session)
-    session.run("pipeline", "run", "all", *session.posargs)
+    session.run("pipeline", "run", "all", *deps_args(session), *session.posargs)
 
 
 @nox.session

@@ -43,7 +43,7 @@ _CREDENTIAL_KEY = (
 _ASSIGNMENT = re.compile(_CREDENTIAL_KEY + r"(?:=|=>)\s*)([\"']?)(?!\[REDACTED\])([^\"'\s,;)}\]]{3,})(\2)")
 _COLON_QUOTED = re.compile(_CREDENTIAL_KEY + r":\s*)([\"'])(?!\[REDACTED\])([^\"']{3,})(\2)")
 _COLON_BARE = re.compile(_CREDENTIAL_KEY + r":\s*)()(?!\[REDACTED\])(?=[^\s,;]*\d)([^\"'\s,;)}\]]{3,})()")
-# Bandit's hardcoded-password messages: "Possible hardcoded password: 'value'".
+# Bandit's hardcoded-password messages: "Possible hardcoded password: 'value'".  # pragma: allowlist secret
 _QUOTED_AFTER_COLON = re.compile(r"(?i)(hardcoded password:?\s*)(['\"]).*?\2")
 _TOKENISH = re.compile(r"[A-Za-z0-9+/=_\-]{32,}")
 
@@ -53,8 +53,19 @@ def _entropy(text: str) -> float:
     return -sum(c / len(text) * math.log2(c / len(text)) for c in counts.values())
 
 
+_PATH_SEGMENT = re.compile(r"[a-z_]{3,}")
+
+
+def _looks_like_path(token: str) -> bool:
+    """tests/deps/fixtures/PYSEC-2023-192 is a path, not a key: it has plain lowercase words between slashes."""
+    segments = token.split("/")
+    return len(segments) > 1 and any(_PATH_SEGMENT.fullmatch(seg) for seg in segments)
+
+
 def _mask_high_entropy(match: re.Match[str]) -> str:
     token = match.group(0)
+    if _looks_like_path(token):
+        return token
     # Long, random-looking strings are keys; hex digests of 40/64 chars are commit ids and hashes we print on purpose.
     if re.fullmatch(r"[0-9a-f]{32}|[0-9a-f]{40}|[0-9a-f]{64}", token):
         return token

@@ -29,7 +29,7 @@ from ..runner import ProcessOutcome
 from ..scanner import CommandScanner, ScanContext, ScanError, ScanOutput, load_json, require
 from .pip_audit import gather, severity_default
 
-API_KEY = "SAFETY_API_KEY"
+API_KEY = "SAFETY_API_KEY"  # pragma: allowlist secret - the variable's name, not a value
 # safety/constants.py exit codes.
 EXIT_MEANINGS = {
     1: "crashed (unhandled failure)", 2: "usage error", 65: "invalid authentication credential",

@@ -29,6 +29,7 @@ from .versions import BadRange, canonical_name, check_ranges, record_affects
 _SUFFIXES = (".json", ".yaml", ".yml")
 _FRACTION = re.compile(r"(\.\d{6})\d+")
 # Plain-string YAML loading: OSV versions such as 0.10 must not become the float 0.1.
+# BaseLoader: no object construction at all, and dates stay strings (OSV timestamps are parsed by us).
 _YAML_LOADER = getattr(yaml, "CBaseLoader", yaml.BaseLoader)
 
 
@@ -84,7 +85,7 @@ def _iter_documents(source: Path) -> Iterator[tuple[str, str, bytes]]:
 def _parse(name: str, suffix: str, raw: bytes) -> dict[str, Any]:
     try:
         text = raw.decode("utf-8")
-        data = json.loads(text) if suffix == ".json" else yaml.load(text, Loader=_YAML_LOADER)
+        data = json.loads(text) if suffix == ".json" else yaml.load(text, Loader=_YAML_LOADER)  # nosec B506 - BaseLoader builds only str/list/dict
     except (UnicodeDecodeError, json.JSONDecodeError, yaml.YAMLError) as exc:
         raise AdvisoryError(f"{name}: cannot be parsed as {suffix[1:].upper()}: {str(exc).splitlines()[0]}") from exc
     if not isinstance(data, dict) or not isinstance(data.get("id"), str) or not data["id"]:

@@ -40,7 +40,8 @@ class OutOfScope:
     line: int
 
     def matches(self, plugin_id: str, url: str) -> bool:
-        return ("*" in self.ids or plugin_id in self.ids) and self.pattern.match(url) is not None
+        # pylint misreads the dataclass field's annotation as the typing alias.
+        return ("*" in self.ids or plugin_id in self.ids) and self.pattern.match(url) is not None  # pylint: disable=no-member
 
 
 @dataclass

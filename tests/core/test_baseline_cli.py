@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 
-from conftest import run_cli
+from core_helpers import run_cli
 
 
 def test_baseline_update_accepts_current_findings_and_new_ones_still_fail(planted_repo, tmp_path):
@@ -31,7 +31,7 @@ def test_baseline_update_accepts_current_findings_and_new_ones_still_fail(plante
 
 
 def test_baseline_is_not_taken_from_a_broken_run(planted_repo, tmp_path):
-    from conftest import fake_tool
+    from core_helpers import fake_tool
     import os
 
     (planted_repo / "pyproject.toml").write_text('[tool.secure-pipeline]\nrun = ["sast"]\n')

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 
-from conftest import run_cli
+from core_helpers import run_cli
 
 
 def _findings(out, stage):
@@ -40,7 +40,7 @@ def test_clean_tree_passes(clean_repo, tmp_path):
 
 
 def test_secrets_are_found_and_baseline_audits_are_honoured(tmp_path, secret_values):
-    from conftest import git_init, write_tree
+    from core_helpers import git_init, write_tree
 
     root = write_tree(tmp_path / "repo", {
         "settings.py": f'AWS_ACCESS_KEY_ID = "{secret_values["aws_key_id"]}"\nGITHUB = "{secret_values["github_token"]}"\n',

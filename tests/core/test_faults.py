@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import fake_tool, git_init, run_cli, write_tree
+from core_helpers import fake_tool, git_init, run_cli, write_tree
 
 STAGE_OF = {"pylint": "lint", "pyflakes": "lint", "bandit": "sast", "detect-secrets": "secrets"}
 FAULTS = {

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 import shutil
 
-from conftest import PLANTED_CODE, git_init, run_cli, write_tree
+from core_helpers import PLANTED_CODE, git_init, run_cli, write_tree
 
 
 def _fingerprints(root, out):

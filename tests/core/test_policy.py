@@ -185,7 +185,7 @@ def test_bad_configuration_names_file_key_and_problem(tmp_path, raw, needle):
 
 
 def test_bad_configuration_exits_3_with_a_clear_message(tmp_path):
-    from conftest import run_cli
+    from core_helpers import run_cli
 
     (tmp_path / "pyproject.toml").write_text('[tool.secure-pipeline]\ntop_findings = "many"\n')
     proc = run_cli(["run", "lint"], cwd=tmp_path)
@@ -199,7 +199,7 @@ def test_bad_configuration_exits_3_with_a_clear_message(tmp_path):
 
 
 def test_verdict_over_parallel_reports_equals_one_run(planted_repo, tmp_path):
-    from conftest import run_cli
+    from core_helpers import run_cli
 
     together = tmp_path / "together"
     assert run_cli(["run", "lint", "sast", "--out", str(together), "--no-verdict", "--quiet"], cwd=planted_repo).returncode == 1

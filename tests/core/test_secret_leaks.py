@@ -10,7 +10,7 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-from conftest import fake_tool, git_init, run_cli, write_tree
+from core_helpers import fake_tool, git_init, run_cli, write_tree
 
 
 def _plant(root: Path, s: dict[str, str]) -> None:

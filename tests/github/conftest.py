@@ -7,18 +7,9 @@ from pathlib import Path
 
 import nox.registry
 import pytest
-from gh_helpers import CLEAN_DOCKERFILE, CLEAN_MODULE, CLEAN_WORKFLOW, REPO, git_init, write_tree
+from gh_helpers import REPO, make_clean_repo
 
 
-def make_clean_repo(root: Path) -> Path:
-    root.mkdir(parents=True, exist_ok=True)
-    write_tree(root, {
-        "app.py": CLEAN_MODULE,
-        ".github/workflows/build.yml": CLEAN_WORKFLOW,
-        "Dockerfile": CLEAN_DOCKERFILE,
-    })
-    git_init(root)
-    return root
 
 
 @pytest.fixture

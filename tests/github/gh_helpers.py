@@ -327,3 +327,13 @@ def replay_ci(source_repo: Path, work: Path, stages: list[str], expected: str,
         key, _, value = line.partition("=")
         replay.outputs[key] = value
     return replay
+
+def make_clean_repo(root: Path) -> Path:
+    root.mkdir(parents=True, exist_ok=True)
+    write_tree(root, {
+        "app.py": CLEAN_MODULE,
+        ".github/workflows/build.yml": CLEAN_WORKFLOW,
+        "Dockerfile": CLEAN_DOCKERFILE,
+    })
+    git_init(root)
+    return root

@@ -13,8 +13,7 @@ from __future__ import annotations
 import json
 
 import pytest
-from conftest import make_clean_repo
-from gh_helpers import PLANTED_WORKFLOW, Replay, replay_ci, write_tree, git_init
+from gh_helpers import make_clean_repo, PLANTED_WORKFLOW, Replay, replay_ci, write_tree, git_init
 
 STAGES = ["lint", "sast", "secrets", "harden"]
 EXPECTED = ",".join(STAGES)
