@@ -21,10 +21,12 @@ import re
 import select
 import signal
 import statistics
-import subprocess
+import subprocess  # nosec B404
 import sys
 import threading
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[1]
@@ -91,20 +93,22 @@ def load(port: int, path: str, total: int, concurrency: int, max_seconds: float,
     }
 
 
-def start_app(workers: int) -> tuple[subprocess.Popen, int]:
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "app", "serve", "--port", "0", "--workers", str(workers)],
-        cwd=REPO, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True,
-        env=dict(os.environ, PYTHONUNBUFFERED="1", GUNICORN_LOG_LEVEL="warning"),
-    )
-    assert proc.stdout is not None
-    ready, _, _ = select.select([proc.stdout], [], [], 90)
-    line = proc.stdout.readline().strip() if ready else ""
-    match = URL_LINE.match(line)
-    if not match:
-        proc.terminate()
-        raise SystemExit(f"the app did not start: {line!r}")
-    return proc, int(match.group(1))
+@contextmanager
+def running_app(workers: int) -> Iterator[int]:
+    """Start `python -m app serve --port 0`, yield its port, stop it with SIGTERM."""
+    command = [sys.executable, "-m", "app", "serve", "--port", "0", "--workers", str(workers)]
+    with subprocess.Popen(command, cwd=REPO, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True,  # nosec B603
+                          env=dict(os.environ, PYTHONUNBUFFERED="1", GUNICORN_LOG_LEVEL="warning")) as proc:
+        try:
+            ready, _, _ = select.select([proc.stdout], [], [], 90)
+            line = proc.stdout.readline().strip() if ready and proc.stdout else ""
+            match = URL_LINE.match(line)
+            if not match:
+                raise SystemExit(f"the app did not start: {line!r}")
+            yield int(match.group(1))
+        finally:
+            proc.send_signal(signal.SIGTERM)
+            proc.wait(timeout=30)
 
 
 def main() -> int:
@@ -122,18 +126,14 @@ def main() -> int:
                               args.max_seconds, warmup=20)))
         return 0
 
-    proc, port = start_app(args.workers)
-    try:
+    with running_app(args.workers) as port:
         # The load runs in its own process so that the client's work does not
         # share an interpreter (or its GIL) with anything else.
-        result = subprocess.run(
-            [sys.executable, __file__, "--load-only-port", str(port), "--requests", str(args.requests),
-             "--concurrency", str(args.concurrency), "--max-seconds", str(args.max_seconds), "--path", args.path],
-            capture_output=True, text=True, check=True, timeout=args.max_seconds + 60,
-        )
-    finally:
-        proc.send_signal(signal.SIGTERM)
-        proc.wait(timeout=30)
+        load_command = [sys.executable, __file__, "--load-only-port", str(port), "--requests", str(args.requests),
+                        "--concurrency", str(args.concurrency), "--max-seconds", str(args.max_seconds),
+                        "--path", args.path]
+        result = subprocess.run(load_command, capture_output=True, text=True, check=True,  # nosec B603
+                                timeout=args.max_seconds + 60)
     figures = json.loads(result.stdout)
     figures.update({"path": args.path, "workers": args.workers, "concurrency": args.concurrency,
                     "cpus": os.cpu_count()})

@@ -23,14 +23,14 @@ BASE_URL = "https://localhost"
 CSRF_INPUT = re.compile(r'<input id="csrf_token" name="csrf_token" type="hidden" value="([^"]+)"')
 
 
-@pytest.fixture(scope="session")
-def pg(tmp_path_factory: pytest.TempPathFactory) -> Iterator[EmbeddedPostgres]:
+@pytest.fixture(name="pg", scope="session")
+def fixture_pg(tmp_path_factory: pytest.TempPathFactory) -> Iterator[EmbeddedPostgres]:
     with embedded_postgres(tmp_path_factory.mktemp("pg")) as db:
         yield db
 
 
-@pytest.fixture(scope="session")
-def database(pg: EmbeddedPostgres) -> Iterator[Database]:
+@pytest.fixture(name="database", scope="session")
+def fixture_database(pg: EmbeddedPostgres) -> Iterator[Database]:
     db = Database(pg.app_settings(), max_size=4, timeout=2.0)
     yield db
     db.close()
@@ -42,18 +42,18 @@ def make_config(settings: DatabaseSettings, **overrides: object) -> AppConfig:
     return AppConfig(**values)  # type: ignore[arg-type]
 
 
-@pytest.fixture(scope="session")
-def app(pg: EmbeddedPostgres, database: Database) -> Flask:
+@pytest.fixture(name="app", scope="session")
+def fixture_app(pg: EmbeddedPostgres, database: Database) -> Flask:
     return create_app(make_config(pg.app_settings()), database=database)
 
 
-@pytest.fixture()
-def client(app: Flask) -> FlaskClient:
+@pytest.fixture(name="client")
+def fixture_client(app: Flask) -> FlaskClient:
     return app.test_client()
 
 
-@pytest.fixture()
-def owner_conn(pg: EmbeddedPostgres) -> Iterator[psycopg.Connection]:
+@pytest.fixture(name="owner_conn")
+def fixture_owner_conn(pg: EmbeddedPostgres) -> Iterator[psycopg.Connection]:
     with psycopg.connect(pg.owner_settings().conninfo("tests"), autocommit=True) as conn:
         yield conn
 
@@ -97,6 +97,6 @@ class Site:
     repo_root = Path(__file__).resolve().parents[2]
 
 
-@pytest.fixture(scope="session")
-def site() -> Site:
+@pytest.fixture(name="site", scope="session")
+def fixture_site() -> Site:
     return Site()

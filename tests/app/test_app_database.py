@@ -13,8 +13,8 @@ from app import repository
 from app.repository import NewSuggestion
 
 
-@pytest.fixture()
-def app_conn(pg):
+@pytest.fixture(name="app_conn")
+def fixture_app_conn(pg):
     """A connection as the runtime login, exactly as the web app connects."""
     with psycopg.connect(pg.app_settings().conninfo("tests"), autocommit=True) as conn:
         yield conn

@@ -70,8 +70,8 @@ def assert_generic_error(response, status: int) -> str:
     return correlation_id
 
 
-@pytest.fixture(scope="module")
-def failing_app(pg, database, site) -> Flask:
+@pytest.fixture(name="failing_app", scope="module")
+def fixture_failing_app(pg, database, site) -> Flask:
     """The real app plus one route that raises, to exercise the 500 path."""
     app = create_app(site.make_config(pg.app_settings()), database=database)
 

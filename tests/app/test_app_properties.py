@@ -53,7 +53,8 @@ def test_any_request_to_any_route_is_answered_safely(app, site, method, path, qu
 
 
 @PROPERTY_SETTINGS
-@given(title=st.one_of(valid_titles, field_text), url=st.one_of(valid_urls, field_text), topic=st.one_of(st.sampled_from(["waf-owasp", "encryption"]), field_text),
+@given(title=st.one_of(valid_titles, field_text), url=st.one_of(valid_urls, field_text),
+       topic=st.one_of(st.sampled_from(["waf-owasp", "encryption"]), field_text),
        extra=st.dictionaries(st.text(min_size=1, max_size=10), field_text, max_size=2))
 def test_any_form_input_is_stored_as_sent_or_rejected_cleanly(app, site, owner_conn, title, url, topic, extra):
     client = app.test_client()

@@ -16,7 +16,8 @@ from keyvault_standin import API_VERSION, KeyVaultStandIn, RunningStandIn, write
 
 from app.config import ConfigError, DatabaseSettings, VaultEntry, config_from_env
 from app.secret_providers import (
-    DIRECTORY_VARIABLE, PROVIDER_VARIABLE, EnvSecretProvider, KeyPerFileSecretProvider, KeyVaultSecretProvider, MissingSecretError, SecretError,
+    DIRECTORY_VARIABLE, PROVIDER_VARIABLE, EnvSecretProvider, KeyPerFileSecretProvider, KeyVaultSecretProvider,
+    MissingSecretError, SecretError,
     provider_from_env,
 )
 
@@ -95,13 +96,13 @@ def test_file_provider_missing_secret_names_it(tmp_path):
 
 # --- Azure Key Vault ------------------------------------------------------
 
-@pytest.fixture(scope="module")
-def vault_cert(tmp_path_factory) -> tuple[Path, Path]:
+@pytest.fixture(name="vault_cert", scope="module")
+def fixture_vault_cert(tmp_path_factory) -> tuple[Path, Path]:
     return write_self_signed_cert(tmp_path_factory.mktemp("vault-tls"))
 
 
-@pytest.fixture()
-def vault(vault_cert):
+@pytest.fixture(name="vault")
+def fixture_vault(vault_cert):
     standin = KeyVaultStandIn(token=secrets.token_urlsafe(24),
                               secrets={"PGUSERNAME": "web", "PGPASSWORD": secrets.token_urlsafe(16)})
     with RunningStandIn(standin, *vault_cert) as running:

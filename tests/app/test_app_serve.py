@@ -10,6 +10,8 @@ import socket
 import subprocess
 import sys
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 
 import psutil
 import pytest
@@ -20,6 +22,20 @@ URL_LINE = re.compile(r"^Serving on (http://127\.0\.0\.1:(\d+)/)$")
 
 def _postgres_pids() -> set[int]:
     return {p.pid for p in psutil.process_iter(["name"]) if p.info["name"] == "postgres"}
+
+
+@contextmanager
+def _serve(repo_root) -> Iterator[subprocess.Popen]:
+    """Run `python -m app serve --port 0` in its own session, as the harness does."""
+    with subprocess.Popen([sys.executable, "-m", "app", "serve", "--port", "0"], cwd=repo_root,
+                          stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True,
+                          env=dict(os.environ, PYTHONUNBUFFERED="1"), start_new_session=True) as proc:
+        try:
+            yield proc
+        finally:
+            if proc.poll() is None:
+                proc.kill()
+                proc.wait()
 
 
 def _read_line(proc: subprocess.Popen, timeout: float) -> str:
@@ -56,10 +72,7 @@ def assert_gunicorn_errors_are_hardened(port: int) -> None:
 ], ids=["sigterm-group", "ctrl-c-group", "sigterm-pid"])
 def test_serve_starts_serves_and_stops_cleanly(site, stop_signal, whole_group):
     postgres_before = _postgres_pids()
-    proc = subprocess.Popen([sys.executable, "-m", "app", "serve", "--port", "0"], cwd=site.repo_root,
-                            stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True,
-                            env=dict(os.environ, PYTHONUNBUFFERED="1"), start_new_session=True)
-    try:
+    with _serve(site.repo_root) as proc:
         line = _read_line(proc, timeout=60)
         match = URL_LINE.match(line)
         assert match, line
@@ -88,19 +101,12 @@ def test_serve_starts_serves_and_stops_cleanly(site, stop_signal, whole_group):
         assert not [c for c in children if c.is_running() and c.status() != psutil.STATUS_ZOMBIE]
         with pytest.raises(requests.ConnectionError):
             requests.get(url + "healthz", timeout=2)
-    finally:
-        if proc.poll() is None:
-            proc.kill()
-            proc.wait()
 
 
 def test_killed_serve_leaves_no_postgres_behind(site):
     """SIGKILL cannot be handled; the reaper started by serve stops PostgreSQL."""
     postgres_before = _postgres_pids()
-    proc = subprocess.Popen([sys.executable, "-m", "app", "serve", "--port", "0"], cwd=site.repo_root,
-                            stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True,
-                            env=dict(os.environ, PYTHONUNBUFFERED="1"), start_new_session=True)
-    try:
+    with _serve(site.repo_root) as proc:
         assert URL_LINE.match(_read_line(proc, timeout=60))
         started_postgres = _postgres_pids() - postgres_before
         assert started_postgres
@@ -110,7 +116,3 @@ def test_killed_serve_leaves_no_postgres_behind(site):
         while time.monotonic() < deadline and _postgres_pids() & started_postgres:
             time.sleep(0.2)
         assert not _postgres_pids() & started_postgres, "PostgreSQL outlived a killed serve"
-    finally:
-        if proc.poll() is None:
-            proc.kill()
-            proc.wait()
