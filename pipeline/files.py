@@ -103,17 +103,3 @@ class FileSet:
     def matching(self, *patterns: str) -> list[str]:
         return [p for p in self.all if any(glob_match(p, pat) for pat in patterns)]
 
-
-@dataclass
-class FileSubset:
-    """A fixed list of files with FileSet's interface, for running a tool over part of the tree."""
-
-    root: Path
-    all: list[str]
-
-    @property
-    def python(self) -> list[str]:
-        return [p for p in self.all if p.endswith(".py")]
-
-    def matching(self, *patterns: str) -> list[str]:
-        return [p for p in self.all if any(glob_match(p, pat) for pat in patterns)]

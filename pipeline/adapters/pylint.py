@@ -8,16 +8,14 @@ skip a file without any message (and still count it), so they are overridden on 
 
 from __future__ import annotations
 
-import dataclasses
 import tomllib
 from pathlib import Path
 from typing import Any
 
-from ..files import FileSubset
-from ..model import Confidence, Finding, Location, Severity, Status, ToolRun
+from ..model import Confidence, Finding, Location, Severity
 from ..options import Option
 from ..runner import ProcessOutcome
-from ..scanner import CommandScanner, ScanContext, ScanError, ScanOutput, load_json, require
+from ..scanner import CommandScanner, ScanContext, ScanError, load_json, require
 
 _SEVERITY = {
     "error": Severity.HIGH,
@@ -72,27 +70,6 @@ def module_name(root: Path, rel: str) -> str:
     return ".".join(parts) or path.parent.name
 
 
-def batches(root: Path, files: list[str]) -> list[list[str]]:
-    """Split files so no batch holds two with the same module name.
-
-    pylint lints only the first of several files that map to one module name (two conftest.py in
-    folders without __init__.py) and says nothing about the rest; separate runs cover them all.
-    """
-    groups: list[list[str]] = []
-    seen: list[set[str]] = []
-    for rel in files:
-        name = module_name(root, rel)
-        for group, names in zip(groups, seen):
-            if name not in names:
-                group.append(rel)
-                names.add(name)
-                break
-        else:
-            groups.append([rel])
-            seen.append({name})
-    return groups
-
-
 class Pylint(CommandScanner):
     name = "pylint"
     stage = "lint"
@@ -108,23 +85,6 @@ class Pylint(CommandScanner):
 
     def skip_reason(self, ctx: ScanContext) -> str:
         return "" if ctx.files.python else "no Python files to lint"
-
-    def scan(self, ctx: ScanContext) -> ScanOutput:
-        groups = batches(ctx.root, ctx.files.python) if ctx.files.python else []
-        if len(groups) <= 1:
-            return super().scan(ctx)
-        outputs = [super(Pylint, self).scan(dataclasses.replace(ctx, files=FileSubset(ctx.root, group))) for group in groups]
-        failed = next((o for o in outputs if o.run.status is Status.ERROR), None)
-        first = outputs[0].run
-        run = ToolRun(
-            tool=self.name, status=failed.run.status if failed else Status.PASSED, version=first.version,
-            command=first.command, exit_code=failed.run.exit_code if failed else first.exit_code,
-            duration_s=round(sum(o.run.duration_s for o in outputs), 3),
-            error=failed.run.error if failed else "", stderr_tail=failed.run.stderr_tail if failed else "",
-            details={"files_scanned": len(ctx.files.python), "runs": len(outputs),
-                     "why_several_runs": "files sharing a module name cannot be linted in one pylint run"},
-        )
-        return ScanOutput(run, [] if failed else [f for o in outputs for f in o.findings])
 
     def argv(self, ctx: ScanContext, executable: str) -> list[str]:
         rcfile = rcfile_for(ctx.root, ctx.options.get("pylint_rcfile", ""))
@@ -169,10 +129,11 @@ class Pylint(CommandScanner):
             ))
         linted = stats.get("modulesLinted")
         require(isinstance(linted, int), "json2 statistics have no modulesLinted count")
-        expected = len(ctx.files.python)
+        # pylint counts modules by name: two conftest.py in folders without __init__.py count once.
+        expected = len({module_name(ctx.root, p) for p in ctx.files.python})
         if linted - _PSEUDO_MODULES < expected:
             raise ScanError(
-                f"linted {max(linted - _PSEUDO_MODULES, 0)} of the {expected} files it was given "
+                f"linted {max(linted - _PSEUDO_MODULES, 0)} of the {expected} modules it was given "
                 "(an 'ignore' setting or a crash skipped the rest)"
             )
-        return findings, {"files_scanned": expected}
+        return findings, {"files_scanned": len(ctx.files.python)}

@@ -148,3 +148,16 @@ def test_a_stage_with_nothing_to_scan_is_skipped_not_passed(tmp_path):
     report = _stage_report(out, "lint")
     assert report["status"] == "skipped"
     assert "no Python files" in report["reason"]
+
+
+def test_files_sharing_a_module_name_are_all_linted(tmp_path):
+    # pylint counts modules by name; three conftest.py outside packages are three files, one name.
+    root = write_tree(tmp_path / "repo", {f"{d}/conftest.py": "import os\n" for d in ("a", "b", "c")})
+    git_init(root)
+    out = tmp_path / "reports"
+    proc = run_cli(["run", "lint", "--out", str(out), "--no-verdict", "--quiet"], cwd=root)
+    assert proc.returncode == 1, proc.stderr
+    report = _stage_report(out, "lint")
+    assert _tool(report, "pylint")["status"] == "passed"
+    flagged = {f["location"]["path"] for f in report["findings"] if f["rule_name"] == "unused-import"}
+    assert flagged == {"a/conftest.py", "b/conftest.py", "c/conftest.py"}
