@@ -95,6 +95,7 @@ def test_no_report_at_all_still_fails(clean_replay, tmp_path):
     repo = make_clean_repo(tmp_path / "repo")
     replay = replay_ci(repo, tmp_path, STAGES, EXPECTED, drop_artifacts=tuple(clean_replay.artifacts),
                        reuse_artifacts=clean_replay.artifacts)
-    assert replay.verdict_exit not in (0, 1)
-    assert replay.outputs["exit-code"] == str(replay.verdict_exit)
-    assert replay.outputs["status"] in ("error", "usage-error")
+    # Every stage expected, none reported: an error verdict (with its summary), not a usage error.
+    assert replay.verdict_exit == 2
+    assert replay.outputs["exit-code"] == "2"
+    assert replay.outputs["status"] == "error"
