@@ -171,6 +171,16 @@ def from_mapping(root: Path, raw: dict[str, Any], source: Path | None) -> Config
     return Config(root=root, source=source, values=values, stages=stages)
 
 
+def read_toml(path: Path) -> dict[str, Any]:
+    """A TOML file's content, or a ConfigError naming the file and what is wrong with it."""
+    try:
+        return tomllib.loads(path.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError) as exc:
+        raise ConfigError(f"{path}: cannot read: {exc}") from exc
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(f"{path}: invalid TOML: {exc}") from exc
+
+
 def load(root: Path, config_file: Path | None = None) -> Config:
     """Read ``[tool.secure-pipeline]`` from ``config_file`` or ``ROOT/pyproject.toml`` (defaults when absent)."""
     root = root.resolve()
@@ -181,11 +191,6 @@ def load(root: Path, config_file: Path | None = None) -> Config:
         if config_file is not None:
             raise ConfigError(f"{path}: configuration file not found")
         return from_mapping(root, {}, None)
-    try:
-        data = tomllib.loads(path.read_text(encoding="utf-8"))
-    except (OSError, UnicodeDecodeError) as exc:
-        raise ConfigError(f"{path}: cannot read: {exc}") from exc
-    except tomllib.TOMLDecodeError as exc:
-        raise ConfigError(f"{path}: invalid TOML: {exc}") from exc
+    data = read_toml(path)
     section = data.get("tool", {}).get("secure-pipeline", {})
     return from_mapping(root, section, path)

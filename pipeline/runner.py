@@ -66,19 +66,23 @@ class ProcessOutcome:
         return "\n".join(lines)[-STDERR_TAIL_CHARS:]
 
 
-def _kill_group(proc: subprocess.Popen[bytes]) -> None:
-    """SIGTERM the whole group, give it a grace period, then SIGKILL whatever is left."""
+def kill_group(proc: subprocess.Popen, grace: float = GRACE_SECONDS) -> None:
+    """SIGTERM the process's whole group, give it a grace period, then SIGKILL whatever is left."""
     try:
         os.killpg(proc.pid, signal.SIGTERM)
-    except ProcessLookupError:
+    except (ProcessLookupError, PermissionError):
         return
     try:
-        proc.wait(timeout=GRACE_SECONDS)
+        proc.wait(timeout=grace)
     except subprocess.TimeoutExpired:
         pass
     try:
         os.killpg(proc.pid, signal.SIGKILL)
-    except ProcessLookupError:
+    except (ProcessLookupError, PermissionError):
+        pass
+    try:
+        proc.wait(timeout=grace)
+    except subprocess.TimeoutExpired:
         pass
 
 
@@ -117,7 +121,7 @@ def run(
         out, err = proc.communicate(input=stdin_text.encode() if stdin_text is not None else None, timeout=timeout)
     except subprocess.TimeoutExpired:
         timed_out = True
-        _kill_group(proc)
+        kill_group(proc)
         out, err = proc.communicate()
     else:
         # A clean exit can still leave children behind holding resources: reap the group.

@@ -15,12 +15,11 @@ who owns it, why, and until when. An expired entry stops suppressing; one that m
 from __future__ import annotations
 
 import datetime as dt
-import tomllib
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from .config import ConfigError
+from .config import ConfigError, read_toml
 from .files import glob_match
 from .model import Finding
 
@@ -98,12 +97,7 @@ def load(path: Path) -> list[Suppression]:
     """Read the suppressions file; a missing file means no suppressions."""
     if not path.exists():
         return []
-    try:
-        data = tomllib.loads(path.read_text(encoding="utf-8"))
-    except (OSError, UnicodeDecodeError) as exc:
-        raise ConfigError(f"{path}: cannot read: {exc}") from exc
-    except tomllib.TOMLDecodeError as exc:
-        raise ConfigError(f"{path}: invalid TOML: {exc}") from exc
+    data = read_toml(path)
     unknown = set(data) - {"suppress"}
     if unknown:
         raise ConfigError(f"{path}: unknown top-level key {sorted(unknown)[0]!r} (entries go in [[suppress]] tables)")

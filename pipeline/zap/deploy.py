@@ -7,10 +7,8 @@ exit, an exception, Ctrl-C) sends SIGTERM to the whole group, then SIGKILL after
 
 from __future__ import annotations
 
-import os
 import queue
 import re
-import signal
 import subprocess
 import sys
 import threading
@@ -22,7 +20,7 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-from ..runner import scrubbed_env
+from ..runner import kill_group, scrubbed_env
 
 SERVING = re.compile(r"^Serving on (https?://\S+)\s*$")
 APP_ARGV = ("-m", "app", "serve", "--port", "0")
@@ -50,26 +48,6 @@ class _Output:
 
     def last(self) -> str:
         return next((line for line in reversed(self.tail) if line.strip()), "")
-
-
-def stop(proc: subprocess.Popen, grace: float = 10.0) -> None:
-    """SIGTERM the app's process group, wait, then SIGKILL whatever is left."""
-    try:
-        os.killpg(proc.pid, signal.SIGTERM)
-    except (ProcessLookupError, PermissionError):
-        pass
-    try:
-        proc.wait(timeout=grace)
-    except subprocess.TimeoutExpired:
-        pass
-    try:
-        os.killpg(proc.pid, signal.SIGKILL)
-    except (ProcessLookupError, PermissionError):
-        pass
-    try:
-        proc.wait(timeout=grace)
-    except subprocess.TimeoutExpired:
-        pass
 
 
 def _wait_for_url(proc: subprocess.Popen, out: _Output, err: _Output, timeout: float) -> str:
@@ -129,4 +107,4 @@ def deployed_app(root: Path, *, start_timeout: float = 60.0, ready_timeout: floa
         note(f"sample app ready at {url}")
         yield url
     finally:
-        stop(proc)
+        kill_group(proc, grace=10.0)  # the app stops gunicorn, then its database
