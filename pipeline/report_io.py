@@ -26,12 +26,19 @@ class ReportError(ConfigError):
     """A report file that cannot be read (usage error: names the file and the problem)."""
 
 
-def stage_report_dict(result: StageResult) -> dict[str, Any]:
+def report_header(schema: str) -> dict[str, Any]:
+    """The fields every canonical report starts with: what it is and which harness wrote it."""
     return {
-        "schema": STAGE_SCHEMA,
+        "schema": schema,
         "schema_version": SCHEMA_VERSION,
         "harness_version": __version__,
         "fingerprint_scheme": SCHEME_VERSION,
+    }
+
+
+def stage_report_dict(result: StageResult) -> dict[str, Any]:
+    return {
+        **report_header(STAGE_SCHEMA),
         "stage": result.stage,
         "status": result.status.value,
         "reason": result.reason,

@@ -9,11 +9,9 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from .. import __version__
-from ..fingerprint import SCHEME_VERSION
 from ..model import Disposition
 from ..policy import EvaluatedFinding, StageVerdict, Verdict
-from ..report_io import SCHEMA_VERSION, VERDICT_SCHEMA, write_json
+from ..report_io import VERDICT_SCHEMA, report_header, write_json
 from .base import ReportContext
 from .common import severity_totals
 
@@ -53,10 +51,7 @@ def _stage(stage: StageVerdict) -> dict[str, Any]:
 def verdict_dict(verdict: Verdict) -> dict[str, Any]:
     """The canonical, JSON-safe form of a verdict."""
     return {
-        "schema": VERDICT_SCHEMA,
-        "schema_version": SCHEMA_VERSION,
-        "harness_version": __version__,
-        "fingerprint_scheme": SCHEME_VERSION,
+        **report_header(VERDICT_SCHEMA),
         "generated_at": verdict.generated_at,
         "status": verdict.status.value,
         "exit_code": verdict.exit_code,
