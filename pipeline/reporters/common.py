@@ -10,6 +10,7 @@ from __future__ import annotations
 import os
 import re
 import tempfile
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -228,3 +229,21 @@ def write_text_atomic(path: Path, text: str) -> Path:
         Path(tmp).unlink(missing_ok=True)
         raise
     return path
+
+
+def finding_detail(
+    f: Finding,
+    escape: Callable[..., str],
+    *,
+    title_limit: int,
+    message_limit: int,
+    property_limit: int | None,
+    fix_limit: int,
+) -> tuple[str, str, list[str]]:
+    """A finding's title, its message ('' when it only repeats the title) and its extras (shown
+    properties, then the fix hint), each passed through the output format's own escaper."""
+    message = escape(f.message, message_limit) if f.message and f.message != f.title else ""
+    extras = [f"{escape(k, None)}: {escape(v, property_limit)}" for k, v in display_properties(f).items()]
+    if f.fix_hint:
+        extras.append("fix: " + escape(f.fix_hint, fix_limit))
+    return escape(f.title, title_limit), message, extras

@@ -23,7 +23,7 @@ from ..policy import Verdict
 from .annotations import stop_commands
 from .base import ReportContext
 from .common import (
-    SEVERITY_ORDER, disposition_label, display_properties, expired_lines, fixed_lines, one_line, rule_label,
+    SEVERITY_ORDER, disposition_label, expired_lines, finding_detail, fixed_lines, one_line, rule_label,
     stage_problems, stage_rows, stale_lines, tail, where,
 )
 
@@ -80,12 +80,10 @@ def _findings_table(verdict: Verdict, limit: int) -> Table | None:
         table.add_column(name, overflow="fold")
     for i, item in enumerate(items, start=1):
         f = item.finding
-        text = one_line(f.title, 200)
-        if f.message and f.message != f.title:
-            text += " - " + one_line(f.message, 300)
-        extras = [f"{k}: {v}" for k, v in display_properties(f).items()]
-        if f.fix_hint:
-            extras.append("fix: " + one_line(f.fix_hint, 200))
+        text, message, extras = finding_detail(f, one_line, title_limit=200, message_limit=300,
+                                               property_limit=None, fix_limit=200)
+        if message:
+            text += " - " + message
         if extras:
             text += " (" + "; ".join(extras) + ")"
         table.add_row(

@@ -12,7 +12,7 @@ from pathlib import Path
 from ..policy import EvaluatedFinding, Verdict
 from .base import ReportContext
 from .common import (
-    SEVERITY_ORDER, code_url, disposition_label, display_properties, expired_lines, fixed_lines, one_line, rule_label,
+    SEVERITY_ORDER, code_url, disposition_label, expired_lines, finding_detail, fixed_lines, one_line, rule_label,
     safe_http_url, stage_problems, stage_rows, stale_lines, tail, where, write_text_atomic,
 )
 
@@ -61,12 +61,10 @@ def _stage_table(verdict: Verdict) -> str:
 
 def _finding_row(n: int, item: EvaluatedFinding, ctx: ReportContext) -> str:
     f = item.finding
-    body = f"<strong>{e(f.title, 300)}</strong>"
-    if f.message and f.message != f.title:
-        body += f"<br>{e(f.message, 2000)}"
-    extras = [f"{e(k)}: {e(v)}" for k, v in display_properties(f).items()]
-    if f.fix_hint:
-        extras.append(f"fix: {e(f.fix_hint, 500)}")
+    title, message, extras = finding_detail(f, e, title_limit=300, message_limit=2000, property_limit=None, fix_limit=500)
+    body = f"<strong>{title}</strong>"
+    if message:
+        body += f"<br>{message}"
     if item.because:
         extras.append(f"{e(item.disposition.value)} because: {e(item.because, 500)}")
     extras.append(f"fingerprint {e(f.fingerprint)}")

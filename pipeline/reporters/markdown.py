@@ -17,7 +17,7 @@ from ..model import Status
 from ..policy import EvaluatedFinding, Verdict
 from .base import ReportContext
 from .common import (
-    SEVERITY_ORDER, code_url, disposition_label, display_properties, expired_lines, fixed_lines, one_line, rule_label,
+    SEVERITY_ORDER, code_url, disposition_label, expired_lines, finding_detail, fixed_lines, one_line, rule_label,
     safe_http_url, stage_problems, stage_rows, stale_lines, tail, where, write_text_atomic,
 )
 
@@ -85,12 +85,9 @@ def _table(verdict: Verdict) -> str:
 
 def _finding_row(n: int, item: EvaluatedFinding, env: dict[str, str]) -> str:
     f = item.finding
-    text = md(f.title, 200)
-    if f.message and f.message != f.title:
-        text += " — " + md(f.message, 400)
-    extras = [f"{md(k)}: {md(v, 200)}" for k, v in display_properties(f).items()]
-    if f.fix_hint:
-        extras.append("fix: " + md(f.fix_hint, 300))
+    text, message, extras = finding_detail(f, md, title_limit=200, message_limit=400, property_limit=200, fix_limit=300)
+    if message:
+        text += " — " + message
     if extras:
         text += "<br>" + "; ".join(extras)
     cells = [str(n), md(f.severity.label), md(disposition_label(item)), link(md(rule_label(f)), f.help_uri),
