@@ -95,8 +95,26 @@ def _run_task(task: _Task, progress: Progress) -> ScanOutput:
     return output
 
 
+def harness_outputs(config: Config, out_dir: Path) -> list[str]:
+    """Repo-relative paths (files or folders) of everything the harness writes inside the tree: it never scans its own output.
+
+    A second run would otherwise scan the first run's reports (which quote findings) and multiply them.
+    """
+    written = [out_dir, config.path("reports_dir"), config.path("baseline_file")]
+    root = config.root.resolve()
+    patterns = []
+    for path in written:
+        try:
+            rel = path.resolve().relative_to(root).as_posix()
+        except ValueError:
+            continue  # outside the tree: nothing to exclude
+        if rel not in ("", "."):
+            patterns.append(rel)
+    return patterns
+
+
 def run_stages(config: Config, stages: list[str], out_dir: Path, progress: Progress) -> list[StageResult]:
-    files = FileSet(config.root, list(config["paths"]), list(config["exclude"]))
+    files = FileSet(config.root, list(config["paths"]), list(config["exclude"]), never=tuple(harness_outputs(config, out_dir)))
     started_at = dt.datetime.now(dt.timezone.utc).replace(microsecond=0).isoformat()
     results: dict[str, list[ScanOutput]] = {name: [] for name in stages}
     stage_started = time.monotonic()

@@ -74,6 +74,8 @@ class FileSet:
     root: Path
     paths: list[str] = field(default_factory=lambda: ["."])
     exclude: list[str] = field(default_factory=list)
+    # Repo-relative files or folders the harness itself writes (reports, baseline): never scanned.
+    never: tuple[str, ...] = ()
 
     @cached_property
     def in_git(self) -> bool:
@@ -90,6 +92,8 @@ class FileSet:
             if roots and not any(rel == r or rel.startswith(r + "/") for r in roots):
                 continue
             if any(glob_match(rel, pat) for pat in BUILTIN_EXCLUDES) or any(glob_match(rel, pat) for pat in self.exclude):
+                continue
+            if any(rel == own or rel.startswith(own + "/") for own in self.never):
                 continue
             full = self.root / rel
             if full.is_file() and not full.is_symlink():

@@ -4,7 +4,7 @@ A fingerprint never contains an absolute path or a bare line number: for code it
 rule, the repository-relative path and the *content* of the flagged line (whitespace-normalised), so
 adding unrelated lines above a finding leaves it unchanged. Web findings hash method, URL path and
 parameter; dependency findings hash package, version and advisory. An adapter that knows a better
-identity (detect-secrets' hashed secret, say) puts it in ``properties["identity"]``.
+identity (detect-secrets' hashed secret, say) sets ``Finding.identity``.
 """
 
 from __future__ import annotations
@@ -61,7 +61,7 @@ def _web_key(finding: Finding) -> str:
 def identity_of(finding: Finding, root: Path, cache: SourceCache | None = None) -> str:
     """The stable text that identifies this problem, before hashing."""
     loc = finding.location
-    explicit = finding.properties.get("identity")
+    explicit = finding.identity
     if explicit:
         where = loc.path or ""
         if loc.package:

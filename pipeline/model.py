@@ -112,6 +112,24 @@ class Location:
         return "(no location)"
 
 
+@dataclass(frozen=True)
+class Acceptance:
+    """A tool's own acceptance of a finding: an audited false positive, a rules-file IGNORE, a known entry."""
+
+    disposition: Disposition  # SUPPRESSED or BASELINED
+    because: str
+
+    def __post_init__(self) -> None:
+        if self.disposition is Disposition.NEW:
+            raise ValueError("an acceptance suppresses or baselines; NEW is no acceptance")
+
+
+# On disk these typed fields live in `properties` under these keys (the stage report format predates
+# them); in memory `properties` is display-only.
+_ON_DISK = {"identity": "identity", "tool_gate": "gate"}
+_ACCEPTANCE_KEYS = {Disposition.SUPPRESSED: "suppressed_by", Disposition.BASELINED: "baselined_by"}
+
+
 @dataclass
 class Finding:
     """One problem, as one scanner (or several, merged) reported it."""
@@ -132,8 +150,17 @@ class Finding:
     fingerprint: str = ""
     # Tools that reported this same problem (merged duplicates), the primary tool first.
     found_by: tuple[str, ...] = ()
-    # Tool-specific, JSON-safe extras (advisory ids, evidence, hashed secret...). Never a secret value.
+    # Tool-specific, JSON-safe extras for display (advisory ids, evidence, hashed secret...). Never a
+    # secret value, and never read by the policy.
     properties: dict[str, Any] = field(default_factory=dict)
+    # --- what the policy and the fingerprints read -------------------------------------------------
+    # The stable identity of the problem when the adapter knows a better one than path + line text
+    # (detect-secrets' hashed secret, an advisory id); fingerprint.py hashes it.
+    identity: str = ""
+    # The tool's own gate for this finding (ZAP's rules file: fail / warn / info / ignore), else "".
+    tool_gate: str = ""
+    # The tool's own acceptance (an audited .secrets.baseline entry, a rules-file IGNORE), else None.
+    accepted_by: Acceptance | None = None
 
     def __post_init__(self) -> None:
         if not self.found_by:
@@ -141,6 +168,15 @@ class Finding:
 
     def to_dict(self) -> dict[str, Any]:
         data = asdict(self)
+        properties = dict(self.properties)
+        for name, key in _ON_DISK.items():
+            if getattr(self, name):
+                properties[key] = getattr(self, name)
+        if self.accepted_by is not None:
+            properties[_ACCEPTANCE_KEYS[self.accepted_by.disposition]] = self.accepted_by.because
+        for name in (*_ON_DISK, "accepted_by"):
+            del data[name]
+        data["properties"] = properties
         data["severity"] = self.severity.label
         data["confidence"] = self.confidence.label
         data["cwe"] = list(self.cwe)
@@ -150,7 +186,7 @@ class Finding:
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> "Finding":
-        known = {f.name for f in fields(cls)}
+        known = {f.name for f in fields(cls)} - {*_ON_DISK, "accepted_by"}
         unknown = set(data) - known
         if unknown:
             raise ValueError(f"unknown finding field(s): {', '.join(sorted(unknown))}")
@@ -165,7 +201,14 @@ class Finding:
         values["location"] = Location(**loc)
         values["cwe"] = tuple(int(c) for c in data.get("cwe") or ())
         values["found_by"] = tuple(data.get("found_by") or ())
-        values["properties"] = dict(data.get("properties") or {})
+        properties = dict(data.get("properties") or {})
+        for name, key in _ON_DISK.items():
+            values[name] = str(properties.pop(key, "") or "")
+        for disposition, key in _ACCEPTANCE_KEYS.items():
+            because = properties.pop(key, None)
+            if because and "accepted_by" not in values:
+                values["accepted_by"] = Acceptance(disposition, str(because))
+        values["properties"] = properties
         return cls(**values)
 
 

@@ -119,7 +119,7 @@ class Verdict:
 
 def _tool_gate(finding: Finding, stage_cfg, tool: str) -> bool:
     """True when the finding reaches the tool's thresholds (or the tool's own gate says FAIL)."""
-    gate = finding.properties.get("gate")
+    gate = finding.tool_gate
     if gate in GATES:
         return gate == "fail"
     sev = severity_threshold(stage_cfg.for_tool(tool, "fail_severity"))
@@ -152,10 +152,8 @@ def evaluate(
         evaluated: list[EvaluatedFinding] = []
         for finding in sorted(result.findings, key=lambda f: (f.fingerprint, f.location.describe(), f.rule_id)):
             disposition, because = Disposition.NEW, ""
-            if finding.properties.get("suppressed_by"):
-                disposition, because = Disposition.SUPPRESSED, str(finding.properties["suppressed_by"])
-            elif finding.properties.get("baselined_by"):
-                disposition, because = Disposition.BASELINED, str(finding.properties["baselined_by"])
+            if finding.accepted_by is not None:
+                disposition, because = finding.accepted_by.disposition, finding.accepted_by.because
             if disposition is Disposition.NEW:
                 for sup in suppressions:
                     if sup.matches(finding):
@@ -168,7 +166,7 @@ def evaluate(
             if disposition is Disposition.NEW and remaining[finding.fingerprint] > 0:
                 remaining[finding.fingerprint] -= 1
                 disposition, because = Disposition.BASELINED, "baseline"
-            blocking = disposition is Disposition.NEW and finding.properties.get("gate") != "ignore" and any(
+            blocking = disposition is Disposition.NEW and finding.tool_gate != "ignore" and any(
                 _tool_gate(finding, stage_cfg, tool) for tool in finding.found_by or (finding.tool,)
             )
             evaluated.append(EvaluatedFinding(result.stage, finding, disposition, blocking, because))

@@ -1,30 +1,40 @@
 """The one interface every scanner adapter implements, and the shared machinery behind it.
 
-An adapter says which command to run and how to read what it printed; everything else (finding the
-executable, the timeout, the scrubbed environment, turning crashes, hangs, garbage and unexpected
-exit codes into a named error) lives here, once.
+An adapter answers four questions, each in one method:
+
+* ``plan(ctx) -> Plan``: what to run over which inputs (or why not to run at all);
+* ``commands(plan) -> [Command]``: the argument lists (one, or several: pip-audit audits in layers);
+* ``parse(plan, outcome) -> Parsed``: the findings *and* the tool's positive evidence of what it
+  scanned (``Coverage``), or an explicit statement that the tool gives none;
+* optionally ``finish(plan, parsed)``, checks that need every command's result.
+
+Everything else lives here, once: finding the executable and its version, the timeout, the scrubbed
+environment, turning crashes, hangs, garbage and unexpected exit codes into a named error, and the
+coverage check (every input of the plan must show up as scanned). No adapter overrides ``scan``.
 """
 
 from __future__ import annotations
 
 import json
+import re
 import shutil
 import sys
 import time
-from collections.abc import Callable, Iterable
-from dataclasses import dataclass, field
+from collections.abc import Callable, Iterable, Iterator, Mapping
+from contextlib import contextmanager
+from dataclasses import dataclass, field, replace
 from importlib import metadata
 from pathlib import Path
 from typing import Any, Protocol
 
 from . import runner
+from .errors import ScanError
 from .files import FileSet
 from .model import Finding, Status, ToolRun
 from .options import Option
 
-
-class ScanError(Exception):
-    """The tool ran but its result cannot be trusted; the message says why, in one line."""
+__all__ = ["ScanError", "ScanContext", "ScanOutput", "Scanner", "CommandScanner", "Plan", "Command", "Outcome",
+           "Coverage", "Parsed", "load_json", "require", "missing_from"]
 
 
 @dataclass
@@ -57,9 +67,122 @@ class Scanner(Protocol):
 
     name: str
     stage: str
+    distribution: str
     options: tuple[Option, ...]
 
     def scan(self, ctx: ScanContext) -> ScanOutput: ...
+
+
+# --- the protocol's values -------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Plan:
+    """One tool run decided before anything starts: the inputs it must cover, or why it does not run."""
+
+    ctx: ScanContext
+    # What the tool must show it scanned: repo-relative paths (or `name==version` pins for the deps tools).
+    inputs: tuple[str, ...] = ()
+    skip: str = ""  # non-empty: do not run, for this reason
+    executable: str = ""  # filled in by the base class once the tool is found
+    state: Any = None  # the adapter's own per-run data (instrumented copies, pins, a mirror URL...)
+
+    @property
+    def options(self) -> dict[str, Any]:
+        return self.ctx.options
+
+
+@dataclass(frozen=True)
+class Command:
+    argv: list[str]
+    env: Mapping[str, str] = field(default_factory=dict)
+    cwd: Path | None = None  # default: the scanned root
+    label: str = ""  # which part of the plan this is (pip-audit's "set 2 of 3")
+    state: Any = None  # per-command data parse() needs (the pins of one layer)
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """A finished command: what ran and what it printed."""
+
+    command: Command
+    process: runner.ProcessOutcome
+
+    @property
+    def stdout(self) -> str:
+        return self.process.stdout
+
+    @property
+    def stderr(self) -> str:
+        return self.process.stderr
+
+    @property
+    def exit_code(self) -> int | None:
+        return self.process.exit_code
+
+
+@dataclass(frozen=True)
+class Coverage:
+    """A tool's positive evidence of what it scanned, or the explicit statement that it gives none."""
+
+    scanned: frozenset[str] | None
+    no_evidence: str = ""  # why this tool cannot show what it scanned (then ``scanned`` is None)
+
+    @classmethod
+    def of(cls, items: Iterable[str]) -> "Coverage":
+        return cls(frozenset(items))
+
+    @classmethod
+    def none(cls, why: str) -> "Coverage":
+        if not why.strip():
+            raise ValueError("a tool without coverage evidence must say why")
+        return cls(None, why)
+
+    def union(self, other: "Coverage") -> "Coverage":
+        if self.scanned is None or other.scanned is None:
+            return self if self.scanned is None else other
+        return Coverage(self.scanned | other.scanned)
+
+
+@dataclass(frozen=True)
+class Parsed:
+    findings: list[Finding]
+    covered: Coverage
+    details: Mapping[str, Any] = field(default_factory=dict)
+    # A problem found after the findings were established (finish()): the run is an error, and the
+    # findings and details stay in the report beside it. An error adds; it never hides.
+    error: str = ""
+
+    def combine(self, other: "Parsed") -> "Parsed":
+        details = dict(self.details)
+        for key, value in other.details.items():
+            if isinstance(value, list) and isinstance(details.get(key), list):
+                details[key] = [*details[key], *value]
+            elif isinstance(value, int) and isinstance(details.get(key), int) and not isinstance(value, bool):
+                details[key] = details[key] + value
+            else:
+                details.setdefault(key, value)
+        return Parsed([*self.findings, *other.findings], self.covered.union(other.covered), details,
+                      self.error or other.error)
+
+
+# --- pinned versions ------------------------------------------------------------------------------
+
+_PIN = re.compile(r"^\s*([A-Za-z0-9][A-Za-z0-9._-]*)\s*==\s*([^\s;]+)\s*;\s*extra\s*==\s*[\"']scanners[\"']")
+
+
+def pinned_versions() -> dict[str, str]:
+    """The scanner versions this harness pins (its ``scanners`` extra), by distribution name."""
+    try:
+        requires = metadata.requires("secure-pipeline") or []
+    except metadata.PackageNotFoundError:
+        return {}
+    pins: dict[str, str] = {}
+    for requirement in requires:
+        match = _PIN.match(requirement)
+        if match:
+            pins[match.group(1).lower()] = match.group(2)
+    return pins
 
 
 def _version_from_metadata(dist: str, executable: str) -> str:
@@ -74,36 +197,81 @@ def _version_from_metadata(dist: str, executable: str) -> str:
     return ""
 
 
-class CommandScanner:
-    """Base for adapters that run one external command and parse its output.
+# --- what a crash looks like ------------------------------------------------------------------------
 
-    Subclasses set ``name``, ``stage``, ``executable`` and ``distribution`` and implement
-    :meth:`argv` and :meth:`parse`. ``ok_exit_codes`` lists the exit codes the tool documents for a
-    completed scan (with or without findings); anything else is an error.
+_TRACEBACK = "Traceback (most recent call last):"
+_PANIC = re.compile(r"thread '[^']*' panicked at")
+_EXCEPTION_LINE = re.compile(r"^[A-Za-z_][\w.]*(Error|Exception|Exit|Interrupt|Warning|Fault)\b.*|^[A-Za-z_][\w.]*: .+")
+
+
+def crash_cause(stderr: str) -> str:
+    """'crashed: ValueError: ...' when stderr holds a Python traceback or a Rust panic, else ''."""
+    if _TRACEBACK in stderr:
+        tail = stderr[stderr.rindex(_TRACEBACK):].splitlines()[1:]
+        lines = [line.strip() for line in tail if line.strip() and not line.startswith((" ", "\t"))]
+        exception = next((line for line in reversed(lines) if _EXCEPTION_LINE.match(line)), lines[-1] if lines else "")
+        return f"crashed with a Python traceback: {exception[:200] or 'no exception line'}"
+    panic = _PANIC.search(stderr)
+    if panic:
+        rest = stderr[panic.start():].splitlines()
+        reason = next((line.strip() for line in rest[1:] if line.strip()), rest[0])
+        return f"crashed (panic): {reason[:200]}"
+    return ""
+
+
+class CommandScanner:
+    """Base for adapters that run external commands and parse their output.
+
+    Subclasses set ``name``, ``stage``, ``executable`` and ``distribution`` and implement ``plan``,
+    ``argv`` (or ``commands``) and ``parse``. ``ok_exit_codes`` lists the exit codes the tool
+    documents for a completed scan (with or without findings); anything else is an error.
     """
 
     name: str = ""
     stage: str = ""
     executable: str = ""
-    distribution: str = ""  # the PyPI distribution, for its version
+    distribution: str = ""  # the PyPI distribution, for its version and its pin
     ok_exit_codes: frozenset[int] = frozenset({0})
     env_passthrough: tuple[str, ...] = ()
     options: tuple[Option, ...] = ()
+    # Seconds the `--version` probe may take; it also counts against the tool's own timeout.
+    version_timeout: float = 30.0
 
     # --- what subclasses implement -------------------------------------------------------------
-    def skip_reason(self, ctx: ScanContext) -> str:
-        """A reason not to run at all (nothing to scan, not configured), or '' to run."""
+    def plan(self, ctx: ScanContext) -> Plan:
+        raise NotImplementedError
+
+    def argv(self, plan: Plan) -> list[str]:
+        raise NotImplementedError
+
+    def commands(self, plan: Plan) -> list[Command]:
+        return [Command(self.argv(plan), env=self.extra_env(plan))]
+
+    def parse(self, plan: Plan, outcome: Outcome) -> Parsed:
+        """Findings plus coverage; raise ScanError when the output cannot be trusted."""
+        raise NotImplementedError
+
+    def finish(self, plan: Plan, parsed: Parsed) -> Parsed:
+        """Checks over every command's result (default: none). Raise ScanError to fail closed."""
+        return parsed
+
+    @contextmanager
+    def session(self, plan: Plan) -> Iterator[Plan]:
+        """What must live while the commands run (pip-audit's local advisory mirror); default: nothing."""
+        yield plan
+
+    def extra_env(self, plan: Plan) -> dict[str, str]:
+        return {}
+
+    def crash_meaning(self, outcome: Outcome) -> str:
+        """What a crash of this tool means, when the adapter knows its exceptions (pip-audit's service errors)."""
         return ""
 
-    def argv(self, ctx: ScanContext, executable: str) -> list[str]:
-        raise NotImplementedError
-
-    def parse(self, outcome: runner.ProcessOutcome, ctx: ScanContext) -> tuple[list[Finding], dict[str, Any]]:
-        """Findings plus JSON-safe details for the report; raise ScanError when the output cannot be trusted."""
-        raise NotImplementedError
-
-    def extra_env(self, ctx: ScanContext) -> dict[str, str]:
-        return {}
+    def exit_problem(self, outcome: Outcome) -> str:
+        """Why this exit code means the scan did not complete, or ''."""
+        if outcome.exit_code not in self.ok_exit_codes:
+            return f"exited with code {outcome.exit_code}, which it uses for a crash or usage error"
+        return ""
 
     # --- shared machinery ----------------------------------------------------------------------
     def resolve(self) -> str | None:
@@ -113,67 +281,130 @@ class CommandScanner:
             found = shutil.which(self.executable, path=str(Path(sys.executable).parent))
         return found
 
-    def version(self, executable: str) -> str:
+    def version(self, executable: str, timeout: float | None = None) -> str:
         found = _version_from_metadata(self.distribution or self.executable, executable)
         if found:
             return found
-        outcome = runner.run([executable, "--version"], cwd=Path.cwd(), timeout=30)
+        limit = self.version_timeout if timeout is None else min(timeout, self.version_timeout)
+        outcome = runner.run([executable, "--version"], cwd=Path.cwd(), timeout=max(limit, 1.0))
         text = (outcome.stdout or outcome.stderr).strip().splitlines()
         return text[0][:100] if text and outcome.exit_code == 0 else "unknown"
 
-    def error(self, run: ToolRun, message: str, outcome: runner.ProcessOutcome | None = None) -> ScanOutput:
+    def error(self, run: ToolRun, message: str, outcome: Outcome | None = None,
+              findings: list[Finding] | None = None) -> ScanOutput:
+        """An error run. Findings established before the error are kept: an error adds, never hides."""
         run.status = Status.ERROR
         run.error = f"{self.name}: {message}"
         if outcome is not None:
-            run.stderr_tail = outcome.stderr_tail()
-        return ScanOutput(run)
+            run.stderr_tail = outcome.process.stderr_tail()
+        return ScanOutput(run, self._stamp(findings or []))
+
+    def _stamp(self, findings: list[Finding]) -> list[Finding]:
+        for finding in findings:
+            finding.found_by = finding.found_by or (self.name,)
+        return findings
+
+    def _pin_note(self, run: ToolRun) -> None:
+        pinned = pinned_versions().get((self.distribution or self.executable).lower())
+        if pinned and run.version not in ("", "unknown") and pinned not in run.version:
+            run.details.setdefault("notes", []).append(
+                f"{self.name}: version {run.version} is not the pinned {pinned}; results may differ from CI's")
 
     def scan(self, ctx: ScanContext) -> ScanOutput:
         run = ToolRun(tool=self.name, status=Status.PASSED)
-        reason = self.skip_reason(ctx)
-        if reason:
+        started = time.monotonic()
+        try:
+            plan = self.plan(ctx)
+        except ScanError as exc:
+            return self.error(run, str(exc))
+        if plan.skip:
             run.status = Status.SKIPPED
-            run.reason = reason
+            run.reason = plan.skip
             return ScanOutput(run)
         executable = self.resolve()
         if executable is None:
             return self.error(run, f"`{self.executable}` is not installed (not found on PATH)")
-        run.version = self.version(executable)
+        run.version = self.version(executable, ctx.timeout)
+        self._pin_note(run)
+        plan = replace(plan, executable=executable)
+        parsed: Parsed | None = None
         try:
-            argv = self.argv(ctx, executable)
+            with self.session(plan) as plan:
+                for command in self.commands(plan):
+                    budget = ctx.timeout - (time.monotonic() - started)
+                    if budget <= 0:
+                        return self.error(run, f"timed out after {ctx.timeout:g}s (its whole budget)", None,
+                                          parsed.findings if parsed else None)
+                    outcome = self._execute(run, command, ctx, budget)
+                    problem = self._problem(outcome, ctx)
+                    if problem:
+                        return self.error(run, problem, outcome, parsed.findings if parsed else None)
+                    try:
+                        part = self.parse(plan, outcome)
+                    except ScanError as exc:
+                        return self.error(run, str(exc), outcome, parsed.findings if parsed else None)
+                    parsed = part if parsed is None else parsed.combine(part)
+                if parsed is None:
+                    return self.error(run, "the plan had no command to run (adapter bug)")
+                parsed = self.finish(plan, parsed)
         except ScanError as exc:
-            return self.error(run, str(exc))
-        run.command = [Path(argv[0]).name, *argv[1:]]
-        started = time.monotonic()
-        outcome = runner.run(
-            argv,
-            cwd=ctx.root,
-            timeout=ctx.timeout,
-            passthrough_env=self.env_passthrough,
-            extra_env=self.extra_env(ctx),
-        )
-        run.duration_s = round(time.monotonic() - started, 3)
-        run.exit_code = outcome.exit_code
-        return self.interpret(run, outcome, ctx)
-
-    def interpret(self, run: ToolRun, outcome: runner.ProcessOutcome, ctx: ScanContext) -> ScanOutput:
-        """Turn a finished process into a trusted result or a named error."""
-        if outcome.not_found:
-            return self.error(run, f"could not start `{outcome.argv[0]}`", outcome)
-        if outcome.timed_out:
-            return self.error(run, f"timed out after {ctx.timeout:g}s; its process group was killed", outcome)
-        if outcome.killed_by_signal:
-            return self.error(run, f"was killed by signal {outcome.killed_by_signal}", outcome)
-        if outcome.exit_code not in self.ok_exit_codes:
-            return self.error(run, f"exited with code {outcome.exit_code}, which it uses for a crash or usage error", outcome)
-        try:
-            findings, details = self.parse(outcome, ctx)
-        except ScanError as exc:
-            return self.error(run, str(exc), outcome)
+            return self.error(run, str(exc), None, parsed.findings if parsed else None)
+        finally:
+            run.duration_s = round(time.monotonic() - started, 3)
+        gap = self._coverage_gap(plan, parsed.covered)
+        details = dict(parsed.details)
+        notes = list(details.pop("notes", []))
+        run.details.setdefault("notes", []).extend(notes)
+        if not run.details["notes"]:
+            del run.details["notes"]
         run.details.update(details)
-        for finding in findings:
-            finding.found_by = finding.found_by or (self.name,)
-        return ScanOutput(run, findings)
+        if parsed.covered.scanned is None:
+            run.details["coverage"] = f"no evidence: {parsed.covered.no_evidence}"
+        if parsed.error or gap:
+            return self.error(run, "; ".join(filter(None, [gap, parsed.error])), None, parsed.findings)
+        return ScanOutput(run, self._stamp(parsed.findings))
+
+    def _execute(self, run: ToolRun, command: Command, ctx: ScanContext, budget: float) -> Outcome:
+        if not run.command:
+            run.command = [Path(command.argv[0]).name, *command.argv[1:]]
+        process = runner.run(
+            command.argv,
+            cwd=command.cwd or ctx.root,
+            timeout=budget,
+            passthrough_env=self.env_passthrough,
+            extra_env=dict(command.env),
+        )
+        # The first exit code that is not 0 tells the most (findings, or the failure).
+        if run.exit_code in (None, 0):
+            run.exit_code = process.exit_code
+        return Outcome(command, process)
+
+    def _problem(self, outcome: Outcome, ctx: ScanContext) -> str:
+        """Why this finished process cannot be trusted at all, or ''."""
+        process = outcome.process
+        label = f" ({outcome.command.label})" if outcome.command.label else ""
+        if process.not_found:
+            return f"could not start `{process.argv[0]}`"
+        if process.timed_out:
+            return f"timed out after {ctx.timeout:g}s{label}; its process group was killed"
+        if process.killed_by_signal:
+            return f"was killed by signal {process.killed_by_signal}{label}"
+        crash = crash_cause(process.stderr)
+        if crash:
+            meaning = self.crash_meaning(outcome)
+            return f"{meaning + ': ' if meaning else ''}{crash} (exit code {process.exit_code}){label}"
+        problem = self.exit_problem(outcome)
+        return f"{problem}{label}" if problem else ""
+
+    def _coverage_gap(self, plan: Plan, covered: Coverage) -> str:
+        """The inputs the tool did not show it scanned, as an error message ('' when all are covered)."""
+        if covered.scanned is None:
+            return ""
+        missing = missing_from(plan.inputs, covered.scanned)
+        if not missing:
+            return ""
+        count = len(set(plan.inputs) - covered.scanned)
+        return f"did not scan {count} of the {len(set(plan.inputs))} input(s) it was given: {missing}"
 
 
 def load_json(text: str, what: str) -> Any:

@@ -14,8 +14,7 @@ from typing import Any
 
 from ..files import glob_match
 from ..model import Confidence, Finding, Location, Severity
-from ..runner import ProcessOutcome
-from ..scanner import CommandScanner, ScanContext, ScanError, load_json, missing_from, require
+from ..scanner import CommandScanner, Coverage, Outcome, Parsed, Plan, ScanContext, ScanError, load_json, require
 
 _LEVELS = {"LOW": Severity.LOW, "MEDIUM": Severity.MEDIUM, "HIGH": Severity.HIGH, "UNDEFINED": Severity.INFO}
 _CONFIDENCE = {"LOW": Confidence.LOW, "MEDIUM": Confidence.MEDIUM, "HIGH": Confidence.HIGH}
@@ -51,18 +50,22 @@ class Bandit(CommandScanner):
         # bandit applies exclude_dirs only while walking directories; we pass files, so apply it here.
         return [p for p in ctx.files.python if not any(glob_match(p, d) or p.startswith(d + "/") for d in excluded)]
 
-    def skip_reason(self, ctx: ScanContext) -> str:
+    def plan(self, ctx: ScanContext) -> Plan:
         if not ctx.files.python:
-            return "no Python files to scan"
-        return "" if self._targets(ctx) else "every Python file is excluded by [tool.bandit] exclude_dirs"
+            return Plan(ctx, skip="no Python files to scan")
+        targets = self._targets(ctx)
+        if not targets:
+            return Plan(ctx, skip="every Python file is excluded by [tool.bandit] exclude_dirs")
+        return Plan(ctx, inputs=tuple(targets))
 
-    def argv(self, ctx: ScanContext, executable: str) -> list[str]:
-        argv = [executable, "-f", "json", "-q"]
-        if bandit_settings(ctx.root) is not None:
-            argv += ["-c", str(ctx.root / "pyproject.toml")]
-        return [*argv, "-r", "--", *self._targets(ctx)]
+    def argv(self, plan: Plan) -> list[str]:
+        argv = [plan.executable, "-f", "json", "-q"]
+        if bandit_settings(plan.ctx.root) is not None:
+            argv += ["-c", str(plan.ctx.root / "pyproject.toml")]
+        return [*argv, "-r", "--", *plan.inputs]
 
-    def parse(self, outcome: ProcessOutcome, ctx: ScanContext) -> tuple[list[Finding], dict[str, Any]]:
+    def parse(self, plan: Plan, outcome: Outcome) -> Parsed:
+        ctx = plan.ctx
         crash = [line for line in outcome.stderr.splitlines() if "ERROR" in line]
         if crash:
             raise ScanError(f"reported an internal error: {crash[0].strip()[:160]}")
@@ -73,11 +76,7 @@ class Bandit(CommandScanner):
         if errors:
             listed = "; ".join(f"{_norm(str(e.get('filename')))}: {e.get('reason')}" for e in errors[:3])
             raise ScanError(f"could not scan {len(errors)} file(s): {listed}")
-        targets = self._targets(ctx)
         scanned = {_norm(k) for k in data["metrics"] if k != "_totals"}
-        missing = missing_from(targets, scanned)
-        if missing:
-            raise ScanError(f"did not scan files it was given: {missing}")
         findings: list[Finding] = []
         for item in data["results"]:
             require(isinstance(item, dict) and {"test_id", "issue_severity", "issue_confidence", "filename", "line_number"} <= set(item),
@@ -109,11 +108,22 @@ class Bandit(CommandScanner):
                 help_uri=str(item.get("more_info", "")),
             ))
         totals = data["metrics"].get("_totals", {})
-        details = {
+        _check_totals(findings, totals)
+        details: dict[str, Any] = {
             "files_scanned": len(scanned),
             "nosec": int(totals.get("nosec", 0) or 0),
             "skipped_tests": int(totals.get("skipped_tests", 0) or 0),
         }
         if (ctx.root / ".bandit").is_file():
             details["notes"] = [f"bandit: {ctx.root / '.bandit'} exists; bandit applies its settings (skips) silently"]
-        return findings, details
+        return Parsed(findings, Coverage.of(scanned), details)
+
+
+def _check_totals(findings: list[Finding], totals: Any) -> None:
+    """bandit's own tally by severity must agree with the results it printed (a cut list does not)."""
+    require(isinstance(totals, dict), "metrics lack the '_totals' object")
+    for label in ("LOW", "MEDIUM", "HIGH", "UNDEFINED"):
+        claimed = totals.get(f"SEVERITY.{label}", 0)
+        printed = sum(1 for f in findings if f.tool_severity.upper() == label)
+        require(claimed == printed, f"printed {printed} {label.lower()}-severity result(s) but counted {claimed}: "
+                                    "its output is incomplete")

@@ -5,18 +5,27 @@ a tampered baseline could switch detection off. We scan the explicit file list w
 (so untracked or non-git trees are not silently skipped) and ``--no-verify`` (so no secret is sent
 to a provider), then match results against the baseline by (file, hashed secret, type) ourselves.
 Reports carry the type, file, line and hashed secret, never the value.
+
+detect-secrets prints nothing about a file without secrets and silently skips files it cannot
+decode as UTF-8. So it scans copies (``evidence.canary``, without a canary: one would change which
+of its parsing passes runs) in which non-UTF-8 text is decoded as Latin-1, and its coverage evidence
+is its own verbose log, one "Checking file: X" line per file it opened. Files detect-secrets' own
+filters never read (lock files, non-text extensions) and binary files are not handed to it; they are
+listed in the report's notes, never counted as scanned.
 """
 
 from __future__ import annotations
 
 import json
+import re
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from ..model import Confidence, Finding, Location, Severity
+from ..evidence import canary
+from ..model import Acceptance, Confidence, Disposition, Finding, Location, Severity
 from ..options import Option
-from ..runner import ProcessOutcome
-from ..scanner import CommandScanner, ScanContext, ScanError, load_json, require
+from ..scanner import Command, CommandScanner, Coverage, Outcome, Parsed, Plan, ScanContext, ScanError, load_json, require
 
 # Detectors whose absence from `plugins_used` means the scan was configured down.
 CORE_PLUGINS = {"AWSKeyDetector", "PrivateKeyDetector", "KeywordDetector", "Base64HighEntropyString",
@@ -46,6 +55,30 @@ def load_baseline(path: Path) -> dict[BaselineKey, dict[str, Any]]:
     return entries
 
 
+def _skipped_by_detect_secrets(rel: str) -> str:
+    """Why detect-secrets' own filters never read this file ('' when it does): lock files, non-text extensions."""
+    try:
+        from detect_secrets.filters.heuristic import is_lock_file, is_non_text_file
+    except ImportError:  # without the library in-process nothing is assumed skipped; the canary decides
+        return ""
+    if is_lock_file(rel):
+        return "lock file"
+    if is_non_text_file(rel):
+        return "non-text file extension"
+    return ""
+
+
+_CHECKING = re.compile(r"^\[scan\]\s+INFO\s+Checking file: (?P<path>.+)$")
+_SKIPPING = re.compile(r"^\[scan\]\s+INFO\s+Skipping \"(?P<path>.+)\" due to `(?P<why>[^`]+)`$")
+_TROUBLE = re.compile(r"^\[\w+\]\s+(WARNING|ERROR|CRITICAL)\s+(?P<text>.*)$")
+
+
+@dataclass(frozen=True)
+class _SecretsState:
+    copies: canary.Copies
+    not_read: dict[str, str]  # file -> why detect-secrets' own rules skip it
+
+
 class DetectSecrets(CommandScanner):
     name = "detect-secrets"
     stage = "secrets"
@@ -57,17 +90,24 @@ class DetectSecrets(CommandScanner):
                "detect-secrets baseline whose audited false positives (is_secret: false) are accepted."),
     )
 
-    def _targets(self, ctx: ScanContext) -> list[str]:
+    def plan(self, ctx: ScanContext) -> Plan:
         baseline = ctx.options.get("secrets_baseline", ".secrets.baseline")
-        return [p for p in ctx.files.all if p != baseline]
+        candidates = [p for p in ctx.files.all if p != baseline]
+        if not candidates:
+            return Plan(ctx, skip="no files to scan")
+        not_read = {p: why for p in candidates if (why := _skipped_by_detect_secrets(p))}
+        copies = canary.make(ctx.root, [p for p in candidates if p not in not_read], ctx.work_dir / "copies", None,
+                             transcode=True, skip_binary=True)
+        return Plan(ctx, inputs=copies.files, state=_SecretsState(copies, not_read))
 
-    def skip_reason(self, ctx: ScanContext) -> str:
-        return "" if self._targets(ctx) else "no files to scan"
+    def commands(self, plan: Plan) -> list[Command]:
+        state: _SecretsState = plan.state
+        # -v: detect-secrets logs "Checking file: X" for every file it opens, its evidence of coverage.
+        return [Command([plan.executable, "-v", "scan", "--all-files", "--no-verify", "--", *plan.inputs],
+                        cwd=state.copies.folder)]
 
-    def argv(self, ctx: ScanContext, executable: str) -> list[str]:
-        return [executable, "scan", "--all-files", "--no-verify", "--", *self._targets(ctx)]
-
-    def parse(self, outcome: ProcessOutcome, ctx: ScanContext) -> tuple[list[Finding], dict[str, Any]]:
+    def parse(self, plan: Plan, outcome: Outcome) -> Parsed:
+        ctx, state = plan.ctx, plan.state
         data = load_json(outcome.stdout, "detect-secrets JSON")
         require(isinstance(data, dict) and isinstance(data.get("results"), dict) and isinstance(data.get("plugins_used"), list),
                 "output lacks the documented 'results' object and 'plugins_used' list")
@@ -75,9 +115,12 @@ class DetectSecrets(CommandScanner):
         missing = sorted(CORE_PLUGINS - plugins)
         if missing:
             raise ScanError(f"ran without core detectors ({', '.join(missing)}); the scan was configured down")
-        targets = set(self._targets(ctx))
+        targets = set(plan.inputs)
         baseline_name = ctx.options.get("secrets_baseline", ".secrets.baseline")
         baseline = load_baseline(ctx.root / baseline_name)
+        checked, trouble = _log(outcome.stderr)
+        if trouble:
+            raise ScanError(f"reported a problem while scanning: {trouble[0][:200]}")
         findings: list[Finding] = []
         for filename, items in data["results"].items():
             require(filename in targets, f"reported a file it was not given: {filename[:80]!r}")
@@ -85,29 +128,65 @@ class DetectSecrets(CommandScanner):
             for item in items:
                 require(isinstance(item, dict) and {"type", "hashed_secret", "line_number"} <= set(item),
                         "a result lacks type, hashed_secret or line_number")
-                kind, hashed = str(item["type"]), str(item["hashed_secret"])
-                properties: dict[str, Any] = {"hashed_secret": hashed, "identity": f"{kind}|{hashed}"}
-                known = baseline.get((filename, hashed, kind))
-                if known is not None:
-                    if known.get("is_secret") is False:
-                        properties["suppressed_by"] = f"{baseline_name}: audited as a false positive"
-                    elif known.get("is_secret") is None:
-                        properties["baselined_by"] = f"{baseline_name}: known, not yet audited"
-                    # is_secret: true is a confirmed real secret: it stays new and fails.
-                findings.append(Finding(
-                    tool=self.name,
-                    rule_id=kind,
-                    rule_name=kind,
-                    title=f"Potential secret: {kind}",
-                    severity=Severity.HIGH,
-                    tool_severity="",
-                    confidence=Confidence.UNDEFINED,
-                    location=Location(path=filename, line=int(item["line_number"])),
-                    cwe=(798,),
-                    message=f"{kind} in {filename}:{item['line_number']} (hashed secret {hashed[:12]}...)",
-                    help_uri="https://github.com/Yelp/detect-secrets#viewing-results",
-                    fix_hint="Remove the secret from the code, rotate it, and load it from a vault or the environment; "
-                             "if it is a false positive, audit it in the baseline (detect-secrets audit).",
-                    properties=properties,
-                ))
-        return findings, {"files_scanned": len(targets), "plugins": len(plugins)}
+                kind, hashed, line = str(item["type"]), str(item["hashed_secret"]), item["line_number"]
+                require(isinstance(line, int), f"a result for {filename[:80]!r} has no line number")
+                findings.append(self._finding(filename, kind, hashed, line, baseline.get((filename, hashed, kind)),
+                                              baseline_name))
+        covered = frozenset(checked)
+        notes = []
+        if state.copies.transcoded:
+            notes.append(f"detect-secrets: {len(state.copies.transcoded)} file(s) are not UTF-8 and were scanned decoded "
+                         "as Latin-1: " + ", ".join(state.copies.transcoded[:5]))
+        skipped = {**state.not_read, **{p: "binary content" for p in state.copies.binary}}
+        if skipped:
+            notes.append(f"detect-secrets: {len(skipped)} file(s) not scanned for secrets ("
+                         + "; ".join(f"{p}: {why}" for p, why in sorted(skipped.items())[:5]) + ")")
+        details: dict[str, Any] = {"files_scanned": len(covered), "plugins": len(plugins)}
+        if notes:
+            details["notes"] = notes
+        return Parsed(findings, Coverage.of(covered), details)
+
+    def _finding(self, filename: str, kind: str, hashed: str, line: int, known: dict[str, Any] | None,
+                 baseline_name: str) -> Finding:
+        accepted = None
+        if known is not None:
+            if known.get("is_secret") is False:
+                accepted = Acceptance(Disposition.SUPPRESSED, f"{baseline_name}: audited as a false positive")
+            elif known.get("is_secret") is None:
+                accepted = Acceptance(Disposition.BASELINED, f"{baseline_name}: known, not yet audited")
+            # is_secret: true is a confirmed real secret: it stays new and fails.
+        return Finding(
+            tool=self.name,
+            rule_id=kind,
+            rule_name=kind,
+            title=f"Potential secret: {kind}",
+            severity=Severity.HIGH,
+            tool_severity="",
+            confidence=Confidence.UNDEFINED,
+            location=Location(path=filename, line=line),
+            cwe=(798,),
+            message=f"{kind} in {filename}:{line} (hashed secret {hashed[:12]}...)",
+            help_uri="https://github.com/Yelp/detect-secrets#viewing-results",
+            fix_hint="Remove the secret from the code, rotate it, and load it from a vault or the environment; "
+                     "if it is a false positive, audit it in the baseline (detect-secrets audit).",
+            properties={"hashed_secret": hashed},
+            identity=f"{kind}|{hashed}",
+            accepted_by=accepted,
+        )
+
+
+def _log(stderr: str) -> tuple[list[str], list[str]]:
+    """The files detect-secrets' verbose log says it checked, and any warning or error it logged."""
+    checked, trouble = [], []
+    for line in stderr.splitlines():
+        match = _CHECKING.match(line)
+        if match:
+            checked.append(match.group("path"))
+            continue
+        problem = _TROUBLE.match(line)
+        if problem:
+            trouble.append(problem.group("text"))
+        elif _SKIPPING.match(line):
+            # Handed to it, yet skipped by its own filters: not scanned, so not counted as covered.
+            trouble.append(line.split("INFO", 1)[-1].strip())
+    return checked, trouble

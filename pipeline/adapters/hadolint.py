@@ -7,8 +7,12 @@ Silent-pass traps closed here:
 - A configuration file hadolint cannot read is reported on stderr and then ignored: hadolint lints
   with no configuration and exits 0. Here that is an error naming the file.
 - hadolint also reads a configuration from the user's home folder, which would make results
-  depend on the machine: we always pass ``-c``, the repository's own configuration when it has one,
-  else an empty one.
+  depend on the machine: we always pass ``-c``, a copy of the repository's own configuration when
+  it has one, else an empty one.
+- hadolint prints ``[]`` for a clean file and for a file it never read alike: it lints instrumented
+  copies (``evidence.canary``), each ending with a deprecated ``MAINTAINER`` (DL4000) that it must
+  report for that file. The copy of the configuration never ignores DL4000; the repository's own
+  ``ignored: [DL4000]`` still hides its real DL4000 results.
 
 ``--no-fail`` makes every completed lint exit 0 whatever it found, so any other exit code (a missing
 or unreadable file, a crash) is an error. hadolint gives no confidence; its levels map to
@@ -18,12 +22,16 @@ severities error=high, warning=medium, info=low, style=info.
 from __future__ import annotations
 
 import fnmatch
+from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
+import yaml
+
+from ..evidence import canary
 from ..model import Finding, Location, Severity
 from ..options import Option
-from ..runner import ProcessOutcome
-from ..scanner import CommandScanner, ScanContext, ScanError, load_json, require
+from ..scanner import Command, CommandScanner, Coverage, Outcome, Parsed, Plan, ScanContext, ScanError, load_json, require
 
 DEFAULT_PATTERNS = ["Dockerfile", "*.Dockerfile", "Dockerfile.*", "*.dockerfile"]
 # Files named like Dockerfiles that are not: BuildKit's per-Dockerfile ignore files.
@@ -57,6 +65,18 @@ def help_uri(code: str) -> str:
     return f"https://github.com/hadolint/hadolint/wiki/{code}"
 
 
+# The canary appended to every copy: a deprecated instruction hadolint reports as DL4000.
+CANARY_RULE = "DL4000"
+CANARY = "MAINTAINER secure-pipeline-canary"
+
+
+@dataclass(frozen=True)
+class _HadolintState:
+    copies: canary.Copies
+    config: Path
+    repo_ignores_canary: bool  # the repository ignores DL4000: its real DL4000 results stay ignored
+
+
 class Hadolint(CommandScanner):
     name = "hadolint"
     stage = "harden"
@@ -71,37 +91,58 @@ class Hadolint(CommandScanner):
                ".config/hadolint.yaml), else none (a configuration in the home folder is never used)."),
     )
 
-    def skip_reason(self, ctx: ScanContext) -> str:
-        if dockerfiles(ctx):
-            return ""
-        patterns = ctx.options.get("dockerfile_patterns") or DEFAULT_PATTERNS
-        return f"no Dockerfiles to lint (file names matching {', '.join(patterns)})"
+    def plan(self, ctx: ScanContext) -> Plan:
+        files = dockerfiles(ctx)
+        if not files:
+            patterns = ctx.options.get("dockerfile_patterns") or DEFAULT_PATTERNS
+            return Plan(ctx, skip=f"no Dockerfiles to lint (file names matching {', '.join(patterns)})")
+        config, ignores_canary = self._config(ctx)
+        copies = canary.make(ctx.root, files, ctx.work_dir / "copies", CANARY)
+        return Plan(ctx, inputs=tuple(files), state=_HadolintState(copies, config, ignores_canary))
 
-    def _config(self, ctx: ScanContext) -> str:
+    def _config(self, ctx: ScanContext) -> tuple[Path, bool]:
+        """The configuration to pass, made so the canary rule is never ignored; and whether the repo ignored it."""
         configured = str(ctx.options.get("hadolint_config") or "")
+        source: Path | None = None
         if configured:
-            path = ctx.root / configured
-            if not path.is_file():
+            source = ctx.root / configured
+            if not source.is_file():
                 raise ScanError(f"configured hadolint_config {configured!r} does not exist")
-            return str(path)
-        for name in REPO_CONFIGS:
-            if (ctx.root / name).is_file():
-                return str(ctx.root / name)
-        empty = ctx.work_dir / "hadolint-empty.yaml"
-        empty.write_text("ignored: []\n", encoding="utf-8")  # hadolint rejects a file with no keys
-        return str(empty)
+        else:
+            source = next((ctx.root / name for name in REPO_CONFIGS if (ctx.root / name).is_file()), None)
+        settings: dict[str, Any] = {}
+        if source is not None:
+            try:
+                loaded = yaml.safe_load(source.read_text(encoding="utf-8")) if source.stat().st_size < 1024 * 1024 else None
+            except (OSError, UnicodeDecodeError, yaml.YAMLError) as exc:
+                raise ScanError(f"could not read its configuration {source.name}: {exc}") from exc
+            if not isinstance(loaded, dict):
+                raise ScanError(f"its configuration {source.name} is not a YAML mapping")
+            settings = loaded
+        ignored = settings.get("ignored") or []
+        if not isinstance(ignored, list):
+            raise ScanError(f"its configuration {source.name if source else ''}: `ignored` is not a list")
+        ignores_canary = CANARY_RULE in ignored
+        settings["ignored"] = [rule for rule in ignored if rule != CANARY_RULE]
+        vetted = ctx.work_dir / "hadolint.yaml"
+        vetted.write_text(yaml.safe_dump(settings), encoding="utf-8")
+        return vetted, ignores_canary
 
-    def argv(self, ctx: ScanContext, executable: str) -> list[str]:
-        return [executable, "-c", self._config(ctx), "-f", "json", "--no-fail", "--no-color", "--", *dockerfiles(ctx)]
+    def commands(self, plan: Plan) -> list[Command]:
+        state: _HadolintState = plan.state
+        return [Command([plan.executable, "-c", str(state.config), "-f", "json", "--no-fail", "--no-color", "--",
+                         *plan.inputs], cwd=state.copies.folder)]
 
-    def parse(self, outcome: ProcessOutcome, ctx: ScanContext) -> tuple[list[Finding], dict[str, Any]]:
+    def parse(self, plan: Plan, outcome: Outcome) -> Parsed:
+        ctx, state = plan.ctx, plan.state
         if "Error parsing your config file" in outcome.stderr:
             first = outcome.stderr.strip().strip('"').split("\\n")[0]
             raise ScanError(f"could not read its configuration, so it ignored it: {first[:200]}")
         data = load_json(outcome.stdout, "hadolint JSON")
         require(isinstance(data, list), "JSON output is not the documented list of results")
-        targets = set(dockerfiles(ctx))
+        targets = set(plan.inputs)
         findings: list[Finding] = []
+        canaries: list[tuple[str, int]] = []
         for item in data:
             require(isinstance(item, dict) and {"code", "level", "file", "line", "message"} <= set(item),
                     "a result lacks code, level, file, line or message")
@@ -113,6 +154,12 @@ class Hadolint(CommandScanner):
                 raise ScanError(f"could not parse {path} (line {item['line']}: {reason}), so nothing in it was checked")
             require(level in _SEVERITY, f"unknown hadolint level {item['level']!r}")
             require(isinstance(item["line"], int), f"result {code} has no line number")
+            if item["line"] == state.copies.canary_line.get(path):
+                if code == CANARY_RULE:
+                    canaries.append((path, item["line"]))
+                continue  # the canary line is the harness's own
+            if code == CANARY_RULE and state.repo_ignores_canary:
+                continue
             column = item.get("column")
             findings.append(Finding(
                 tool=self.name,
@@ -127,12 +174,13 @@ class Hadolint(CommandScanner):
                 help_uri=help_uri(code),
                 properties={"checker": "shellcheck" if code.startswith("SC") else "hadolint"},
             ))
-        details: dict[str, Any] = {"files_scanned": len(targets)}
+        covered = canary.confirmed(state.copies, canaries)
+        details: dict[str, Any] = {"files_scanned": len(covered)}
         config = next((name for name in REPO_CONFIGS if (ctx.root / name).is_file()), "")
         if config or ctx.options.get("hadolint_config"):
             details["notes"] = [f"hadolint: {ctx.options.get('hadolint_config') or config} applies its ignored rules and "
                                 "severity overrides silently"]
-        return findings, details
+        return Parsed(findings, Coverage.of(covered), details)
 
 
 def _first_sentence(message: str) -> str:

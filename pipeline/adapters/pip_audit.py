@@ -22,22 +22,21 @@ import os
 import re
 import statistics
 import sys
-import time
-from dataclasses import dataclass, field
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
-from .. import runner
 from ..advisories.database import AdvisoryDB, AdvisoryError
 from ..advisories.findings import dependency_finding, needed_upgrade, sort_versions, version_key
 from ..advisories.server import MirrorServer
 from ..advisories.sync import default_destination
 from ..advisories.versions import canonical_name, fixed_versions
 from ..dependencies import Dependencies, Pin, SourceError, collect, requirements_text
-from ..model import Finding, Severity, Status, ToolRun
+from ..model import Finding, Severity
 from ..options import Option
-from ..runner import ProcessOutcome
-from ..scanner import CommandScanner, ScanContext, ScanError, ScanOutput, load_json, require
+from ..scanner import Command, CommandScanner, Coverage, Outcome, Parsed, Plan, ScanContext, ScanError, load_json, require
 
 # pip-audit's own advice when --no-deps is used without hashes; anything else it warns about is suspect.
 _BENIGN_WARNINGS = ("--no-deps is supported", "Consider using a tool like")
@@ -54,18 +53,16 @@ _CAUSES = (
 ONLINE_SOURCE = "PyPI JSON API (pip-audit's default service, live)"
 
 
-@dataclass
+@dataclass(frozen=True)
 class _Plan:
     deps: Dependencies
     db: AdvisoryDB | None
     url: str = ""  # OSV endpoint; "" = pip-audit's PyPI service
-    layer: list[Pin] = field(default_factory=list)
-    requirements: Path | None = None
+    mirror: MirrorServer | None = None  # the loopback mirror serving ``db``, while the commands run
 
 
-@dataclass
-class _LayerContext(ScanContext):
-    plan: _Plan | None = None
+def pin_label(pin: Pin) -> str:
+    return f"{pin.key[0]}=={pin.key[1]}"
 
 
 def advisory_db_path(options: dict[str, Any]) -> Path | None:
@@ -126,78 +123,52 @@ class PipAudit(CommandScanner):
         beside = Path(sys.executable).parent / self.executable
         return found or (str(beside) if beside.is_file() and os.access(beside, os.X_OK) else None)
 
-    # --- one run per layer of pins ------------------------------------------------------------------
-    def scan(self, ctx: ScanContext) -> ScanOutput:
-        run = ToolRun(tool=self.name, status=Status.PASSED)
-        started = time.monotonic()
+    # --- the plan: pins, advisory source, one run per layer of pins -------------------------------
+    def plan(self, ctx: ScanContext) -> Plan:
         try:
-            plan = self._plan(ctx)
-        except (ScanError, AdvisoryError) as exc:
-            return self.error(run, str(exc))
-        executable = self.resolve()
-        if executable is None:
-            return self.error(run, f"`{self.executable}` is not installed (not found on PATH)")
-        run.version = self.version(executable)
-        mirror = MirrorServer(plan.db).start() if plan.db is not None else None
+            deps = gather(ctx)
+            db_path = advisory_db_path(ctx.options)
+            if db_path is None:
+                if ctx.options.get("offline"):
+                    raise ScanError("offline runs need a local advisory database: set deps.advisory_db or pass "
+                                    f"--advisory-db PATH (or run `pipeline advisories sync`, which writes {default_destination()})")
+                state = _Plan(deps, None, url=str(ctx.options.get("osv_url") or ""))
+            else:
+                ctx.note(f"loading advisories from {db_path}")
+                state = _Plan(deps, AdvisoryDB.load(db_path))
+        except AdvisoryError as exc:
+            raise ScanError(str(exc)) from exc
+        return Plan(ctx, inputs=tuple(pin_label(p) for p in deps.pins), state=state)
+
+    @contextmanager
+    def session(self, plan: Plan) -> Iterator[Plan]:
+        state: _Plan = plan.state
+        if state.db is None:
+            yield plan
+            return
+        mirror = MirrorServer(state.db).start()
         try:
-            if mirror is not None:
-                plan.url = mirror.url
-            output = self._run_layers(run, ctx, plan, executable)
-            if output.run.status is Status.ERROR:
-                return output
-            if mirror is not None:
-                self._check_mirror(ctx, plan, mirror, run)
-        except ScanError as exc:
-            return self.error(run, str(exc))
+            yield replace(plan, state=replace(state, url=mirror.url, mirror=mirror))
         finally:
-            if mirror is not None:
-                mirror.stop()
-        run.duration_s = round(time.monotonic() - started, 3)
-        self._add_details(run, ctx, plan, mirror)
-        output.findings = self._with_upgrades(output.findings, plan)
-        return output
+            mirror.stop()
 
-    def _plan(self, ctx: ScanContext) -> _Plan:
-        deps = gather(ctx)
-        db_path = advisory_db_path(ctx.options)
-        if db_path is None:
-            if ctx.options.get("offline"):
-                raise ScanError("offline runs need a local advisory database: set deps.advisory_db or pass "
-                                f"--advisory-db PATH (or run `pipeline advisories sync`, which writes {default_destination()})")
-            return _Plan(deps, None, url=str(ctx.options.get("osv_url") or ""))
-        ctx.note(f"loading advisories from {db_path}")
-        db = AdvisoryDB.load(db_path)
-        return _Plan(deps, db)
-
-    def _run_layers(self, run: ToolRun, ctx: ScanContext, plan: _Plan, executable: str) -> ScanOutput:
-        findings: list[Finding] = []
-        layers = plan.deps.layers()
+    def commands(self, plan: Plan) -> list[Command]:
+        state: _Plan = plan.state
+        ctx = plan.ctx
+        layers = state.deps.layers()
+        commands = []
         for index, layer in enumerate(layers):
-            plan.layer = layer
-            plan.requirements = ctx.work_dir / f"pins-{index + 1}.txt"
-            plan.requirements.write_text(requirements_text(layer), encoding="utf-8")
-            layer_ctx = _LayerContext(**vars(ctx), plan=plan)
-            argv = self.argv(layer_ctx, executable)
-            if index == 0:
-                run.command = [Path(argv[0]).name, *argv[1:]]
-            ctx.note(f"auditing {len(layer)} pinned packages" + (f" (set {index + 1} of {len(layers)})" if len(layers) > 1 else ""))
-            outcome = runner.run(argv, cwd=ctx.root, timeout=ctx.timeout, extra_env=self.extra_env(ctx))
-            run.exit_code = outcome.exit_code if run.exit_code in (None, 0) else run.exit_code
-            output = self.interpret(run, outcome, layer_ctx)
-            if output.run.status is Status.ERROR:
-                return output
-            findings.extend(output.findings)
-        return ScanOutput(run, findings)
+            requirements = ctx.work_dir / f"pins-{index + 1}.txt"
+            requirements.write_text(requirements_text(layer), encoding="utf-8")
+            service = ["-s", "osv", "--osv-url", state.url] if state.url else ["-s", "pypi"]
+            argv = [plan.executable, "--no-deps", "--disable-pip", "-r", str(requirements), "-f", "json",
+                    "--progress-spinner", "off", "--desc", "on", "--aliases", "on",
+                    "--cache-dir", str(ctx.work_dir / "cache"), *service]
+            label = f"set {index + 1} of {len(layers)}" if len(layers) > 1 else ""
+            commands.append(Command(argv, env=self.extra_env(plan), label=label, state=tuple(layer)))
+        return commands
 
-    # --- the command and its output -----------------------------------------------------------------
-    def argv(self, ctx: ScanContext, executable: str) -> list[str]:
-        plan = ctx.plan  # type: ignore[attr-defined]
-        service = ["-s", "osv", "--osv-url", plan.url] if plan.url else ["-s", "pypi"]
-        return [executable, "--no-deps", "--disable-pip", "-r", str(plan.requirements), "-f", "json",
-                "--progress-spinner", "off", "--desc", "on", "--aliases", "on",
-                "--cache-dir", str(ctx.work_dir / "cache"), *service]
-
-    def extra_env(self, ctx: ScanContext) -> dict[str, str]:
+    def extra_env(self, plan: Plan) -> dict[str, str]:
         # Options pip-audit reads from PIP_AUDIT_* are all given as flags; these two have no flag we pass.
         env = {"PIP_AUDIT_OUTPUT": "stdout", "PIP_AUDIT_LOGLEVEL": "INFO"}
         # A proxy must never see (or break) loopback queries to the local mirror.
@@ -205,8 +176,15 @@ class PipAudit(CommandScanner):
         env.update({"NO_PROXY": no_proxy, "no_proxy": no_proxy})
         return env
 
-    def parse(self, outcome: ProcessOutcome, ctx: ScanContext) -> tuple[list[Finding], dict[str, Any]]:
-        plan: _Plan = ctx.plan  # type: ignore[attr-defined]
+    def crash_meaning(self, outcome: Outcome) -> str:
+        lines = [line.strip() for line in outcome.stderr.splitlines() if line.strip()]
+        return next((meaning for marker, meaning in _CAUSES if any(marker in line for line in lines[-5:])), "")
+
+    # --- the output of one layer --------------------------------------------------------------------
+    def parse(self, plan: Plan, outcome: Outcome) -> Parsed:
+        state: _Plan = plan.state
+        layer: tuple[Pin, ...] = outcome.command.state
+        plan.ctx.note(f"audited {len(layer)} pinned packages" + (f" ({outcome.command.label})" if outcome.command.label else ""))
         if not outcome.stdout.strip():
             raise ScanError(f"exited {outcome.exit_code} without a JSON report: {_cause(outcome.stderr)}")
         data = load_json(outcome.stdout, "pip-audit JSON")
@@ -216,7 +194,9 @@ class PipAudit(CommandScanner):
                       if _WARNING.match(line) and not any(b in line for b in _BENIGN_WARNINGS)]
         if suspicious:
             raise ScanError(f"warned that it dropped or could not use data: {suspicious[0][:200]}")
-        skipped, seen, findings = [], set(), []
+        skipped: list[str] = []
+        seen: set[str] = set()
+        findings: list[Finding] = []
         for dep in data["dependencies"]:
             require(isinstance(dep, dict) and isinstance(dep.get("name"), str), f"dependency entry without a name: {str(dep)[:80]}")
             if dep.get("skip_reason"):
@@ -224,21 +204,20 @@ class PipAudit(CommandScanner):
                 continue
             require(isinstance(dep.get("version"), str) and isinstance(dep.get("vulns"), list),
                     f"dependency {dep['name']} has no version or vulns list")
-            pin = plan.deps.lookup(dep["name"], dep["version"])
-            require(pin is not None, f"reported {dep['name']} {dep['version']}, which it was not asked to audit")
-            seen.add(pin.key)
-            findings.extend(self._findings(pin, dep["vulns"], plan, ctx))
+            pin = state.deps.lookup(dep["name"], dep["version"])
+            require(pin is not None and pin in layer, f"reported {dep['name']} {dep['version']}, which it was not asked to audit")
+            assert pin is not None  # for the type checker; require() above raised otherwise
+            seen.add(pin_label(pin))
+            findings.extend(self._findings(pin, dep["vulns"], state, plan.ctx))
         if skipped:
             raise ScanError(f"did not audit {len(skipped)} dependenc{'y' if len(skipped) == 1 else 'ies'}: "
                             + "; ".join(skipped[:5]) + (f" and {len(skipped) - 5} more" if len(skipped) > 5 else ""))
-        missing = [f"{p.name}=={p.version}" for p in plan.layer if p.key not in seen]
-        if missing:
-            raise ScanError(f"audited {len(seen)} of the {len(plan.layer)} pins it was given; missing: " + ", ".join(missing[:8]))
         if outcome.exit_code == 1 and not findings:
             raise ScanError(f"exited 1 but reported no vulnerability: {_cause(outcome.stderr)}")
         if outcome.exit_code == 0 and findings:
             raise ScanError("exited 0 but reported vulnerabilities; output cannot be trusted")
-        return findings, {}
+        # pip-audit lists every dependency it audited, vulnerable or not: its evidence of coverage.
+        return Parsed(findings, Coverage.of(seen))
 
     def _findings(self, pin: Pin, vulns: list[Any], plan: _Plan, ctx: ScanContext) -> list[Finding]:
         found = []
@@ -268,7 +247,18 @@ class PipAudit(CommandScanner):
         return found
 
     # --- after all layers ---------------------------------------------------------------------------
-    def _check_mirror(self, ctx: ScanContext, plan: _Plan, mirror: MirrorServer, run: ToolRun) -> None:
+    def finish(self, plan: Plan, parsed: Parsed) -> Parsed:
+        state: _Plan = plan.state
+        details = self._details(plan.ctx, state)
+        problem = ""
+        if state.mirror is not None:
+            try:
+                self._check_mirror(plan.ctx, state, state.mirror, details)
+            except ScanError as exc:
+                problem = str(exc)  # reported beside the findings, not instead of them
+        return Parsed(self._with_upgrades(parsed.findings, state), parsed.covered, {**parsed.details, **details}, problem)
+
+    def _check_mirror(self, ctx: ScanContext, plan: _Plan, mirror: MirrorServer, details: dict[str, Any]) -> None:
         if mirror.log.errors:
             raise ScanError(f"sent the local advisory mirror {len(mirror.log.errors)} bad quer(ies): {mirror.log.errors[0]}")
         asked = set(mirror.log.queries)
@@ -277,49 +267,51 @@ class PipAudit(CommandScanner):
             raise ScanError("never queried the advisory database for " + ", ".join(unasked[:8]))
         allowed = {canonical_name(n) for n in ctx.options.get("known_clean_packages") or []}
         unknown = sorted({p.name for p in plan.deps.pins if plan.db is not None and not plan.db.knows(p.name)} - allowed)
-        run.details["unknown_packages"] = unknown
+        details["unknown_packages"] = unknown
         if unknown and ctx.options.get("unknown_packages", "error") == "error":
             raise ScanError(
                 f"the advisory database {plan.db.source if plan.db else ''} has no record of {len(unknown)} package(s), so "
                 f"they were not really audited: {', '.join(unknown[:10])}{' ...' if len(unknown) > 10 else ''} "
                 "(if they genuinely have no advisories, list them in deps.known_clean_packages or set deps.unknown_packages = \"warn\")")
         if unknown:
-            run.details.setdefault("notes", []).append(
+            details.setdefault("notes", []).append(
                 f"deps: {len(unknown)} package(s) have no record in the advisory database (no advisories, or not covered): "
                 + ", ".join(unknown[:10]) + (" ..." if len(unknown) > 10 else ""))
 
-    def _add_details(self, run: ToolRun, ctx: ScanContext, plan: _Plan, mirror: MirrorServer | None) -> None:
-        deps = plan.deps
-        notes: list[str] = run.details.setdefault("notes", [])
-        run.details.update({
+    def _details(self, ctx: ScanContext, plan: _Plan) -> dict[str, Any]:
+        deps, mirror = plan.deps, plan.mirror
+        notes: list[str] = []
+        details: dict[str, Any] = {
+            "notes": notes,
             "dependency_sources": deps.sources,
             "pins_audited": len(deps.pins),
             "pip_audit_runs": len(deps.layers()),
             "marker_skipped": deps.marker_skipped,
             "resolved_by_lock": deps.resolved_by_lock,
-        })
+        }
         if deps.marker_skipped:
             notes.append(f"deps: {len(deps.marker_skipped)} requirement(s) not audited because their environment marker is "
                          "false here: " + "; ".join(deps.marker_skipped[:5]))
         if plan.db is not None and mirror is not None:
             latencies = sorted(mirror.log.latencies)
-            run.details["advisory_source"] = plan.db.describe()
-            run.details["mirror"] = {
+            details["advisory_source"] = plan.db.describe()
+            details["mirror"] = {
                 "queries": len(latencies),
                 "load_seconds": plan.db.load_seconds,
                 "median_query_ms": round(statistics.median(latencies) * 1000, 3) if latencies else None,
                 "max_query_ms": round(latencies[-1] * 1000, 3) if latencies else None,
             }
             text, stale = age_note(plan.db, int(ctx.options.get("max_advisory_age_days", 7)))
-            run.details["advisory_source"]["stale"] = stale
+            details["advisory_source"]["stale"] = stale
             notes.append(text)
             if plan.db.unevaluable:
                 notes.append(f"deps: {len(plan.db.unevaluable)} advisory record(s) have version ranges PEP 440 cannot order; "
                              "they are reported for every version of their package: " + ", ".join(sorted(plan.db.unevaluable)[:5]))
         else:
             source = f"OSV endpoint {plan.url} (live)" if plan.url else ONLINE_SOURCE
-            run.details["advisory_source"] = {"service": source, "age_days": 0}
+            details["advisory_source"] = {"service": source, "age_days": 0}
             notes.append(f"deps: advisory source {source}; severities are `unknown_severity` unless deps.advisory_db is set")
+        return details
 
     def _with_upgrades(self, findings: list[Finding], plan: _Plan) -> list[Finding]:
         """The smallest release that clears every known advisory of each package, checked against the database."""

@@ -5,16 +5,20 @@ passed, not by splitting. The message kind (``UnusedImport``...) is recovered fr
 message templates; flake8's F-codes are kept beside it. Anything pyflakes writes to stderr is a
 file it could not check (syntax error, unreadable file), which fails closed. pyflakes is never
 called without files, because then it silently lints standard input.
+
+pyflakes prints nothing about a clean file, so it runs on instrumented copies (``evidence.canary``):
+each copy ends with an unused canary import, and a file whose canary pyflakes did not report was
+not checked.
 """
 
 from __future__ import annotations
 
 import re
-from typing import Any
+from dataclasses import dataclass
 
+from ..evidence import canary
 from ..model import Confidence, Finding, Location, Severity
-from ..runner import ProcessOutcome
-from ..scanner import CommandScanner, ScanContext, ScanError
+from ..scanner import Command, CommandScanner, Coverage, Outcome, Parsed, Plan, ScanContext, ScanError
 
 # flake8's codes for pyflakes message classes (FLAKE8_PYFLAKES_CODES).
 CODES = {
@@ -44,20 +48,36 @@ _HIGH = {"UndefinedName", "UndefinedLocal", "UndefinedExport", "ReturnOutsideFun
 _POSITION = re.compile(r":(\d+):(?:(\d+):)? (.*)$")
 
 
-def _templates() -> list[tuple[re.Pattern[str], str]]:
-    """Regexes built from pyflakes' own message classes, most specific first."""
+def _pattern(template: str) -> re.Pattern[str]:
+    """A regex matching what pyflakes prints for one message template.
+
+    Templates are printf-style (``%r``, ``%s``, ``%d``, ``%(name)r``; ``%%`` is a literal percent
+    sign), and UndefinedLocal fills a ``{0}`` slot with ``str.format`` before that.
+    """
+    parts = re.split(r"(%%|%(?:\(\w+\))?[rsd]|\{0\})", template)
+    regex = "".join("%" if part == "%%" else ".+?" if part.startswith(("%", "{")) and part != "%" else re.escape(part)
+                    for part in parts)
+    return re.compile(f"^{regex}$", re.S)
+
+
+def message_classes() -> dict[str, str]:
+    """pyflakes' own message classes and their templates, by class name."""
     try:
         from pyflakes import messages
     except ImportError:  # the harness can run without pyflakes importable; kinds then stay generic
-        return []
-    found = []
+        return {}
+    found = {}
     for name in dir(messages):
         cls = getattr(messages, name)
         template = getattr(cls, "message", None)
         if isinstance(cls, type) and issubclass(cls, messages.Message) and isinstance(template, str) and template:
-            pattern = re.escape(template)
-            pattern = re.sub(r"%\\?\(\w+\\?\)[rsd]|%[rsd]", ".+?", pattern)
-            found.append((re.compile(f"^{pattern}$", re.S), name))
+            found[name] = template
+    return found
+
+
+def _templates() -> list[tuple[re.Pattern[str], str]]:
+    """Regexes built from pyflakes' own message classes, most specific first."""
+    found = [(_pattern(template), name) for name, template in message_classes().items()]
     found.sort(key=lambda item: -len(item[0].pattern))
     return found
 
@@ -89,14 +109,21 @@ class Pyflakes(CommandScanner):
     distribution = "pyflakes"
     ok_exit_codes = frozenset({0, 1})  # 1 = messages (or a file it could not check, seen on stderr)
 
-    def skip_reason(self, ctx: ScanContext) -> str:
-        return "" if ctx.files.python else "no Python files to check"
+    def plan(self, ctx: ScanContext) -> Plan:
+        if not ctx.files.python:
+            return Plan(ctx, skip="no Python files to check")
+        name = f"secure_pipeline_canary_{canary.token()}"
+        copies = canary.make(ctx.root, ctx.files.python, ctx.work_dir / "copies", f"import {name}")
+        return Plan(ctx, inputs=tuple(ctx.files.python), state=_PyflakesState(copies, f"{name!r} imported but unused"))
 
-    def argv(self, ctx: ScanContext, executable: str) -> list[str]:
-        return [executable, *ctx.files.python]
+    def commands(self, plan: Plan) -> list[Command]:
+        state: _PyflakesState = plan.state
+        # Run in the copies' folder, so pyflakes prints the same repository-relative paths.
+        return [Command([plan.executable, *plan.inputs], cwd=state.copies.folder)]
 
-    def parse(self, outcome: ProcessOutcome, ctx: ScanContext) -> tuple[list[Finding], dict[str, Any]]:
-        paths = sorted(ctx.files.python, key=len, reverse=True)
+    def parse(self, plan: Plan, outcome: Outcome) -> Parsed:
+        state: _PyflakesState = plan.state
+        paths = sorted(plan.inputs, key=len, reverse=True)
         problems = []
         for line in outcome.stderr.splitlines():
             hit = _attribute(line, paths)
@@ -108,8 +135,10 @@ class Pyflakes(CommandScanner):
             more = f" (and {len(problems) - 3} more)" if len(problems) > 3 else ""
             raise ScanError(f"could not check {len(problems)} file(s): {'; '.join(problems[:3])}{more}")
         if outcome.stderr.strip():
-            raise ScanError("wrote unexpected output to stderr")
+            first = outcome.stderr.strip().splitlines()[0]
+            raise ScanError(f"wrote unexpected output to stderr: {first[:160]!r}")
         findings: list[Finding] = []
+        canaries: list[tuple[str, int]] = []
         for line in outcome.stdout.splitlines():
             if not line.strip():
                 continue
@@ -118,6 +147,9 @@ class Pyflakes(CommandScanner):
                 raise ScanError(f"printed a line that is not `file:line:col: message` for a file it was given: {line[:80]!r}")
             path, match = hit
             text = match.group(3)
+            if text == state.canary_message:
+                canaries.append((path, int(match.group(1))))
+                continue
             kind = message_kind(text)
             code = CODES.get(kind, "F999")
             findings.append(Finding(
@@ -132,8 +164,14 @@ class Pyflakes(CommandScanner):
                 message=text,
                 help_uri="https://flake8.pycqa.org/en/latest/user/error-codes.html",
             ))
-        if outcome.exit_code == 1 and not findings:
-            raise ScanError("exited 1 (findings) but reported none")
-        if outcome.exit_code == 0 and findings:
-            raise ScanError("exited 0 but printed findings; output cannot be trusted")
-        return findings, {"files_scanned": len(paths)}
+        # Every copy carries a canary, so a completed run always has messages and exits 1.
+        if outcome.exit_code == 0:
+            raise ScanError("exited 0 although every file it was given carries a defect it must report")
+        covered = canary.confirmed(state.copies, canaries)
+        return Parsed(findings, Coverage.of(covered), {"files_scanned": len(covered)})
+
+
+@dataclass(frozen=True)
+class _PyflakesState:
+    copies: canary.Copies
+    canary_message: str  # what pyflakes prints for the canary import appended to every copy

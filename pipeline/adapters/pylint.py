@@ -1,21 +1,28 @@
 """pylint, through its ``json2`` reporter.
 
 Fail-closed rules (see the reference notes): fatal messages, syntax errors and bad plugins mean the
-file was not really linted; ``modulesLinted`` always counts two pseudo-modules, so anything less
-than two plus the number of files given means pylint skipped files. pylint's ``ignore`` settings
-skip a file without any message (and still count it), so they are overridden on the command line.
+file was not really linted. pylint's ``modulesLinted`` is a count whose pseudo-modules vary, so
+coverage comes from the harness's own evidence plugin (``pipeline/evidence/pylint_plugin.py``),
+which records every module pylint analysed; the printed messages must also add up to pylint's own
+``messageTypeCount``. pylint's ``ignore`` settings skip a file without any message, so they are
+overridden on the command line.
 """
 
 from __future__ import annotations
 
+import re
+import shutil
 import tomllib
+from collections import Counter
+from collections.abc import Mapping
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from ..evidence import pylint_plugin as evidence_plugin
 from ..model import Confidence, Finding, Location, Severity
 from ..options import Option
-from ..runner import ProcessOutcome
-from ..scanner import CommandScanner, ScanContext, ScanError, load_json, require
+from ..scanner import CommandScanner, Coverage, Outcome, Parsed, Plan, ScanContext, ScanError, load_json, require
 
 _SEVERITY = {
     "error": Severity.HIGH,
@@ -32,7 +39,6 @@ _CONFIDENCE = {
 }
 # Messages that mean pylint could not analyse a file at all.
 _NOT_SCANNED = {"E0001": "syntax error", "E0013": "bad plugin", "E0011": "unrecognized option"}
-_PSEUDO_MODULES = 2
 DEFAULT_RCFILE = Path(__file__).resolve().parent.parent / "data" / "pylintrc"
 
 
@@ -59,17 +65,6 @@ def rcfile_for(root: Path, configured: str) -> Path:
     return DEFAULT_RCFILE
 
 
-def module_name(root: Path, rel: str) -> str:
-    """The module name pylint gives a file: package parents (with __init__.py) joined by dots."""
-    path = Path(rel)
-    parts = [path.stem] if path.stem != "__init__" else []
-    parent = path.parent
-    while parent != Path(".") and (root / parent / "__init__.py").is_file():
-        parts.insert(0, parent.name)
-        parent = parent.parent
-    return ".".join(parts) or path.parent.name
-
-
 class Pylint(CommandScanner):
     name = "pylint"
     stage = "lint"
@@ -83,23 +78,46 @@ class Pylint(CommandScanner):
                "else the harness's built-in defaults."),
     )
 
-    def skip_reason(self, ctx: ScanContext) -> str:
-        return "" if ctx.files.python else "no Python files to lint"
+    def plan(self, ctx: ScanContext) -> Plan:
+        if not ctx.files.python:
+            return Plan(ctx, skip="no Python files to lint")
+        evidence = ctx.work_dir / "pylint-evidence"
+        plugins = ctx.work_dir / "pylint-plugins"
+        plugins.mkdir(exist_ok=True)
+        shutil.copyfile(Path(evidence_plugin.__file__), plugins / f"{evidence_plugin.MODULE_NAME}.py")
+        return Plan(ctx, inputs=tuple(ctx.files.python), state=_PylintState(evidence, plugins))
 
-    def argv(self, ctx: ScanContext, executable: str) -> list[str]:
+    def argv(self, plan: Plan) -> list[str]:
+        ctx = plan.ctx
         rcfile = rcfile_for(ctx.root, ctx.options.get("pylint_rcfile", ""))
         # File selection is the harness's job ([tool.secure-pipeline] exclude). pylint's own ignore
         # settings would skip files while still counting them as linted, so they are cleared here.
-        return [executable, "--output-format=json2", "--persistent=n", f"--rcfile={rcfile}",
-                "--ignore=", "--ignore-patterns=", "--ignore-paths=", "--", *ctx.files.python]
+        return [plan.executable, "--output-format=json2", "--persistent=n", f"--rcfile={rcfile}",
+                "--ignore=", "--ignore-patterns=", "--ignore-paths=",
+                f"--load-plugins={evidence_plugin.MODULE_NAME}", f"--enable={evidence_plugin.MESSAGE}",
+                "--", *plan.inputs]
 
-    def parse(self, outcome: ProcessOutcome, ctx: ScanContext) -> tuple[list[Finding], dict[str, Any]]:
+    def extra_env(self, plan: Plan) -> dict[str, str]:
+        state: _PylintState = plan.state
+        state.evidence.unlink(missing_ok=True)
+        return {
+            evidence_plugin.EVIDENCE_ENV: str(state.evidence),
+            "PYTHONPATH": str(state.plugins),
+            # Set iteration order decides how many import cycles pylint reports: fix it, so identical
+            # inputs give identical reports (a varying count would churn the baseline).
+            "PYTHONHASHSEED": "0",
+        }
+
+    def parse(self, plan: Plan, outcome: Outcome) -> Parsed:
         data = load_json(outcome.stdout, "pylint json2")
         require(isinstance(data, dict) and isinstance(data.get("messages"), list),
                 "json2 output has no 'messages' list (not pylint's documented format)")
         stats = data.get("statistics")
-        require(isinstance(stats, dict), "json2 output has no 'statistics' object")
+        require(isinstance(stats, dict) and isinstance(stats.get("messageTypeCount"), dict),
+                "json2 output has no 'statistics' object with a messageTypeCount")
+        inputs = set(plan.inputs)
         findings: list[Finding] = []
+        counted: Counter[str] = Counter()
         for msg in data["messages"]:
             require(isinstance(msg, dict) and {"type", "symbol", "messageId", "path", "line", "message"} <= set(msg),
                     f"json2 message without the documented fields: {str(msg)[:80]}")
@@ -109,6 +127,9 @@ class Pylint(CommandScanner):
                 raise ScanError(f"could not analyse {msg['path']}: {what} ({msg_id}: {str(msg['message'])[:120]})")
             severity = _SEVERITY.get(msg["type"])
             require(severity is not None, f"unknown message type {msg['type']!r}")
+            path = Path(msg["path"]).as_posix()
+            require(path in inputs, f"reported a file it was not given: {path[:80]!r}")
+            counted[str(msg["type"])] += 1
             symbol = str(msg["symbol"])
             findings.append(Finding(
                 tool=self.name,
@@ -120,20 +141,60 @@ class Pylint(CommandScanner):
                 confidence=_CONFIDENCE.get(str(msg.get("confidence")), Confidence.UNDEFINED),
                 tool_confidence=str(msg.get("confidence") or ""),
                 location=Location(
-                    path=Path(msg["path"]).as_posix(), line=msg.get("line") or None,
+                    path=path, line=msg.get("line") or None,
                     column=(msg["column"] + 1) if isinstance(msg.get("column"), int) else None,
                     end_line=msg.get("endLine"), end_column=(msg["endColumn"] + 1) if isinstance(msg.get("endColumn"), int) else None,
                 ),
                 message=str(msg["message"]),
                 help_uri=f"https://pylint.readthedocs.io/en/stable/user_guide/messages/{msg['type']}/{symbol}.html",
             ))
-        linted = stats.get("modulesLinted")
-        require(isinstance(linted, int), "json2 statistics have no modulesLinted count")
-        # pylint counts modules by name: two conftest.py in folders without __init__.py count once.
-        expected = len({module_name(ctx.root, p) for p in ctx.files.python})
-        if linted - _PSEUDO_MODULES < expected:
-            raise ScanError(
-                f"linted {max(linted - _PSEUDO_MODULES, 0)} of the {expected} modules it was given "
-                "(an 'ignore' setting or a crash skipped the rest)"
-            )
-        return findings, {"files_scanned": len(ctx.files.python)}
+        # pylint's own tally must agree with the messages it printed: a filtered or cut list does not.
+        claimed = {str(k): v for k, v in stats["messageTypeCount"].items() if isinstance(v, int) and v}
+        require(claimed == {k: v for k, v in counted.items() if v},
+                f"printed {sum(counted.values())} message(s) but counted {sum(claimed.values())} "
+                f"({_tally(counted)} printed vs {_tally(claimed)} counted): its output is incomplete")
+        covered, skipped = self._evidence(plan)
+        details: dict[str, Any] = {"files_scanned": len(covered & inputs)}
+        if skipped:
+            details["notes"] = [f"pylint: {len(skipped)} file(s) opt out with `# pylint: skip-file`: "
+                                + ", ".join(sorted(skipped)[:5])]
+        return Parsed(findings, Coverage.of(covered | skipped), details)
+
+    def _evidence(self, plan: Plan) -> tuple[frozenset[str], frozenset[str]]:
+        """The inputs pylint analysed (as its evidence plugin saw them), and those that skip themselves."""
+        state: _PylintState = plan.state
+        root = plan.ctx.root.resolve()
+        try:
+            raw = state.evidence.read_text(encoding="utf-8", errors="surrogateescape")
+        except FileNotFoundError:
+            raw = ""
+        seen = set()
+        for entry in filter(None, raw.split("\0")):
+            try:
+                seen.add(Path(entry).resolve().relative_to(root).as_posix())
+            except ValueError:
+                continue  # a module outside the tree (a dependency pylint inspected)
+        missing = set(plan.inputs) - seen
+        skipped = {rel for rel in missing if _SKIP_FILE.search(_head(plan.ctx.root / rel))}
+        return frozenset(seen), frozenset(skipped)
+
+
+@dataclass(frozen=True)
+class _PylintState:
+    evidence: Path  # where the evidence plugin writes the modules it analysed
+    plugins: Path  # the private folder the plugin is loaded from
+
+
+_SKIP_FILE = re.compile(r"#\s*pylint:\s*skip-file")
+
+
+def _head(path: Path) -> str:
+    try:
+        with path.open("r", encoding="utf-8", errors="replace") as handle:
+            return handle.read(1024 * 1024)
+    except OSError:
+        return ""
+
+
+def _tally(counts: Mapping[str, int]) -> str:
+    return ", ".join(f"{k} {v}" for k, v in sorted(counts.items())) or "none"

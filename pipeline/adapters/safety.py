@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import os
 import re
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -23,10 +24,9 @@ from ..advisories.findings import dependency_finding
 from ..advisories.severity import Rating, severity_of_score
 from ..advisories.versions import canonical_name as _canonical
 from ..dependencies import Dependencies, Pin
-from ..model import Finding, Severity, Status, ToolRun
+from ..model import Finding, Severity
 from ..options import Option
-from ..runner import ProcessOutcome
-from ..scanner import CommandScanner, ScanContext, ScanError, ScanOutput, load_json, require
+from ..scanner import CommandScanner, Coverage, Outcome, Parsed, Plan, ScanContext, ScanError, load_json, require
 from .pip_audit import gather, severity_default
 
 API_KEY = "SAFETY_API_KEY"  # pragma: allowlist secret - the variable's name, not a value
@@ -44,9 +44,10 @@ _SEVERITY_WORDS = {"low": Severity.LOW, "medium": Severity.MEDIUM, "moderate": S
 _PIN = re.compile(r"^\s*([A-Za-z0-9][A-Za-z0-9._-]*)\s*===?\s*([^\s;,]+)\s*$")
 
 
-class _SafetyContext(ScanContext):
+@dataclass(frozen=True)
+class _SafetyPlan:
     deps: Dependencies
-    files_dir: Path
+    files_dir: Path  # one requirements file per layer of pins
 
 
 def _safety_id(raw: Any) -> str:
@@ -91,7 +92,7 @@ class Safety(CommandScanner):
                "of showing safety as skipped (never as passed)."),
     )
 
-    def skip_reason(self, ctx: ScanContext) -> str:
+    def _unavailable(self, ctx: ScanContext) -> str:
         if ctx.options.get("safety_db"):
             return ""
         if ctx.options.get("offline"):
@@ -100,49 +101,40 @@ class Safety(CommandScanner):
             return f"not configured: {API_KEY} is not set"
         return ""
 
-    def scan(self, ctx: ScanContext) -> ScanOutput:
-        reason = self.skip_reason(ctx)
+    def plan(self, ctx: ScanContext) -> Plan:
+        reason = self._unavailable(ctx)
         if reason and ctx.options.get("safety_required"):
-            return self.error(ToolRun(tool=self.name, status=Status.ERROR), f"{reason} (deps.safety_required is true)")
+            raise ScanError(f"{reason} (deps.safety_required is true)")
         if reason:
-            return ScanOutput(ToolRun(tool=self.name, status=Status.SKIPPED, reason=reason))
-        try:
-            deps = gather(ctx)
-        except ScanError as exc:
-            return self.error(ToolRun(tool=self.name, status=Status.ERROR), str(exc))
-        planned = _SafetyContext(**vars(ctx))
-        planned.deps = deps
-        planned.files_dir = ctx.work_dir / "requirements"
-        planned.files_dir.mkdir(exist_ok=True)
+            return Plan(ctx, skip=reason)
+        deps = gather(ctx)
+        files_dir = ctx.work_dir / "requirements"
+        files_dir.mkdir(exist_ok=True)
         for index, layer in enumerate(deps.layers()):
-            (planned.files_dir / f"requirements-{index + 1}.txt").write_text(
+            (files_dir / f"requirements-{index + 1}.txt").write_text(
                 "".join(f"{p.name}=={p.version}\n" for p in layer), encoding="utf-8")
-        output = super().scan(planned)
-        if output.run.status is not Status.ERROR:
-            output.run.details.update({"dependency_sources": deps.sources, "pins_audited": len(deps.pins)})
-            source = f"local safety database {ctx.options['safety_db']}" if ctx.options.get("safety_db") else "Safety platform (live)"
-            output.run.details["advisory_source"] = {"service": source}
-            output.run.details.setdefault("notes", []).append(f"deps: safety advisory source {source}")
-        return output
+        return Plan(ctx, inputs=tuple(sorted({p.name for p in deps.pins})), state=_SafetyPlan(deps, files_dir))
 
-    def argv(self, ctx: ScanContext, executable: str) -> list[str]:
-        files = sorted(ctx.files_dir.glob("requirements-*.txt"))  # type: ignore[attr-defined]
-        db = str(ctx.options.get("safety_db") or "")
+    def argv(self, plan: Plan) -> list[str]:
+        state: _SafetyPlan = plan.state
+        files = sorted(state.files_dir.glob("requirements-*.txt"))
+        db = str(plan.options.get("safety_db") or "")
         if db:
             if not Path(db).expanduser().exists():
                 raise ScanError(f"configured safety_db {db!r} does not exist")
             reqs = [arg for f in files for arg in ("-r", str(f))]
-            return [executable, "check", "--db", str(Path(db).expanduser()), *reqs, "--output", "json"]
-        return [executable, "scan", "--target", str(ctx.files_dir), "--output", "json"]  # type: ignore[attr-defined]
+            return [plan.executable, "check", "--db", str(Path(db).expanduser()), *reqs, "--output", "json"]
+        return [plan.executable, "scan", "--target", str(state.files_dir), "--output", "json"]
 
-    def interpret(self, run: ToolRun, outcome: ProcessOutcome, ctx: ScanContext) -> ScanOutput:
+    def exit_problem(self, outcome: Outcome) -> str:
         code = outcome.exit_code
         if code is not None and code not in self.ok_exit_codes and code in EXIT_MEANINGS:
-            return self.error(run, f"exited with code {code}: {EXIT_MEANINGS[code]}", outcome)
-        return super().interpret(run, outcome, ctx)
+            return f"exited with code {code}: {EXIT_MEANINGS[code]}"
+        return super().exit_problem(outcome)
 
-    def parse(self, outcome: ProcessOutcome, ctx: ScanContext) -> tuple[list[Finding], dict[str, Any]]:
-        deps: Dependencies = ctx.deps  # type: ignore[attr-defined]
+    def parse(self, plan: Plan, outcome: Outcome) -> Parsed:
+        ctx = plan.ctx
+        deps = plan.state.deps
         if not outcome.stdout.strip():
             tail = outcome.stderr.strip().splitlines()[-1:] or ["no error output"]
             raise ScanError(f"exited {outcome.exit_code} without a JSON report, so it did not scan: {tail[0][:200]}")
@@ -154,16 +146,16 @@ class Safety(CommandScanner):
             findings, scanned = self._from_scan(data, deps, ctx)
         else:
             raise ScanError("JSON report has neither 'report_meta' (check) nor 'scan_results' (scan): not safety's format")
-        missing = sorted({p.name for p in deps.pins} - scanned)
-        if missing:
-            raise ScanError(f"scanned {len(scanned)} of the {len({p.name for p in deps.pins})} pinned packages; missing: "
-                            + ", ".join(missing[:8]))
-        active = [f for f in findings if not f.properties.get("suppressed_by")]
+        active = [f for f in findings if f.accepted_by is None]
         if outcome.exit_code == VULNERABILITIES_FOUND and not active:
             raise ScanError("exited 64 (vulnerabilities found) but its report lists none")
         if outcome.exit_code == 0 and active:
             raise ScanError("exited 0 but its report lists vulnerabilities; output cannot be trusted")
-        return findings, {"packages_scanned": len(scanned)}
+        source = f"local safety database {ctx.options['safety_db']}" if ctx.options.get("safety_db") else "Safety platform (live)"
+        details = {"packages_scanned": len(scanned), "dependency_sources": deps.sources, "pins_audited": len(deps.pins),
+                   "advisory_source": {"service": source}, "notes": [f"deps: safety advisory source {source}"]}
+        # safety lists every package it scanned: its evidence of coverage, by package name.
+        return Parsed(findings, Coverage.of(scanned), details)
 
     # --- the two JSON shapes ----------------------------------------------------------------------
     def _from_check(self, data: dict[str, Any], deps: Dependencies, ctx: ScanContext) -> tuple[list[Finding], set[str]]:

@@ -3,7 +3,7 @@ scanner; the target is ``zap.target`` or, when empty, the sample app deployed lo
 
 Not one command, so it implements ``scan`` itself; every failure (rules file, deployment, target,
 daemon, spider, passive queue) is a ToolRun error with a one-line cause naming zap. The gate comes
-from the zap-baseline.py rules file, set on each finding as ``properties["gate"]``.
+from the zap-baseline.py rules file, set on each finding as ``Finding.tool_gate``.
 """
 
 from __future__ import annotations

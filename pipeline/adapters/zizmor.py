@@ -23,8 +23,7 @@ from typing import Any
 
 from ..model import Confidence, Finding, Location, Severity
 from ..options import Option
-from ..runner import ProcessOutcome
-from ..scanner import CommandScanner, ScanContext, ScanError, load_json, missing_from, require
+from ..scanner import CommandScanner, Coverage, Outcome, Parsed, Plan, ScanContext, ScanError, load_json, require
 
 WORKFLOW_DIR = ".github/workflows"
 ACTION_FILES = ("action.yml", "action.yaml")
@@ -135,33 +134,32 @@ class Zizmor(CommandScanner):
                "(everything, false positives included).", choices=("regular", "pedantic", "auditor")),
     )
 
-    def skip_reason(self, ctx: ScanContext) -> str:
-        if actions_inputs(ctx):
-            return ""
-        return (f"no GitHub Actions files to audit (no {WORKFLOW_DIR}/*.yml, action.yml, "
-                ".github/dependabot.yml or .pre-commit-config.yaml)")
+    def plan(self, ctx: ScanContext) -> Plan:
+        inputs = actions_inputs(ctx)
+        if not inputs:
+            return Plan(ctx, skip=f"no GitHub Actions files to audit (no {WORKFLOW_DIR}/*.yml, action.yml, "
+                                  ".github/dependabot.yml or .pre-commit-config.yaml)")
+        return Plan(ctx, inputs=tuple(inputs))
 
-    def extra_env(self, ctx: ScanContext) -> dict[str, str]:
+    def extra_env(self, plan: Plan) -> dict[str, str]:
         # A backtrace would push the one line naming the failing file out of the stderr tail.
         return {"RUST_BACKTRACE": "0", "NO_COLOR": "1"}
 
-    def argv(self, ctx: ScanContext, executable: str) -> list[str]:
+    def argv(self, plan: Plan) -> list[str]:
         return [
-            executable, "--offline", "--format", "json", "--strict-collection", "--no-progress", "--color", "never",
-            "--persona", str(ctx.options.get("zizmor_persona", "regular")),
-            "--", *actions_inputs(ctx),
+            plan.executable, "--offline", "--format", "json", "--strict-collection", "--no-progress", "--color", "never",
+            "--persona", str(plan.options.get("zizmor_persona", "regular")),
+            "--", *plan.inputs,
         ]
 
-    def parse(self, outcome: ProcessOutcome, ctx: ScanContext) -> tuple[list[Finding], dict[str, Any]]:
+    def parse(self, plan: Plan, outcome: Outcome) -> Parsed:
+        ctx = plan.ctx
         if outcome.exit_code in _ERROR_EXIT_CODES:
             cause = _failure_cause(outcome.stderr)[:300]
             raise ScanError(f"could not audit the workflows (exit code {outcome.exit_code}): {cause}")
         data = load_json(outcome.stdout, "zizmor JSON")
         require(isinstance(data, list), "JSON output is not the documented list of findings")
-        inputs = actions_inputs(ctx)
-        missing = missing_from(inputs, _audited_files(outcome.stderr))
-        if missing:
-            raise ScanError(f"did not report auditing files it was given: {missing}")
+        inputs = list(plan.inputs)
         findings: list[Finding] = []
         highest = ""
         for item in data:
@@ -179,7 +177,8 @@ class Zizmor(CommandScanner):
         configs = [name for name in CONFIG_FILES if (ctx.root / name).is_file()]
         if configs:
             details["notes"] = [f"zizmor: {configs[0]} exists; zizmor applies its ignore and disable rules silently"]
-        return findings, details
+        # zizmor logs `completed <file>` for every input it audited: its evidence of coverage.
+        return Parsed(findings, Coverage.of(_audited_files(outcome.stderr)), details)
 
     def _finding(self, item: Any, inputs: set[str]) -> tuple[Finding | None, str]:
         require(isinstance(item, dict) and {"ident", "determinations", "locations"} <= set(item),

@@ -12,7 +12,7 @@ from typing import Any
 
 from packaging.version import InvalidVersion, Version
 
-from ..model import Confidence, Finding, Location, Severity
+from ..model import Acceptance, Confidence, Disposition, Finding, Location, Severity
 from .severity import Rating
 
 # The most widely shared id first: CVE is what every source (OSV, GitHub, safety) carries.
@@ -90,7 +90,6 @@ def dependency_finding(
     fixes = sort_versions(fixed_versions)
     severity = rating.severity if rating else unknown_severity
     properties: dict[str, Any] = {
-        "identity": f"{package}=={version}|{primary}",
         "ids": all_ids,
         "aliases": [i for i in all_ids if i != primary],
         "fixed_versions": fixes,
@@ -99,7 +98,9 @@ def dependency_finding(
         "package": package,
         "installed_version": version,
     }
-    properties.update(extra or {})
+    extra = dict(extra or {})
+    ignored = extra.pop("suppressed_by", None)  # the tool's own policy ignores it (safety's)
+    properties.update(extra)
     fix = needed_upgrade(version, fixes)
     return Finding(
         tool=tool,
@@ -114,4 +115,6 @@ def dependency_finding(
         help_uri=advisory_url(all_ids),
         fix_hint=f"Upgrade {package} to {fix} or later" if fix else f"No fixed release of {package} is known for {primary}",
         properties=properties,
+        identity=f"{package}=={version}|{primary}",
+        accepted_by=Acceptance(Disposition.SUPPRESSED, str(ignored)) if ignored else None,
     )

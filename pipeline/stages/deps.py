@@ -65,7 +65,6 @@ def _combine(group: list[Finding]) -> Finding:
             properties.setdefault(key, value)
     loc = primary.location
     properties.update({
-        "identity": f"{loc.package}=={loc.version}|{canonical}",
         "ids": ids,
         "aliases": [i for i in ids if i != canonical],
         "fixed_versions": fixes,
@@ -83,6 +82,8 @@ def _combine(group: list[Finding]) -> Finding:
         title=primary.title.replace(primary.rule_id, canonical, 1),
         severity=strongest.severity, tool_severity=strongest.tool_severity,
         help_uri=advisory_url(ids) or primary.help_uri, found_by=tuple(found_by), properties=properties,
+        identity=f"{loc.package}=={loc.version}|{canonical}",
+        accepted_by=next((f.accepted_by for f in group if f.accepted_by is not None), None),
     )
 
 
@@ -114,7 +115,7 @@ def merge(findings: list[Finding]) -> list[Finding]:
     merged = [_combine(group) if len(group) > 1 else group[0] for group in _groups(dependency)]
     for finding in merged:
         # A vulnerability's identity must not depend on which tool saw it first.
-        finding.properties["identity"] = f"{finding.location.package}=={finding.location.version}|{canonical_id(finding.properties.get('ids') or [finding.rule_id])}"
+        finding.identity = f"{finding.location.package}=={finding.location.version}|{canonical_id(finding.properties.get('ids') or [finding.rule_id])}"
         finding.fingerprint = fingerprint.compute(dataclasses.replace(finding, tool=SPEC.name, rule_id="dependency"), Path("."))
     _fix_hints(merged)
     merged.sort(key=lambda f: (f.location.package or "", version_key(f.location.version or "") is None, f.rule_id))

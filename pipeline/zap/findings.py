@@ -13,7 +13,7 @@ from collections import Counter
 from dataclasses import dataclass, field
 from urllib.parse import urlsplit
 
-from ..model import Confidence, Finding, Location, Severity
+from ..model import Acceptance, Confidence, Disposition, Finding, Location, Severity
 from .model import Alert
 from .rules_file import RulesConfig
 
@@ -42,15 +42,14 @@ def to_finding(alert: Alert, rules: RulesConfig, engine: str) -> Finding:
     properties = {
         "plugin_id": alert.plugin_id, "alert_ref": alert.ref, "risk": alert.risk_label, "evidence": alert.evidence,
         "other": plain(alert.other)[:1000], "attack": alert.attack, "wasc_id": alert.wasc_id, "engine": engine,
-        "rules_level": level, "gate": gate,
-        "identity": f"{alert.ref} {alert.method.upper()} {urlsplit(alert.url).path or '/'}"
-                    f"?{urlsplit(alert.url).query} [{alert.param}] {alert.evidence[:200]}",
+        "rules_level": level,
     }
+    identity = (f"{alert.ref} {alert.method.upper()} {urlsplit(alert.url).path or '/'}"
+                f"?{urlsplit(alert.url).query} [{alert.param}] {alert.evidence[:200]}")
     message_for = rules.message_for(alert.plugin_id)
     if message_for:
         properties["rules_message"] = message_for
-    if gate == "ignore":
-        properties["suppressed_by"] = f"{rules.source} {level}"
+    accepted = Acceptance(Disposition.SUPPRESSED, f"{rules.source} {level}") if gate == "ignore" else None
     reference = _URL.search(alert.reference or "")
     description = plain(alert.description)
     evidence = f" Evidence: {alert.evidence[:200]}" if alert.evidence else ""
@@ -62,6 +61,7 @@ def to_finding(alert: Alert, rules: RulesConfig, engine: str) -> Finding:
         message=(description[:500] + evidence).strip() or alert.name,
         cwe=(alert.cwe_id,) if alert.cwe_id > 0 else (), help_uri=reference.group(0) if reference else "",
         fix_hint=plain(alert.solution)[:500], properties=properties,
+        identity=identity, tool_gate=gate, accepted_by=accepted,
     )
 
 

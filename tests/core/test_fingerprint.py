@@ -57,10 +57,10 @@ def test_fingerprint_ignores_scheme_and_host_for_web_findings_and_uses_package_f
                       Location(url="https://staging.example/suggest?x=1", method="GET"))
     assert compute(local, tmp_path) == compute(staging, tmp_path)
     dep_a = Finding("pip-audit", "PYSEC-2023-62", "flask", Severity.HIGH, Location(package="Flask", version="2.2.4"),
-                    properties={"identity": "PYSEC-2023-62"})
+                    identity="PYSEC-2023-62")
     dep_b = Finding("pip-audit", "PYSEC-2023-62", "flask", Severity.HIGH, Location(package="Flask", version="2.2.4"),
-                    properties={"identity": "PYSEC-2023-62"})
+                    identity="PYSEC-2023-62")
     dep_c = Finding("pip-audit", "PYSEC-2023-62", "flask", Severity.HIGH, Location(package="Flask", version="2.2.5"),
-                    properties={"identity": "PYSEC-2023-62"})
+                    identity="PYSEC-2023-62")
     assert compute(dep_a, tmp_path) == compute(dep_b, tmp_path)
     assert compute(dep_a, tmp_path) != compute(dep_c, tmp_path)

@@ -67,8 +67,8 @@ def test_thresholds_are_configurable_per_stage_and_tool(tmp_path):
 
 
 def test_tool_gate_overrides_severity(tmp_path):
-    fail = Finding("zap", "10021", "x", Severity.LOW, Location(url="http://h/"), fingerprint="a", properties={"gate": "fail"})
-    warn = Finding("zap", "10038", "y", Severity.HIGH, Location(url="http://h/"), fingerprint="b", properties={"gate": "warn"})
+    fail = Finding("zap", "10021", "x", Severity.LOW, Location(url="http://h/"), fingerprint="a", tool_gate="fail")
+    warn = Finding("zap", "10038", "y", Severity.HIGH, Location(url="http://h/"), fingerprint="b", tool_gate="warn")
     verdict = evaluate(tmp_path, [result("sast", [fail, warn])])
     assert [f.finding.rule_id for f in verdict.findings if f.blocking] == ["10021"]
 

@@ -14,7 +14,8 @@ import pytest
 
 from deps_helpers import FIXTURES, PYPA
 from pipeline import runner
-from pipeline.adapters.pip_audit import PipAudit, _LayerContext, _Plan
+from pipeline.adapters.pip_audit import PipAudit, _Plan, pin_label
+from pipeline.scanner import Command, Outcome, Plan, ScanError
 from pipeline.dependencies import collect
 from pipeline.model import Severity, Status, ToolRun
 from pipeline.stages.deps import merge
@@ -156,10 +157,11 @@ def test_real_skip_reason_fails_naming_the_package(make_ctx) -> None:
                           "-s", "osv", "--osv-url", "http://127.0.0.1:9/v1/query", "--progress-spinner", "off"],
                          cwd=ctx.root, timeout=120)
     assert "skip_reason" in outcome.stdout  # the real tool's output shape
-    plan = _Plan(deps=collect(ctx.root, ["flask-pin.txt"], []) if _write_pin(ctx.root) else None, db=None)
-    plan.layer = plan.deps.pins
-    result = PipAudit().interpret(ToolRun(tool="pip-audit", status=Status.PASSED), outcome, _LayerContext(**vars(ctx), plan=plan))
-    assert result.run.status is Status.ERROR and "did not audit 1 dependency" in result.run.error and "flask" in result.run.error
+    deps = collect(ctx.root, ["flask-pin.txt"], []) if _write_pin(ctx.root) else None
+    assert deps is not None
+    plan = Plan(ctx, inputs=tuple(pin_label(p) for p in deps.pins), state=_Plan(deps=deps, db=None))
+    with pytest.raises(ScanError, match="did not audit 1 dependency.*flask"):
+        PipAudit().parse(plan, Outcome(Command(outcome.argv, state=tuple(deps.pins)), outcome))
 
 
 def _write_pin(root: Path) -> bool:
@@ -224,7 +226,7 @@ def test_pip_audit_printing_garbage_is_an_error(make_ctx, fake_tool) -> None:
 def test_pip_audit_reporting_fewer_dependencies_is_an_error(make_ctx, fake_tool) -> None:
     fake_tool("pip-audit", "print('{\"dependencies\": [], \"fixes\": []}')\nsys.exit(0)")
     out = PipAudit().scan(make_ctx("flask==2.2.4\n"))
-    assert out.run.status is Status.ERROR and "missing: flask==2.2.4" in out.run.error
+    assert out.run.status is Status.ERROR and "did not scan 1 of the 1 input(s) it was given: flask==2.2.4" in out.run.error
 
 
 def test_pip_audit_hanging_is_killed_and_an_error(make_ctx, fake_tool) -> None:

@@ -154,7 +154,7 @@ def test_zizmor_silent_pass_without_auditing_is_an_error(clean_repo, tmp_path):
     fake_tool(bin_dir, "zizmor", "echo '[]'\nexit 0")
     code, report = _run_harden(clean_repo, tmp_path / "out", {"PATH": f"{bin_dir}{os.pathsep}{os.environ['PATH']}"})
     assert code == 2
-    assert "did not report auditing files it was given: .github/workflows/build.yml" in _tool(report, "zizmor")["error"]
+    assert "did not scan 1 of the 1 input(s) it was given: .github/workflows/build.yml" in _tool(report, "zizmor")["error"]
 
 
 def test_zizmor_exit_code_disagreeing_with_its_findings_is_an_error(clean_repo, tmp_path):

@@ -10,7 +10,7 @@ import pytest
 
 from pipeline.baseline import Baseline, BaselineEntry
 from pipeline.config import from_mapping
-from pipeline.model import Confidence, Finding, Location, Severity, StageResult, Status, ToolRun
+from pipeline.model import Acceptance, Confidence, Disposition, Finding, Location, Severity, StageResult, Status, ToolRun
 from pipeline.policy import Verdict, evaluate
 from pipeline.reporters import ReportContext
 from pipeline.suppressions import Suppression
@@ -93,7 +93,8 @@ def rich_verdict(make_verdict) -> Verdict:
     ])
     secrets = stage("secrets", [run("detect-secrets")], [
         finding("detect-secrets", "Secret Keyword", severity=Severity.HIGH, line=5,
-                properties={"hashed_secret": "a" * 40, "suppressed_by": ".secrets.baseline: audited as a false positive"}),
+                properties={"hashed_secret": "a" * 40},
+                accepted_by=Acceptance(Disposition.SUPPRESSED, ".secrets.baseline: audited as a false positive")),
     ])
     baseline = Baseline([
         BaselineEntry("sast", "dup", "bandit", "B101", "app/main.py", "assert used", 1),

@@ -70,7 +70,7 @@ def test_output_does_not_depend_on_input_order(make_verdict):
 def test_stage_report_matches_its_schema(rich_verdict):
     validator = _validator("stage-report.schema.json")
     result = stage("sast", [run("bandit"), run("semgrep", error="semgrep: timed out")],
-                   [finding(cwe=(78,), properties={"identity": "x"})])
+                   [finding(cwe=(78,), identity="x")])
     validator.validate(json.loads(json.dumps(stage_report_dict(result))))
     broken = stage_report_dict(result)
     broken["findings"][0]["severity"] = "severe"

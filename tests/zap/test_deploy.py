@@ -100,7 +100,7 @@ def test_sample_app_default_rules_have_no_fail_and_leave_no_process():
     before = _postgres_pids()
     out = Zap().scan(context(ROOT))  # no target: deploy the sample app, scan, tear down
     assert out.run.status is Status.PASSED, out.run.error
-    fails = [f for f in out.findings if f.properties["gate"] == "fail"]
+    fails = [f for f in out.findings if f.tool_gate == "fail"]
     assert fails == [], [(f.rule_id, f.title, f.location.url) for f in fails]
     visited = {u.split("/", 3)[3] for u in out.run.details["urls_visited"]}
     assert {"", "suggest", "suggestions", "static/style.css", "robots.txt", "sitemap.xml"} <= visited

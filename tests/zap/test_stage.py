@@ -53,10 +53,10 @@ def test_rules_file_gates_findings(tmp_path, insecure):
     by_rule = {}
     for finding in out.findings:
         by_rule.setdefault(finding.rule_id, []).append(finding)
-    assert {f.properties["gate"] for f in by_rule["10021"]} == {"fail"}
+    assert {f.tool_gate for f in by_rule["10021"]} == {"fail"}
     ignored = by_rule["10027"][0]
-    assert ignored.properties["gate"] == "ignore" and ignored.properties["suppressed_by"] == "zap-config/rules.tsv IGNORE"
-    assert {f.properties["gate"] for f in by_rule["10038"]} == {"warn"}  # not in the file: WARN, like zap-baseline.py
+    assert ignored.tool_gate == "ignore" and ignored.accepted_by is not None and ignored.accepted_by.because == "zap-config/rules.tsv IGNORE"
+    assert {f.tool_gate for f in by_rule["10038"]} == {"warn"}  # not in the file: WARN, like zap-baseline.py
     assert "10098" not in by_rule and out.run.details["out_of_scope"] == {"10098": 1}
     cookie = by_rule["10010"][0]
     assert cookie.location.url == insecure and cookie.location.param == "session" and cookie.cwe == (1004,)
@@ -119,7 +119,7 @@ def test_zap_engine_chosen_by_environment_and_key_never_reported(tmp_path, insec
         assert out.run.status is Status.PASSED, out.run.error
         assert out.run.details["engine"] == "zap" and out.run.version == "2.16.1"
         [finding] = out.findings
-        assert finding.properties["gate"] == "fail" and finding.tool_severity == "Low"
+        assert finding.tool_gate == "fail" and finding.tool_severity == "Low"
         assert "k-very-secret" not in json.dumps(out.run.to_dict()) + json.dumps([f.to_dict() for f in out.findings])
         monkeypatch.setenv("ZAP_API_KEY", "wrong")
         bad = Zap().scan(context(project(tmp_path / "b"), target=insecure))
