@@ -9,9 +9,11 @@ can hold the very secret a test flagged.
 from __future__ import annotations
 
 import tomllib
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from ..evidence import canary
 from ..files import glob_match
 from ..model import Confidence, Finding, Location, Severity
 from ..scanner import CommandScanner, Coverage, Outcome, Parsed, Plan, ScanContext, ScanError, load_json, require
@@ -37,6 +39,23 @@ def _norm(path: str) -> str:
     return path[2:] if path.startswith("./") else path
 
 
+# Positive controls: one defect per test id, the first one the repository's [tool.bandit] does not skip.
+_CONTROLS = (("B102", 'exec("pass")\n'), ("B307", 'eval("1")\n'), ("B605", 'import os\nos.system("true")\n'),
+             ("B101", "assert True\n"))
+
+
+def control_test(settings: dict[str, Any]) -> tuple[str, str] | None:
+    skips = {str(s) for s in settings.get("skips") or []}
+    tests = {str(t) for t in settings.get("tests") or []}
+    return next(((test, code) for test, code in _CONTROLS if test not in skips and (not tests or test in tests)), None)
+
+
+@dataclass(frozen=True)
+class _BanditState:
+    control: Path | None  # the canary file bandit must flag, absolute
+    control_test: str
+
+
 class Bandit(CommandScanner):
     name = "bandit"
     stage = "sast"
@@ -56,13 +75,18 @@ class Bandit(CommandScanner):
         targets = self._targets(ctx)
         if not targets:
             return Plan(ctx, skip="every Python file is excluded by [tool.bandit] exclude_dirs")
-        return Plan(ctx, inputs=tuple(targets))
+        control = control_test(bandit_settings(ctx.root) or {})
+        if control is None:
+            return Plan(ctx, inputs=tuple(targets), state=_BanditState(None, ""))
+        path = canary.control_file(ctx.work_dir / "control", ".py", control[1])
+        return Plan(ctx, inputs=tuple(targets), state=_BanditState(path, control[0]))
 
     def argv(self, plan: Plan) -> list[str]:
         argv = [plan.executable, "-f", "json", "-q"]
         if bandit_settings(plan.ctx.root) is not None:
             argv += ["-c", str(plan.ctx.root / "pyproject.toml")]
-        return [*argv, "-r", "--", *plan.inputs]
+        control = [str(plan.state.control)] if plan.state.control else []
+        return [*argv, "-r", "--", *plan.inputs, *control]
 
     def parse(self, plan: Plan, outcome: Outcome) -> Parsed:
         ctx = plan.ctx
@@ -76,7 +100,9 @@ class Bandit(CommandScanner):
         if errors:
             listed = "; ".join(f"{_norm(str(e.get('filename')))}: {e.get('reason')}" for e in errors[:3])
             raise ScanError(f"could not scan {len(errors)} file(s): {listed}")
+        state: _BanditState = plan.state
         scanned = {_norm(k) for k in data["metrics"] if k != "_totals"}
+        control_hits = 0
         findings: list[Finding] = []
         for item in data["results"]:
             require(isinstance(item, dict) and {"test_id", "issue_severity", "issue_confidence", "filename", "line_number"} <= set(item),
@@ -109,8 +135,14 @@ class Bandit(CommandScanner):
             ))
         totals = data["metrics"].get("_totals", {})
         _check_totals(findings, totals)
+        if state.control is not None:
+            control = str(state.control)
+            control_hits = sum(1 for f in findings if f.location.path == control and f.rule_id == state.control_test)
+            findings = [f for f in findings if f.location.path != control]
+            require(control_hits > 0, f"did not flag the harness's control file ({state.control_test}), so its "
+                                      "analysis did not really run")
         details: dict[str, Any] = {
-            "files_scanned": len(scanned),
+            "files_scanned": len(scanned - {str(state.control)}),
             "nosec": int(totals.get("nosec", 0) or 0),
             "skipped_tests": int(totals.get("skipped_tests", 0) or 0),
         }

@@ -16,8 +16,10 @@ listed in the report's notes, never counted as scanned.
 
 from __future__ import annotations
 
+import hashlib
 import json
 import re
+import string
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -77,6 +79,13 @@ _TROUBLE = re.compile(r"^\[\w+\]\s+(WARNING|ERROR|CRITICAL)\s+(?P<text>.*)$")
 class _SecretsState:
     copies: canary.Copies
     not_read: dict[str, str]  # file -> why detect-secrets' own rules skip it
+    control: str  # the harness's control file (relative to the copies), holding `control_hash`
+    control_hash: str
+
+
+def _control_key() -> str:
+    # An AWS access key id of the documented shape, fresh for every run.
+    return "AKIA" + canary.token(16, string.ascii_uppercase + "234567")
 
 
 class DetectSecrets(CommandScanner):
@@ -98,12 +107,16 @@ class DetectSecrets(CommandScanner):
         not_read = {p: why for p in candidates if (why := _skipped_by_detect_secrets(p))}
         copies = canary.make(ctx.root, [p for p in candidates if p not in not_read], ctx.work_dir / "copies", None,
                              transcode=True, skip_binary=True)
-        return Plan(ctx, inputs=copies.files, state=_SecretsState(copies, not_read))
+        key = _control_key()
+        control = canary.control_file(copies.folder, ".txt", f"aws_access_key_id = {key}\n")
+        # detect-secrets' own hash of a secret value is SHA-1; it is an identifier here, not a protection.
+        digest = hashlib.sha1(key.encode(), usedforsecurity=False).hexdigest()
+        return Plan(ctx, inputs=copies.files, state=_SecretsState(copies, not_read, control.name, digest))
 
     def commands(self, plan: Plan) -> list[Command]:
         state: _SecretsState = plan.state
         # -v: detect-secrets logs "Checking file: X" for every file it opens, its evidence of coverage.
-        return [Command([plan.executable, "-v", "scan", "--all-files", "--no-verify", "--", *plan.inputs],
+        return [Command([plan.executable, "-v", "scan", "--all-files", "--no-verify", "--", *plan.inputs, state.control],
                         cwd=state.copies.folder)]
 
     def parse(self, plan: Plan, outcome: Outcome) -> Parsed:
@@ -122,6 +135,9 @@ class DetectSecrets(CommandScanner):
         if trouble:
             raise ScanError(f"reported a problem while scanning: {trouble[0][:200]}")
         findings: list[Finding] = []
+        control = data["results"].pop(state.control, [])
+        require(any(isinstance(i, dict) and i.get("hashed_secret") == state.control_hash for i in control),
+                "did not report the AWS key in the harness's control file, so its detectors did not really run")
         for filename, items in data["results"].items():
             require(filename in targets, f"reported a file it was not given: {filename[:80]!r}")
             require(isinstance(items, list), f"results for {filename[:80]!r} is not a list")
@@ -132,7 +148,7 @@ class DetectSecrets(CommandScanner):
                 require(isinstance(line, int), f"a result for {filename[:80]!r} has no line number")
                 findings.append(self._finding(filename, kind, hashed, line, baseline.get((filename, hashed, kind)),
                                               baseline_name))
-        covered = frozenset(checked)
+        covered = frozenset(checked) - {state.control}
         notes = []
         if state.copies.transcoded:
             notes.append(f"detect-secrets: {len(state.copies.transcoded)} file(s) are not UTF-8 and were scanned decoded "

@@ -10,6 +10,7 @@ overridden on the command line.
 
 from __future__ import annotations
 
+import hashlib
 import re
 import shutil
 import tomllib
@@ -85,7 +86,8 @@ class Pylint(CommandScanner):
         plugins = ctx.work_dir / "pylint-plugins"
         plugins.mkdir(exist_ok=True)
         shutil.copyfile(Path(evidence_plugin.__file__), plugins / f"{evidence_plugin.MODULE_NAME}.py")
-        return Plan(ctx, inputs=tuple(ctx.files.python), state=_PylintState(evidence, plugins))
+        digests = {rel: _digest(ctx.root / rel) for rel in ctx.files.python}
+        return Plan(ctx, inputs=tuple(ctx.files.python), state=_PylintState(evidence, plugins, digests))
 
     def argv(self, plan: Plan) -> list[str]:
         ctx = plan.ctx
@@ -170,10 +172,13 @@ class Pylint(CommandScanner):
             raw = ""
         seen = set()
         for entry in filter(None, raw.split("\0")):
+            digest, _, name = entry.partition(" ")
             try:
-                seen.add(Path(entry).resolve().relative_to(root).as_posix())
+                rel = Path(name).resolve().relative_to(root).as_posix()
             except ValueError:
                 continue  # a module outside the tree (a dependency pylint inspected)
+            if state.digests.get(rel) == digest:
+                seen.add(rel)  # analysed, and what it analysed is what the harness handed over
         missing = set(plan.inputs) - seen
         skipped = {rel for rel in missing if _SKIP_FILE.search(_head(plan.ctx.root / rel))}
         return frozenset(seen), frozenset(skipped)
@@ -183,9 +188,17 @@ class Pylint(CommandScanner):
 class _PylintState:
     evidence: Path  # where the evidence plugin writes the modules it analysed
     plugins: Path  # the private folder the plugin is loaded from
+    digests: dict[str, str]  # sha256 of each input as handed over
 
 
 _SKIP_FILE = re.compile(r"#\s*pylint:\s*skip-file")
+
+
+def _digest(path: Path) -> str:
+    try:
+        return hashlib.sha256(path.read_bytes()).hexdigest()
+    except OSError as exc:
+        raise ScanError(f"cannot read {path.name} to lint it: {exc.strerror or exc}") from exc
 
 
 def _head(path: Path) -> str:

@@ -21,6 +21,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
+from ..evidence import canary
 from ..model import Confidence, Finding, Location, Severity
 from ..options import Option
 from ..scanner import CommandScanner, Coverage, Outcome, Parsed, Plan, ScanContext, ScanError, load_json, require
@@ -122,6 +123,18 @@ def _primary(locations: list[dict[str, Any]]) -> dict[str, Any]:
     return locations[0]
 
 
+# A positive control: a workflow with a template injection, which every persona reports (high).
+CONTROL_AUDIT = "template-injection"
+CONTROL_WORKFLOW = """on: issues
+permissions: {}
+jobs:
+  canary:
+    runs-on: ubuntu-latest
+    steps:
+      - run: echo "${{ github.event.issue.title }}"
+"""
+
+
 class Zizmor(CommandScanner):
     name = "zizmor"
     stage = "harden"
@@ -139,7 +152,7 @@ class Zizmor(CommandScanner):
         if not inputs:
             return Plan(ctx, skip=f"no GitHub Actions files to audit (no {WORKFLOW_DIR}/*.yml, action.yml, "
                                   ".github/dependabot.yml or .pre-commit-config.yaml)")
-        return Plan(ctx, inputs=tuple(inputs))
+        return Plan(ctx, inputs=tuple(inputs), state=canary.control_file(ctx.work_dir / "control", ".yml", CONTROL_WORKFLOW))
 
     def extra_env(self, plan: Plan) -> dict[str, str]:
         # A backtrace would push the one line naming the failing file out of the stderr tail.
@@ -149,7 +162,7 @@ class Zizmor(CommandScanner):
         return [
             plan.executable, "--offline", "--format", "json", "--strict-collection", "--no-progress", "--color", "never",
             "--persona", str(plan.options.get("zizmor_persona", "regular")),
-            "--", *plan.inputs,
+            "--", *plan.inputs, str(plan.state),
         ]
 
     def parse(self, plan: Plan, outcome: Outcome) -> Parsed:
@@ -160,19 +173,26 @@ class Zizmor(CommandScanner):
         data = load_json(outcome.stdout, "zizmor JSON")
         require(isinstance(data, list), "JSON output is not the documented list of findings")
         inputs = list(plan.inputs)
+        control = str(plan.state)
         findings: list[Finding] = []
         highest = ""
+        control_seen = False
         for item in data:
-            finding, severity_label = self._finding(item, set(inputs))
+            finding, severity_label = self._finding(item, {*inputs, control})
             if finding is None:
                 continue
-            findings.append(finding)
+            if finding.location.path == control:
+                control_seen = control_seen or finding.rule_id == CONTROL_AUDIT
+            else:
+                findings.append(finding)
             if not highest or _EXIT_FOR_SEVERITY[severity_label] > _EXIT_FOR_SEVERITY[highest]:
                 highest = severity_label
         expected_exit = _EXIT_FOR_SEVERITY[highest] if highest else 0
         require(outcome.exit_code == expected_exit,
                 f"exit code {outcome.exit_code} disagrees with its JSON output "
                 f"({len(findings)} finding(s), highest severity {highest or 'none'}; expected exit code {expected_exit})")
+        require(control_seen, f"did not report the {CONTROL_AUDIT} in the harness's control workflow, so its audits "
+                              "did not really run")
         details: dict[str, Any] = {"files_audited": len(inputs), "persona": ctx.options.get("zizmor_persona", "regular")}
         configs = [name for name in CONFIG_FILES if (ctx.root / name).is_file()]
         if configs:

@@ -88,6 +88,18 @@ def make(root: Path, rels: Iterable[str], folder: Path, canary: str | None, *, t
     return Copies(folder, tuple(copied), lines, tuple(transcoded), tuple(binary))
 
 
+def control_file(folder: Path, suffix: str, text: str) -> Path:
+    """A harness-owned input with a known defect, handed to the tool beside the real ones.
+
+    It proves the tool really analysed what it was given (a tool that prints a well-formed "clean"
+    report without reading anything misses it). Its name is fresh for every run.
+    """
+    folder.mkdir(parents=True, exist_ok=True)
+    path = folder / f"secure_pipeline_canary_{token()}{suffix}"
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
 def confirmed(copies: Copies, reported: Iterable[tuple[str, int]]) -> frozenset[str]:
     """The copies whose canary the tool reported, given (path, line) pairs of canary findings."""
     return frozenset(path for path, line in reported if copies.canary_line.get(path) == line)

@@ -1,13 +1,14 @@
-"""A pylint plugin of the harness's own: writes the path of every module pylint analysed.
+"""A pylint plugin of the harness's own: writes the path and content digest of every module pylint analysed.
 
 Loaded by the pylint adapter from a private folder (``--load-plugins`` plus ``PYTHONPATH``); it
 runs inside the pylint process, never in the harness. It emits no message, so message controls in
 the repository's configuration cannot silence it; the harness compares what it wrote with the files
-it handed to pylint.
+it handed to pylint, content included (a run over emptied or swapped files is not a run over them).
 """
 
 from __future__ import annotations
 
+import hashlib
 import os
 from typing import Any
 
@@ -26,9 +27,11 @@ class EvidenceChecker(BaseChecker):
     def visit_module(self, node: Any) -> None:
         target = os.environ.get(EVIDENCE_ENV)
         if target and getattr(node, "file", None):
+            with open(node.file, "rb") as source:
+                digest = hashlib.sha256(source.read()).hexdigest()
             # NUL-separated: a file name may contain a newline.
             with open(target, "a", encoding="utf-8", errors="surrogateescape") as handle:
-                handle.write(os.path.abspath(node.file) + "\0")
+                handle.write(f"{digest} {os.path.abspath(node.file)}\0")
 
 
 def register(linter: Any) -> None:
