@@ -251,3 +251,50 @@ def test_migrate_command_names_a_missing_owner_secret(tmp_path, site):
     assert result.returncode == 2
     assert "PGOWNERUSERNAME" in result.stderr
     assert "Traceback" not in result.stderr
+
+
+# --- bad settings: one line naming the setting, exit 2 or 3, no traceback --
+
+BAD_SETTINGS = {
+    "unknown provider": ({PROVIDER_VARIABLE: "vault9000"}, PROVIDER_VARIABLE),
+    "keyvault without url": ({PROVIDER_VARIABLE: "keyvault"}, "KEY_VAULT_URL"),
+    "non-integer proxy hops": ({"PROXY_HOPS": "one"}, "PROXY_HOPS"),
+    "negative proxy hops": ({"PROXY_HOPS": "-1"}, "PROXY_HOPS"),
+    "non-integer port": ({"PGPORT": "5432x"}, "PGPORT"),
+    "bad trusted hosts": ({"TRUSTED_HOSTS": "exa mple.com"}, "TRUSTED_HOSTS"),
+    "non-integer rate limit": ({"SUGGESTION_RATE_LIMIT": "lots"}, "SUGGESTION_RATE_LIMIT"),
+}
+
+
+def _settings_env(overrides: dict[str, str]) -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if k not in ("PROXY_HOPS", "TRUSTED_HOSTS", "KEY_VAULT_URL")}
+    env.update(_complete_env())
+    env.update({"PGHOST": "/nonexistent", "PGSSLMODE": "disable", PROVIDER_VARIABLE: "env",
+                "PGOWNERUSERNAME": "owner", "PGOWNERPASSWORD": secrets.token_urlsafe(12)})
+    env.update(overrides)
+    return env
+
+
+@pytest.mark.parametrize("overrides, setting", list(BAD_SETTINGS.values()), ids=list(BAD_SETTINGS))
+def test_bad_setting_is_one_line_naming_it_for_the_wsgi_worker(site, overrides, setting):
+    env = _settings_env(overrides)
+    result = subprocess.run([sys.executable, "-c", "import app.wsgi"], cwd=site.repo_root, env=env,
+                            capture_output=True, text=True, timeout=60, check=False)
+    assert result.returncode == 3  # gunicorn's "worker failed to boot"
+    assert "Traceback" not in result.stderr
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1 and setting in lines[0], result.stderr
+    assert env["PGPASSWORD"] not in result.stderr and env["FLASK_SECRET_KEY"] not in result.stderr
+
+
+@pytest.mark.parametrize("overrides, setting", [BAD_SETTINGS["unknown provider"],
+                                                 BAD_SETTINGS["keyvault without url"],
+                                                 BAD_SETTINGS["non-integer port"]],
+                         ids=["unknown provider", "keyvault without url", "non-integer port"])
+def test_bad_setting_is_one_line_naming_it_for_migrate(site, overrides, setting):
+    result = subprocess.run([sys.executable, "-m", "app", "migrate"], cwd=site.repo_root,
+                            env=_settings_env(overrides), capture_output=True, text=True, timeout=60, check=False)
+    assert result.returncode == 2
+    assert "Traceback" not in result.stderr
+    lines = [line for line in result.stderr.splitlines() if line.strip()]
+    assert len(lines) == 1 and setting in lines[0], result.stderr
