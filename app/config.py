@@ -28,6 +28,9 @@ class VaultEntry:
     SESSION_SIGNING = "FLASK-SECRET-KEY"
     OWNER_USER = "PGOWNERUSERNAME"
     OWNER_CREDENTIAL = "PGOWNERPASSWORD"
+    # The cluster superuser: `python -m app bootstrap` only, once.
+    ADMIN_USER = "PGADMINUSERNAME"
+    ADMIN_CREDENTIAL = "PGADMINPASSWORD"
 
 
 SSL_MODES = ("disable", "require", "verify-ca", "verify-full")

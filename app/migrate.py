@@ -15,6 +15,13 @@ from psycopg import sql
 
 MIGRATIONS_DIR = Path(__file__).resolve().parent / "migrations"
 RUNTIME_GROUP_ROLE = "securesample_runtime"
+# Role-level defaults for the runtime login, so they hold for any session it
+# opens (the app's own conninfo sets statement_timeout as well).
+RUNTIME_ROLE_SETTINGS = {
+    "statement_timeout": "5s",
+    "idle_in_transaction_session_timeout": "10s",
+    "lock_timeout": "3s",
+}
 # Any constant works; it only serialises concurrent `migrate` runs.
 _ADVISORY_LOCK_KEY = 0x5EC5A3B1E
 
@@ -105,4 +112,10 @@ def provision_runtime_login(conninfo: str, login: str, password: str) -> None:
                 group=sql.Identifier(RUNTIME_GROUP_ROLE), login=sql.Identifier(login)
             )
         )
+        for setting, value in RUNTIME_ROLE_SETTINGS.items():
+            conn.execute(
+                sql.SQL("ALTER ROLE {login} SET {setting} = {value}").format(
+                    login=sql.Identifier(login), setting=sql.Identifier(setting), value=sql.Literal(value)
+                )
+            )
     log.info("runtime login provisioned", extra={"event": "login_provisioned"})
