@@ -37,6 +37,7 @@ import psycopg
 from app.config import DEFAULT_DATABASE, DatabaseSettings, VaultEntry
 from app.bootstrap import bootstrap_cluster
 from app.migrate import provision_runtime_login, run_migrations
+from app.parent_death import PARENT_PID_VARIABLE
 from app.secret_providers import PROVIDER_VARIABLE, EnvSecretProvider
 
 log = logging.getLogger("app.devserver")
@@ -181,6 +182,8 @@ def runtime_environment(db: EmbeddedPostgres, base: dict[str, str] | None = None
     env.update({
         "PGHOST": str(db.socket_dir), "PGPORT": str(db.port), "PGDATABASE": db.dbname, "PGSSLMODE": "disable",
         PROVIDER_VARIABLE: "env",
+        # gunicorn stops if this process dies, however it dies (app/parent_death.py).
+        PARENT_PID_VARIABLE: str(os.getpid()),
     })
     # Values under the names EnvSecretProvider looks up.
     env[EnvSecretProvider.variable_for(VaultEntry.DB_USER)] = db.app_user

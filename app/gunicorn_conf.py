@@ -9,10 +9,14 @@ import os
 import tempfile
 
 from app.gunicorn_hardening import install
+from app.parent_death import exit_with_parent_from_env
 
 # Neutral Server header, and security headers without parser details on the
 # error pages gunicorn writes itself (see app/gunicorn_hardening.py).
 install()
+# Under `python -m app serve`: stop when serve dies, even by SIGKILL. This
+# module is read by the master before it forks, so this is the master's setting.
+exit_with_parent_from_env()
 
 # Loopback by default; the container passes GUNICORN_BIND=0.0.0.0:8000.
 bind = os.environ.get("GUNICORN_BIND", "127.0.0.1:8000")
