@@ -8,6 +8,7 @@ variables are for containers.
 import os
 import tempfile
 
+from app import gunicorn_header_deadline
 from app.gunicorn_hardening import install
 from app.parent_death import exit_with_parent_from_env
 
@@ -24,6 +25,9 @@ workers = int(os.environ.get("WEB_CONCURRENCY", "2"))
 # Threads let one worker overlap database waits and keep connections alive.
 worker_class = "gthread"
 threads = int(os.environ.get("GUNICORN_THREADS", "4"))
+# Slow clients (one header line a second) would each hold a thread for as
+# long as they like; the head must arrive within this many seconds.
+gunicorn_header_deadline.install(float(os.environ.get("GUNICORN_HEADER_TIMEOUT", "10")))
 timeout = 30
 graceful_timeout = 10
 keepalive = 5
