@@ -185,3 +185,15 @@ def test_database_stopping_under_a_running_app_gives_503(tmp_path, site):
     # Leaving the context stopped the server.
     assert client.get("/readyz").status_code == 503
     assert_generic_error(client.get("/", base_url=site.base_url), 503)
+
+
+def test_hsts_on_https_behind_the_gateway(pg, database, site):
+    """The README's promise: HSTS on every HTTPS response. Behind the gateway
+    the app learns the scheme from X-Forwarded-Proto (PROXY_HOPS=1)."""
+    app = create_app(site.make_config(pg.app_settings(), proxy_hops=1), database=database)
+    client = app.test_client()
+    for path in ("/", "/healthz", "/no/such/page", "/static/style.css"):
+        response = client.get(path, base_url="http://localhost", headers={"X-Forwarded-Proto": "https"})
+        assert response.headers["Strict-Transport-Security"] == "max-age=31536000; includeSubDomains", path
+        plain = client.get(path, base_url="http://localhost", headers={"X-Forwarded-Proto": "http"})
+        assert "Strict-Transport-Security" not in plain.headers, path
