@@ -14,7 +14,9 @@ from app.config import (
 )
 from app.logging_setup import configure_logging
 from app.migrate import provision_runtime_login, run_migrations
-from app.secret_providers import PROVIDER_VARIABLE, MissingSecretError, SecretError, provider_from_env
+from app.secret_providers import (
+    PROVIDER_VARIABLE, MissingSecretError, SecretError, SecretProvider, provider_from_env,
+)
 
 log = logging.getLogger("app.cli")
 
@@ -52,13 +54,18 @@ def _parser() -> argparse.ArgumentParser:
     return parser
 
 
+def _optional_secret(provider: SecretProvider, name: str) -> str | None:
+    try:
+        return provider.get(name)
+    except MissingSecretError:
+        return None
+
+
 def _bootstrap() -> int:
     provider = provider_from_env()
-    try:
-        admin_password = provider.get(VaultEntry.ADMIN_CREDENTIAL)
-    except MissingSecretError:
-        admin_password = ""  # socket authentication (trust/peer) needs none
-    admin = database_from_env(os.environ, provider.get(VaultEntry.ADMIN_USER), admin_password)
+    # Socket authentication (trust/peer) needs no superuser password.
+    admin = database_from_env(os.environ, provider.get(VaultEntry.ADMIN_USER),
+                              _optional_secret(provider, VaultEntry.ADMIN_CREDENTIAL) or "")
     owner = provider.get(VaultEntry.OWNER_USER)
     # The app's database may not exist yet: connect to the maintenance database.
     maintenance = dataclasses.replace(admin, dbname="postgres")

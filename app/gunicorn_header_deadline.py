@@ -62,6 +62,6 @@ def install(timeout: float = DEFAULT_HEADER_TIMEOUT) -> None:
         finally:
             unreader.head_deadline = None
 
-    parse_within_deadline._securesample_deadline = True  # type: ignore[attr-defined]
+    parse_within_deadline._securesample_deadline = True  # type: ignore[attr-defined]  # pylint: disable=protected-access
     gunicorn.http.message.Request.parse = parse_within_deadline  # type: ignore[method-assign]
     gunicorn.http.parser.SocketUnreader = DeadlineSocketUnreader  # type: ignore[misc]
