@@ -42,16 +42,24 @@ BEGIN
         RAISE EXCEPTION 'limit and window must be positive' USING ERRCODE = 'invalid_parameter_value';
     END IF;
     this_window_ends := to_timestamp((floor(extract(epoch FROM now()) / p_window_seconds) + 1) * p_window_seconds);
-    -- Finished windows are of no further use; the index keeps this cheap.
-    DELETE FROM catalog.submission_windows AS w WHERE w.window_ends <= now();
-    INSERT INTO catalog.submission_windows AS w (client_key, window_ends, submissions)
-        VALUES (p_client_key, this_window_ends, 1)
-        ON CONFLICT ON CONSTRAINT submission_windows_pkey
-        -- Capped: a client hammering away cannot overflow the counter.
-        DO UPDATE SET submissions = least(w.submissions + 1, p_limit + 1)
-        RETURNING w.submissions INTO used;
-    IF used <= p_limit THEN
-        RETURN 0;
+    -- A client already over its limit costs a read, not a write: no row lock,
+    -- no WAL flush, so a flood cannot queue honest clients behind its commits.
+    SELECT w.submissions INTO used
+      FROM catalog.submission_windows AS w
+     WHERE w.client_key = p_client_key AND w.window_ends = this_window_ends;
+    IF used IS NULL OR used <= p_limit THEN
+        -- Finished windows are of no further use; the index keeps this cheap.
+        DELETE FROM catalog.submission_windows AS w WHERE w.window_ends <= now();
+        -- The upsert is the atomic step: its result, not the read above, decides.
+        INSERT INTO catalog.submission_windows AS w (client_key, window_ends, submissions)
+            VALUES (p_client_key, this_window_ends, 1)
+            ON CONFLICT ON CONSTRAINT submission_windows_pkey
+            -- Capped: a client hammering away cannot overflow the counter.
+            DO UPDATE SET submissions = least(w.submissions + 1, p_limit + 1)
+            RETURNING w.submissions INTO used;
+        IF used <= p_limit THEN
+            RETURN 0;
+        END IF;
     END IF;
     RETURN greatest(1, ceil(extract(epoch FROM this_window_ends - now())))::integer;
 END
