@@ -2,17 +2,21 @@
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import logging
 import os
 import sys
 from pathlib import Path
 
+from app.bootstrap import bootstrap_cluster, refuse_superuser_owner
 from app.config import (
     ConfigError, VaultEntry, database_from_env,
 )
 from app.logging_setup import configure_logging
 from app.migrate import provision_runtime_login, run_migrations
-from app.secret_providers import PROVIDER_VARIABLE, SecretError, provider_from_env
+from app.secret_providers import (
+    PROVIDER_VARIABLE, MissingSecretError, SecretError, SecretProvider, provider_from_env,
+)
 
 log = logging.getLogger("app.cli")
 
@@ -29,6 +33,16 @@ def _parser() -> argparse.ArgumentParser:
                        help="keep the database here between runs (default: a temporary directory)")
 
     commands.add_parser(
+        "bootstrap",
+        help="once, as the cluster superuser: create the non-superuser owner role and the database",
+        description=(
+            "Connects to the postgres database with PGHOST/PGPORT/PGSSLMODE as the superuser "
+            f"{VaultEntry.ADMIN_USER} ({VaultEntry.ADMIN_CREDENTIAL} may be absent for socket trust/peer "
+            f"authentication), creates or updates {VaultEntry.OWNER_USER} with {VaultEntry.OWNER_CREDENTIAL}, "
+            "makes it the owner of PGDATABASE and revokes PUBLIC access to postgres and template1."
+        ),
+    )
+    commands.add_parser(
         "migrate",
         help="apply migrations as the owner role and provision the runtime login",
         description=(
@@ -40,6 +54,27 @@ def _parser() -> argparse.ArgumentParser:
     return parser
 
 
+def _optional_secret(provider: SecretProvider, name: str) -> str | None:
+    try:
+        return provider.get(name)
+    except MissingSecretError:
+        return None
+
+
+def _bootstrap() -> int:
+    provider = provider_from_env()
+    # Socket authentication (trust/peer) needs no superuser password.
+    admin = database_from_env(os.environ, provider.get(VaultEntry.ADMIN_USER),
+                              _optional_secret(provider, VaultEntry.ADMIN_CREDENTIAL) or "")
+    owner = provider.get(VaultEntry.OWNER_USER)
+    # The app's database may not exist yet: connect to the maintenance database.
+    maintenance = dataclasses.replace(admin, dbname="postgres")
+    bootstrap_cluster(maintenance.conninfo("securesample-bootstrap"), admin.dbname, owner,
+                      provider.get(VaultEntry.OWNER_CREDENTIAL))
+    print(f"bootstrapped: database {admin.dbname} owned by {owner}", flush=True)
+    return 0
+
+
 def _migrate() -> int:
     provider = provider_from_env()
     owner = database_from_env(
@@ -47,6 +82,7 @@ def _migrate() -> int:
     )
     login, login_password = provider.get(VaultEntry.DB_USER), provider.get(VaultEntry.DB_CREDENTIAL)
     conninfo = owner.conninfo("securesample-migrate")
+    refuse_superuser_owner(conninfo)
     applied = run_migrations(conninfo)
     provision_runtime_login(conninfo, login, login_password)
     print(f"migrations applied: {', '.join(applied) if applied else 'none (up to date)'}", flush=True)
@@ -59,6 +95,8 @@ def main(argv: list[str] | None = None) -> int:
     try:
         if args.command == "migrate":
             return _migrate()
+        if args.command == "bootstrap":
+            return _bootstrap()
         # Imported late: only `serve` needs pgserver.
         from app.devserver import serve  # pylint: disable=import-outside-toplevel
 

@@ -33,10 +33,11 @@ from pathlib import Path
 from typing import TextIO
 
 import psycopg
-from psycopg import sql
 
 from app.config import DEFAULT_DATABASE, DatabaseSettings, VaultEntry
-from app.migrate import provision_runtime_login, run_migrations, scram_sha256_verifier
+from app.bootstrap import bootstrap_cluster
+from app.migrate import provision_runtime_login, run_migrations
+from app.parent_death import PARENT_PID_VARIABLE
 from app.secret_providers import PROVIDER_VARIABLE, EnvSecretProvider
 
 log = logging.getLogger("app.devserver")
@@ -91,25 +92,12 @@ def _new_password() -> str:
 
 
 def _bootstrap(superuser_conninfo: str, hba_file: Path, dbname: str, owner_password: str) -> None:
-    """Require passwords for every role but the bootstrap one; create the
-    owner role (allowed to create roles, nothing more) and its database."""
+    """Require passwords for every role but the bootstrap one, then set up the
+    owner role and its database as ``python -m app bootstrap`` does."""
     hba_file.write_text(_PG_HBA, encoding="utf-8")
     with psycopg.connect(superuser_conninfo, autocommit=True) as conn:
         conn.execute("SELECT pg_reload_conf()")
-        exists = conn.execute("SELECT 1 FROM pg_catalog.pg_roles WHERE rolname = %s", (OWNER_ROLE,)).fetchone()
-        conn.execute(
-            sql.SQL("{verb} {role} WITH LOGIN CREATEROLE PASSWORD {verifier}").format(
-                verb=sql.SQL("ALTER ROLE" if exists else "CREATE ROLE"),
-                role=sql.Identifier(OWNER_ROLE),
-                verifier=sql.Literal(scram_sha256_verifier(owner_password)),
-            )
-        )
-        if not conn.execute("SELECT 1 FROM pg_catalog.pg_database WHERE datname = %s", (dbname,)).fetchone():
-            conn.execute(
-                sql.SQL("CREATE DATABASE {db} OWNER {owner} ENCODING 'UTF8' TEMPLATE template0").format(
-                    db=sql.Identifier(dbname), owner=sql.Identifier(OWNER_ROLE)
-                )
-            )
+    bootstrap_cluster(superuser_conninfo, dbname, OWNER_ROLE, owner_password)
 
 
 @contextmanager
@@ -194,6 +182,8 @@ def runtime_environment(db: EmbeddedPostgres, base: dict[str, str] | None = None
     env.update({
         "PGHOST": str(db.socket_dir), "PGPORT": str(db.port), "PGDATABASE": db.dbname, "PGSSLMODE": "disable",
         PROVIDER_VARIABLE: "env",
+        # gunicorn stops if this process dies, however it dies (app/parent_death.py).
+        PARENT_PID_VARIABLE: str(os.getpid()),
     })
     # Values under the names EnvSecretProvider looks up.
     env[EnvSecretProvider.variable_for(VaultEntry.DB_USER)] = db.app_user

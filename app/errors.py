@@ -5,8 +5,9 @@ from __future__ import annotations
 import logging
 
 from flask import Flask, Response, jsonify, make_response, render_template, request
+from flask.globals import request_ctx
 from flask_wtf.csrf import CSRFError
-from werkzeug.exceptions import HTTPException
+from werkzeug.exceptions import HTTPException, SecurityError
 
 from app.db import DatabaseUnavailable
 from app.logging_setup import ensure_correlation_id
@@ -18,6 +19,7 @@ _MESSAGES = {
     404: "There is no page at this address.",
     405: "This page does not accept that kind of request.",
     413: "The request was too large.",
+    429: "Too many requests from your address. Please try again later.",
     503: "The service is temporarily unavailable. Please try again shortly.",
 }
 _DEFAULT_MESSAGE = "Something went wrong on our side."
@@ -32,6 +34,12 @@ def _render(status: int) -> Response:
     correlation_id = ensure_correlation_id()
     if _wants_json():
         response = jsonify(status="error", correlation_id=correlation_id)
+    elif request_ctx.url_adapter is None:
+        # No URL adapter (the Host was rejected), so url_for cannot work: a
+        # page that needs no URL building, instead of failing in the handler.
+        response = make_response(
+            render_template("error_standalone.html", status=status, message=message, correlation_id=correlation_id)
+        )
     else:
         response = make_response(
             render_template("error.html", status=status, message=message, correlation_id=correlation_id)
@@ -45,9 +53,14 @@ def handle_http_exception(exc: HTTPException) -> Response | HTTPException:
     if status < 400:  # redirects raised as exceptions (RequestRedirect) pass through
         return exc
     level = logging.ERROR if status >= 500 else logging.INFO
-    log.log(level, "request failed", extra={"event": "http_error", "status": status,
-                                            "method": request.method, "path": request.path})
+    # An untrusted or malformed Host is an attack signal, not just a bad request.
+    event = "host_rejected" if isinstance(exc, SecurityError) else "http_error"
+    log.log(logging.WARNING if event == "host_rejected" else level, "request failed",
+            extra={"event": event, "status": status, "method": request.method, "path": request.path})
     response = _render(status)
+    retry_after = getattr(exc, "retry_after", None)
+    if status == 429 and isinstance(retry_after, int):
+        response.headers["Retry-After"] = str(retry_after)
     valid_methods = getattr(exc, "valid_methods", None)
     if status == 405 and valid_methods:
         response.headers["Allow"] = ", ".join(valid_methods)

@@ -12,7 +12,9 @@ from app.config import AppConfig
 from app.db import Database
 from app.errors import register_error_handlers
 from app.headers import init_security_headers
+from app.hosts import init_trusted_hosts
 from app.logging_setup import configure_logging, ensure_correlation_id
+from app.rate_limit import SubmissionLimit
 from app.telemetry import init_telemetry
 from app.views import bp
 
@@ -37,6 +39,7 @@ def create_app(config: AppConfig, database: Database | None = None) -> Flask:
     # First hook of all, so that even a request rejected by CSRF protection
     # has a correlation id for its error page and log line.
     app.before_request(_start_request)
+    init_trusted_hosts(app, config.trusted_hosts)
     app.config.update(
         SECRET_KEY=config.secret_key,
         TESTING=config.testing,
@@ -59,6 +62,9 @@ def create_app(config: AppConfig, database: Database | None = None) -> Flask:
         )
     app.extensions["securesample.db"] = database or Database(
         config.database, max_size=config.pool_max_size, timeout=config.pool_timeout
+    )
+    app.extensions["securesample.submission_limit"] = SubmissionLimit(
+        config.suggestion_rate_limit, config.suggestion_rate_window_seconds
     )
     CSRFProtect(app)
     init_security_headers(app)

@@ -8,11 +8,16 @@ variables are for containers.
 import os
 import tempfile
 
+from app import gunicorn_header_deadline
 from app.gunicorn_hardening import install
+from app.parent_death import exit_with_parent_from_env
 
 # Neutral Server header, and security headers without parser details on the
 # error pages gunicorn writes itself (see app/gunicorn_hardening.py).
 install()
+# Under `python -m app serve`: stop when serve dies, even by SIGKILL. This
+# module is read by the master before it forks, so this is the master's setting.
+exit_with_parent_from_env()
 
 # Loopback by default; the container passes GUNICORN_BIND=0.0.0.0:8000.
 bind = os.environ.get("GUNICORN_BIND", "127.0.0.1:8000")
@@ -20,6 +25,9 @@ workers = int(os.environ.get("WEB_CONCURRENCY", "2"))
 # Threads let one worker overlap database waits and keep connections alive.
 worker_class = "gthread"
 threads = int(os.environ.get("GUNICORN_THREADS", "4"))
+# Slow clients (one header line a second) would each hold a thread for as
+# long as they like; the head must arrive within this many seconds.
+gunicorn_header_deadline.install(float(os.environ.get("GUNICORN_HEADER_TIMEOUT", "10")))
 timeout = 30
 graceful_timeout = 10
 keepalive = 5

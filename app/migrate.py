@@ -13,8 +13,17 @@ from pathlib import Path
 import psycopg
 from psycopg import sql
 
+from app.config_error import ConfigError
+
 MIGRATIONS_DIR = Path(__file__).resolve().parent / "migrations"
 RUNTIME_GROUP_ROLE = "securesample_runtime"
+# Role-level defaults for the runtime login, so they hold for any session it
+# opens (the app's own conninfo sets statement_timeout as well).
+RUNTIME_ROLE_SETTINGS = {
+    "statement_timeout": "5s",
+    "idle_in_transaction_session_timeout": "10s",
+    "lock_timeout": "3s",
+}
 # Any constant works; it only serialises concurrent `migrate` runs.
 _ADVISORY_LOCK_KEY = 0x5EC5A3B1E
 
@@ -87,16 +96,25 @@ def provision_runtime_login(conninfo: str, login: str, password: str) -> None:
     with psycopg.connect(conninfo, autocommit=True) as conn:
         owner = conn.execute("SELECT current_user").fetchone()
         if owner and owner[0] == login:
-            raise ValueError("the runtime login must not be the owner role")
-        exists = conn.execute("SELECT 1 FROM pg_catalog.pg_roles WHERE rolname = %s", (login,)).fetchone()
-        verb = sql.SQL("ALTER ROLE") if exists else sql.SQL("CREATE ROLE")
+            raise ConfigError("PGUSERNAME must not be the owner role (PGOWNERUSERNAME)")
+        existing = conn.execute(
+            "SELECT rolsuper OR rolcreatedb OR rolcreaterole OR rolreplication OR rolbypassrls"
+            " FROM pg_catalog.pg_roles WHERE rolname = %s", (login,)
+        ).fetchone()
+        if existing and existing[0]:
+            raise ConfigError("PGUSERNAME names a privileged role (SUPERUSER, CREATEDB, CREATEROLE, REPLICATION"
+                              " or BYPASSRLS); use a plain login")
+        # PostgreSQL 16 lets only holders of an attribute restate it, even as
+        # NO...; the owner holds none of these, so an existing login is checked
+        # above instead of altered.
+        attributes = "LOGIN INHERIT CONNECTION LIMIT 50"
+        if not existing:
+            attributes += " NOSUPERUSER NOCREATEDB NOCREATEROLE NOREPLICATION NOBYPASSRLS"
         conn.execute(
-            sql.SQL(
-                "{verb} {login} WITH LOGIN NOSUPERUSER NOCREATEDB NOCREATEROLE NOREPLICATION"
-                " NOBYPASSRLS INHERIT CONNECTION LIMIT 50 PASSWORD {verifier}"
-            ).format(
-                verb=verb,
+            sql.SQL("{verb} {login} WITH {attributes} PASSWORD {verifier}").format(
+                verb=sql.SQL("ALTER ROLE" if existing else "CREATE ROLE"),
                 login=sql.Identifier(login),
+                attributes=sql.SQL(attributes),
                 verifier=sql.Literal(scram_sha256_verifier(password)),
             )
         )
@@ -105,4 +123,10 @@ def provision_runtime_login(conninfo: str, login: str, password: str) -> None:
                 group=sql.Identifier(RUNTIME_GROUP_ROLE), login=sql.Identifier(login)
             )
         )
+        for setting, value in RUNTIME_ROLE_SETTINGS.items():
+            conn.execute(
+                sql.SQL("ALTER ROLE {login} SET {setting} = {value}").format(
+                    login=sql.Identifier(login), setting=sql.Identifier(setting), value=sql.Literal(value)
+                )
+            )
     log.info("runtime login provisioned", extra={"event": "login_provisioned"})

@@ -1,11 +1,13 @@
 """Every query the web app runs. All are constant SQL text with bound
-parameters; writes go through the stored function ``catalog.submit_suggestion``."""
+parameters; writes go through the stored functions ``catalog.submit_suggestion``
+and ``catalog.take_submission_slot``."""
 from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import date
 
 from app.db import Database
+from app.rate_limit import SubmissionLimit
 
 
 @dataclass(frozen=True)
@@ -35,11 +37,11 @@ class NewSuggestion:
 
 
 @dataclass(frozen=True)
-class PendingSuggestion:
+class AcceptedSuggestion:
     title: str
     url: str
     topic_name: str
-    submitted_on: date
+    reviewed_on: date
 
 
 _RESOURCES_BY_TOPIC = """
@@ -50,7 +52,8 @@ _RESOURCES_BY_TOPIC = """
 """
 _TOPICS = "SELECT slug, name FROM catalog.topics ORDER BY position"
 _SUBMIT = "SELECT catalog.submit_suggestion(%s, %s, %s, %s)"
-_PENDING = "SELECT title, url, topic_name, submitted_on FROM catalog.pending_suggestions(%s)"
+_ACCEPTED = "SELECT title, url, topic_name, reviewed_on FROM catalog.accepted_suggestions(%s)"
+_TAKE_SLOT = "SELECT catalog.take_submission_slot(%s, %s, %s)"
 
 
 def resources_by_topic(db: Database) -> list[TopicGroup]:
@@ -80,10 +83,20 @@ def submit_suggestion(db: Database, suggestion: NewSuggestion, correlation_id: s
     return int(row[0])
 
 
-def pending_suggestions(db: Database, limit: int = 100) -> list[PendingSuggestion]:
+def accepted_suggestions(db: Database, limit: int = 100) -> list[AcceptedSuggestion]:
+    """Reviewed and accepted suggestions: all the public may see."""
     with db.connection() as conn:
-        rows = conn.execute(_PENDING, (limit,)).fetchall()
-    return [PendingSuggestion(*row) for row in rows]
+        rows = conn.execute(_ACCEPTED, (limit,)).fetchall()
+    return [AcceptedSuggestion(*row) for row in rows]
+
+
+def take_submission_slot(db: Database, client_key: str, limit: SubmissionLimit) -> int:
+    """Count a submission for the client: 0 if allowed, else seconds to wait."""
+    with db.connection() as conn:
+        row = conn.execute(_TAKE_SLOT, (client_key, limit.per_window, limit.window_seconds)).fetchone()
+    if row is None:  # a scalar function call always returns one row
+        raise RuntimeError("take_submission_slot returned no row")
+    return int(row[0])
 
 
 def ping(db: Database, timeout: float) -> None:

@@ -18,6 +18,8 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
+from app.config_error import ConfigError
+
 # Key Vault allows 1-127 characters of [0-9a-zA-Z-]; the same rule keeps a
 # name from ever being a path (no "/" or "..") in the file provider.
 _SECRET_NAME = re.compile(r"^[0-9A-Za-z-]{1,127}$")
@@ -157,6 +159,8 @@ def provider_from_env(environ: Mapping[str, str] | None = None) -> SecretProvide
     if kind == "keyvault":
         vault_url = environ.get("KEY_VAULT_URL", "").strip()
         if not vault_url:
-            raise ValueError(f"{PROVIDER_VARIABLE}=keyvault needs KEY_VAULT_URL")
+            raise ConfigError(f"{PROVIDER_VARIABLE}=keyvault needs KEY_VAULT_URL (the vault's https:// address)")
         return KeyVaultSecretProvider(vault_url)
-    raise ValueError(f"{PROVIDER_VARIABLE} must be env, file or keyvault, not {kind!r}")
+    # The value is a provider name, not a secret, but it is not echoed either:
+    # a mistyped value could be a pasted secret.
+    raise ConfigError(f"{PROVIDER_VARIABLE} must be env, file or keyvault")

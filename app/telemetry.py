@@ -34,6 +34,13 @@ def init_telemetry(app: Flask, connection_string: str | None) -> bool:
                 instrumentation_options={"flask": {"enabled": False}},
                 # Never inject the browser SDK script: the CSP allows no scripts.
                 browser_sdk_loader_config={"enabled": False},
+                # Live Metrics (QuickPulse) is on by default in the distro: a
+                # second outbound channel, to its own endpoint, that pings every
+                # few seconds and streams sample documents while a viewer is
+                # connected. The seed asks for logs, requests, metrics and
+                # exceptions in Application Insights, which the track API
+                # covers; one egress flow is easier to allow-list and to model.
+                enable_live_metrics=False,
             )
             _state["configured"] = True
     FlaskInstrumentor().instrument_app(app, excluded_urls=EXCLUDED_URLS)

@@ -1,4 +1,4 @@
-"""Routes: the resource list, the suggestion form, pending suggestions,
+"""Routes: the resource list, the suggestion form, reviewed suggestions,
 probes, robots.txt and sitemap.xml."""
 from __future__ import annotations
 
@@ -6,12 +6,14 @@ import logging
 
 import psycopg
 from flask import (
-    Blueprint, Response, current_app, flash, g, jsonify, redirect, render_template, url_for,
+    Blueprint, Response, current_app, flash, g, jsonify, redirect, render_template, request, url_for,
 )
+from werkzeug.exceptions import TooManyRequests
 
 from app import repository
 from app.db import Database, DatabaseUnavailable
 from app.forms import SuggestionForm
+from app.rate_limit import SubmissionLimit, client_key
 
 bp = Blueprint("site", __name__)
 log = logging.getLogger("app.views")
@@ -21,6 +23,15 @@ READY_TIMEOUT_SECONDS = 2.0
 
 def _db() -> Database:
     return current_app.extensions["securesample.db"]
+
+
+def _enforce_submission_limit() -> None:
+    limit: SubmissionLimit = current_app.extensions["securesample.submission_limit"]
+    key = client_key(current_app.secret_key or "", request.remote_addr)  # type: ignore[arg-type]
+    retry_after = repository.take_submission_slot(_db(), key, limit)
+    if retry_after:
+        log.warning("suggestion rate limit reached", extra={"event": "rate_limited", "status": 429})
+        raise TooManyRequests(retry_after=retry_after)
 
 
 @bp.get("/")
@@ -33,6 +44,8 @@ def suggest() -> Response | str:
     form = SuggestionForm()
     form.topic.choices = [(t.slug, t.name) for t in repository.topics(_db())]
     if form.validate_on_submit():
+        # Counted after CSRF and validation: only storable suggestions use a slot.
+        _enforce_submission_limit()
         suggestion = repository.NewSuggestion(
             title=form.title.data, url=form.url.data, topic_slug=form.topic.data
         )
@@ -55,7 +68,7 @@ def suggest() -> Response | str:
 
 @bp.get("/suggestions")
 def suggestions() -> str:
-    return render_template("suggestions.html", suggestions=repository.pending_suggestions(_db()))
+    return render_template("suggestions.html", suggestions=repository.accepted_suggestions(_db()))
 
 
 @bp.get("/healthz")

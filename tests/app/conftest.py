@@ -37,7 +37,10 @@ def fixture_database(pg: EmbeddedPostgres) -> Iterator[Database]:
 
 
 def make_config(settings: DatabaseSettings, **overrides: object) -> AppConfig:
-    values: dict[str, object] = {"database": settings, "secret_key": secrets.token_urlsafe(32)}
+    # The suite posts hundreds of suggestions from one test-client address;
+    # the rate limit has its own tests (test_app_suggestions.py) with a small one.
+    values: dict[str, object] = {"database": settings, "secret_key": secrets.token_urlsafe(32),
+                                 "suggestion_rate_limit": 1_000_000}
     values.update(overrides)
     return AppConfig(**values)  # type: ignore[arg-type]
 
@@ -79,6 +82,13 @@ class Site:
         # Flask-WTF checks the Referer over HTTPS; browsers send it (same-origin policy).
         return client.post("/suggest", data=data, base_url=BASE_URL,
                            headers={"Referer": f"{BASE_URL}/suggest"})
+
+    @staticmethod
+    def accept(conn: psycopg.Connection, title: str) -> None:
+        """The owner's review decision, as a maintainer would make it."""
+        row = conn.execute("SELECT catalog.review_suggestion(id, true) FROM catalog.suggestions"
+                           " WHERE title = %s", (title,)).fetchone()
+        assert row == (True,)
 
     @staticmethod
     def count_suggestions(conn: psycopg.Connection, title: str | None = None) -> int:

@@ -47,6 +47,11 @@ FORBIDDEN = [
     " NULL::text, NULL::text, NULL::date $$",
     "GRANT SELECT ON catalog.suggestions TO PUBLIC",
     "SELECT * FROM public.schema_migrations",
+    # Unreviewed suggestions and the review decision are not the web app's.
+    "SELECT * FROM catalog.pending_suggestions(5)",
+    "SELECT catalog.review_suggestion(1, true)",
+    "SELECT * FROM catalog.submission_windows",
+    "DELETE FROM catalog.submission_windows",
 ]
 
 
@@ -59,7 +64,7 @@ def test_runtime_role_cannot_change_or_read_beyond_its_grants(app_conn, statemen
 def test_tables_survive_the_attempts(owner_conn):
     tables = {r[0] for r in owner_conn.execute(
         "SELECT tablename FROM pg_tables WHERE schemaname = 'catalog'")}
-    assert tables == {"topics", "resources", "suggestions", "suggestion_audit"}
+    assert tables == {"topics", "resources", "suggestions", "suggestion_audit", "submission_windows"}
 
 
 def test_runtime_role_attributes(app_conn, pg):
@@ -76,7 +81,7 @@ def test_runtime_role_attributes(app_conn, pg):
 def test_runtime_role_can_do_its_job(app_conn):
     assert app_conn.execute("SELECT count(*) FROM catalog.resources").fetchone()[0] > 0
     assert app_conn.execute("SELECT count(*) FROM catalog.topics").fetchone()[0] == 8
-    app_conn.execute("SELECT * FROM catalog.pending_suggestions(5)").fetchall()
+    app_conn.execute("SELECT * FROM catalog.accepted_suggestions(5)").fetchall()
 
 
 def test_runtime_login_needs_its_password(pg):
@@ -158,3 +163,31 @@ def test_a_dropped_connection_leaves_nothing_half_written(pg, owner_conn):
         locker.rollback()
     assert outcome and isinstance(outcome[0], psycopg.OperationalError)
     assert _counts(owner_conn) == before
+
+
+# --- the cluster around the app's database ----------------------------------
+
+@pytest.mark.parametrize("dbname", ["postgres", "template1"])
+def test_runtime_login_cannot_reach_the_maintenance_databases(pg, dbname):
+    """Neither CONNECT nor, through it, temporary tables in another database."""
+    conninfo = psycopg.conninfo.make_conninfo(pg.app_settings().conninfo("tests"), dbname=dbname)
+    with pytest.raises(psycopg.OperationalError, match="permission denied"):
+        psycopg.connect(conninfo, connect_timeout=5).close()
+
+
+def test_runtime_login_has_role_level_timeouts(pg):
+    """Set on the role itself, so a session without the app's options gets them too."""
+    bare = psycopg.conninfo.make_conninfo(host=str(pg.socket_dir), port=str(pg.port), dbname=pg.dbname,
+                                          user=pg.app_user, password=pg.app_password, sslmode="disable")
+    with psycopg.connect(bare, autocommit=True) as conn:
+        assert conn.execute("SHOW statement_timeout").fetchone() == ("5s",)
+        assert conn.execute("SHOW idle_in_transaction_session_timeout").fetchone() == ("10s",)
+        assert conn.execute("SHOW lock_timeout").fetchone() == ("3s",)
+        with pytest.raises(errors.QueryCanceled):
+            conn.execute("SELECT pg_sleep(6)")
+
+
+def test_migration_owner_is_not_a_superuser(owner_conn, pg):
+    row = owner_conn.execute("SELECT rolsuper, rolcreatedb, rolbypassrls FROM pg_roles WHERE rolname = %s",
+                             (pg.owner_user,)).fetchone()
+    assert row == (False, False, False)

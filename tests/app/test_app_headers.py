@@ -6,7 +6,10 @@ import json
 import logging
 import re
 import secrets
+import time
 from pathlib import Path
+
+import psycopg
 
 import pytest
 from flask import Flask
@@ -14,6 +17,7 @@ from flask import Flask
 from app import create_app
 from app.config import DatabaseSettings
 from app.devserver import embedded_postgres
+from app.migrate import provision_runtime_login
 from app.logging_setup import JsonFormatter
 
 CSP_REQUIRED = {
@@ -185,3 +189,62 @@ def test_database_stopping_under_a_running_app_gives_503(tmp_path, site):
     # Leaving the context stopped the server.
     assert client.get("/readyz").status_code == 503
     assert_generic_error(client.get("/", base_url=site.base_url), 503)
+
+
+def test_hsts_on_https_behind_the_gateway(pg, database, site):
+    """The README's promise: HSTS on every HTTPS response. Behind the gateway
+    the app learns the scheme from X-Forwarded-Proto (PROXY_HOPS=1)."""
+    app = create_app(site.make_config(pg.app_settings(), proxy_hops=1), database=database)
+    client = app.test_client()
+    for path in ("/", "/healthz", "/no/such/page", "/static/style.css"):
+        response = client.get(path, base_url="http://localhost", headers={"X-Forwarded-Proto": "https"})
+        assert response.headers["Strict-Transport-Security"] == "max-age=31536000; includeSubDomains", path
+        plain = client.get(path, base_url="http://localhost", headers={"X-Forwarded-Proto": "http"})
+        assert "Strict-Transport-Security" not in plain.headers, path
+
+
+def test_no_acknowledged_suggestion_is_lost_through_a_database_restart(tmp_path, site):
+    """The app keeps running while PostgreSQL stops and starts again: every
+    suggestion answered with 303 before, during or after is stored; while the
+    database is down the answer is a 503, never a false acknowledgement."""
+    datadir = tmp_path / "pg-restart"
+    acknowledged: list[str] = []
+
+    def post_all(client, count: int) -> list[int]:
+        statuses = []
+        for _ in range(count):
+            title = f"Restart {secrets.token_hex(4)}"
+            response = site.post_suggestion(client, token, title=title, url="https://owasp.org/", topic="waf-owasp")
+            statuses.append(response.status_code)
+            if response.status_code == 303:
+                acknowledged.append(title)
+        return statuses
+
+    with embedded_postgres(datadir) as db:
+        login, password = db.app_user, db.app_password
+        app = create_app(site.make_config(db.app_settings(), pool_timeout=1.0))
+        client = app.test_client()
+        token = site.csrf_token(client)
+        assert post_all(client, 5) == [303] * 5
+    # Down: the form page and the post are 503s, with nothing acknowledged.
+    assert set(post_all(client, 3)) == {503}
+    with embedded_postgres(datadir) as db:
+        # The embedded server issues fresh passwords on start; give the running
+        # app's login its old one back, as a real server would keep it.
+        provision_runtime_login(db.owner_settings().conninfo("tests"), login, password)
+        assert wait_until_ready(client)
+        assert post_all(client, 5) == [303] * 5
+        with psycopg.connect(db.owner_settings().conninfo("tests"), autocommit=True) as conn:
+            stored = {row[0] for row in conn.execute("SELECT title FROM catalog.suggestions WHERE title LIKE 'Restart %'")}
+    assert len(acknowledged) == 10
+    assert stored == set(acknowledged)
+
+
+def wait_until_ready(client, deadline: float = 60.0) -> bool:
+    """The pool drops dead connections and reconnects; poll /readyz until it has."""
+    give_up = time.monotonic() + deadline
+    while client.get("/readyz").status_code != 200:
+        if time.monotonic() > give_up:
+            return False
+        time.sleep(0.2)
+    return True

@@ -4,6 +4,7 @@ carries the hardened headers."""
 from __future__ import annotations
 
 import re
+import unicodedata
 from urllib.parse import quote
 
 import pytest
@@ -65,9 +66,10 @@ def test_any_form_input_is_stored_as_sent_or_rejected_cleanly(app, site, owner_c
     assert response.status_code in (303, 400, 413)
     if response.status_code == 303:
         STORED["count"] += 1
+        # Titles are stored stripped and in composed form (NFC).
         row = owner_conn.execute(
             "SELECT url, topic_slug FROM catalog.suggestions WHERE title = %s ORDER BY id DESC LIMIT 1",
-            (title.strip(),)).fetchone()
+            (unicodedata.normalize("NFC", title.strip()),)).fetchone()
         assert row == (url.strip(), topic)
 
 
@@ -92,3 +94,20 @@ def test_oversized_requests_are_refused_with_413(client, site, size):
     response = client.post("/suggest", data={"title": "x" * size}, base_url=site.base_url)
     assert response.status_code == 413
     assert_safe(response)
+
+
+# Host headers as an attacker sends them: any text, long labels, ports, IPv6.
+host_headers = st.one_of(
+    any_text.filter(lambda t: "\r" not in t and "\n" not in t),
+    st.from_regex(r"\A[a-z0-9.\-\[\]:]{0,300}\Z"),
+    st.sampled_from(["localhost", "localhost:8000", "127.0.0.1", "[::1]:443", "evil.example", "a" * 300]),
+)
+
+
+@PROPERTY_SETTINGS
+@given(method=st.sampled_from(METHODS), path=st.sampled_from(ROUTES), host=host_headers)
+def test_any_host_header_is_answered_safely(app, method, path, host):
+    response = app.test_client().open(path, method=method, headers={"Host": host})
+    assert_safe(response)
+    if host in ("evil.example", "a" * 300):  # certainly not a configured name
+        assert response.status_code == 400

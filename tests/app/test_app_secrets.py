@@ -2,6 +2,7 @@
 missing secret, and `python -m app migrate` end to end."""
 from __future__ import annotations
 
+import dataclasses
 import os
 import secrets
 import subprocess
@@ -15,6 +16,7 @@ from azure.core.credentials import AccessToken
 from keyvault_standin import API_VERSION, KeyVaultStandIn, RunningStandIn, write_self_signed_cert
 
 from app.config import ConfigError, DatabaseSettings, VaultEntry, config_from_env
+from app.devserver import embedded_postgres
 from app.secret_providers import (
     DIRECTORY_VARIABLE, PROVIDER_VARIABLE, EnvSecretProvider, KeyPerFileSecretProvider, KeyVaultSecretProvider,
     MissingSecretError, SecretError,
@@ -250,4 +252,109 @@ def test_migrate_command_names_a_missing_owner_secret(tmp_path, site):
                             capture_output=True, text=True, timeout=60, check=False)
     assert result.returncode == 2
     assert "PGOWNERUSERNAME" in result.stderr
+    assert "Traceback" not in result.stderr
+
+
+# --- bad settings: one line naming the setting, exit 2 or 3, no traceback --
+
+BAD_SETTINGS = {
+    "unknown provider": ({PROVIDER_VARIABLE: "vault9000"}, PROVIDER_VARIABLE),
+    "keyvault without url": ({PROVIDER_VARIABLE: "keyvault"}, "KEY_VAULT_URL"),
+    "non-integer proxy hops": ({"PROXY_HOPS": "one"}, "PROXY_HOPS"),
+    "negative proxy hops": ({"PROXY_HOPS": "-1"}, "PROXY_HOPS"),
+    "non-integer port": ({"PGPORT": "5432x"}, "PGPORT"),
+    "bad trusted hosts": ({"TRUSTED_HOSTS": "exa mple.com"}, "TRUSTED_HOSTS"),
+    "non-integer rate limit": ({"SUGGESTION_RATE_LIMIT": "lots"}, "SUGGESTION_RATE_LIMIT"),
+}
+
+
+def _settings_env(overrides: dict[str, str]) -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if k not in ("PROXY_HOPS", "TRUSTED_HOSTS", "KEY_VAULT_URL")}
+    env.update(_complete_env())
+    env.update({"PGHOST": "/nonexistent", "PGSSLMODE": "disable", PROVIDER_VARIABLE: "env",
+                "PGOWNERUSERNAME": "owner", "PGOWNERPASSWORD": secrets.token_urlsafe(12)})
+    env.update(overrides)
+    return env
+
+
+@pytest.mark.parametrize("overrides, setting", list(BAD_SETTINGS.values()), ids=list(BAD_SETTINGS))
+def test_bad_setting_is_one_line_naming_it_for_the_wsgi_worker(site, overrides, setting):
+    env = _settings_env(overrides)
+    result = subprocess.run([sys.executable, "-c", "import app.wsgi"], cwd=site.repo_root, env=env,
+                            capture_output=True, text=True, timeout=60, check=False)
+    assert result.returncode == 3  # gunicorn's "worker failed to boot"
+    assert "Traceback" not in result.stderr
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1 and setting in lines[0], result.stderr
+    assert env["PGPASSWORD"] not in result.stderr and env["FLASK_SECRET_KEY"] not in result.stderr
+
+
+@pytest.mark.parametrize("overrides, setting", [BAD_SETTINGS["unknown provider"],
+                                                 BAD_SETTINGS["keyvault without url"],
+                                                 BAD_SETTINGS["non-integer port"]],
+                         ids=["unknown provider", "keyvault without url", "non-integer port"])
+def test_bad_setting_is_one_line_naming_it_for_migrate(site, overrides, setting):
+    result = subprocess.run([sys.executable, "-m", "app", "migrate"], cwd=site.repo_root,
+                            env=_settings_env(overrides), capture_output=True, text=True, timeout=60, check=False)
+    assert result.returncode == 2
+    assert "Traceback" not in result.stderr
+    lines = [line for line in result.stderr.splitlines() if line.strip()]
+    assert len(lines) == 1 and setting in lines[0], result.stderr
+
+
+# --- python -m app bootstrap: compose and the nightly job migrate as a non-superuser
+
+def _cli(site, command: str, env: dict[str, str]) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, "-m", "app", command], cwd=site.repo_root, env=env,
+                          capture_output=True, text=True, timeout=120, check=False)
+
+
+def test_bootstrap_then_migrate_as_a_non_superuser_owner(tmp_path, site):
+    """The compose/nightly flow: the superuser only bootstraps; migrations run as
+    the owner it creates; the runtime login gets no maintenance database.
+    A cluster of its own: roles are cluster-wide, and this one starts without them."""
+    with embedded_postgres(tmp_path / "pg", migrate=False) as pg:
+        _bootstrap_then_migrate(pg, site)
+
+
+def _bootstrap_then_migrate(pg, site) -> None:
+    suffix = secrets.token_hex(3)
+    owner, owner_password = f"owner_{suffix}", secrets.token_urlsafe(18)
+    login, login_password = f"web_{suffix}", secrets.token_urlsafe(18)
+    env = dict(os.environ, PGHOST=str(pg.socket_dir), PGPORT=str(pg.port), PGDATABASE=f"db_{suffix}",
+               PGSSLMODE="disable", PGADMINUSERNAME="postgres", PGOWNERUSERNAME=owner,
+               PGOWNERPASSWORD=owner_password, PGUSERNAME=login, PGPASSWORD=login_password)
+    env[PROVIDER_VARIABLE] = "env"
+    env.pop("PGADMINPASSWORD", None)  # the embedded cluster trusts its superuser on the socket
+    bootstrapped = _cli(site, "bootstrap", env)
+    assert bootstrapped.returncode == 0, bootstrapped.stderr
+    migrated = _cli(site, "migrate", env)
+    assert migrated.returncode == 0, migrated.stderr
+    assert "0004_review_and_abuse_limits" in migrated.stdout
+    for value in (owner_password, login_password):
+        assert value not in bootstrapped.stdout + bootstrapped.stderr + migrated.stdout + migrated.stderr
+    with psycopg.connect(pg.superuser_conninfo(f"db_{suffix}"), autocommit=True) as admin:
+        assert admin.execute("SELECT rolsuper FROM pg_roles WHERE rolname = %s", (owner,)).fetchone() == (False,)
+        assert admin.execute("SELECT pg_get_userbyid(datdba) FROM pg_database WHERE datname = current_database()"
+                             ).fetchone() == (owner,)
+        owners = {r[0] for r in admin.execute(
+            "SELECT DISTINCT pg_get_userbyid(relowner) FROM pg_class c JOIN pg_namespace n"
+            " ON n.oid = c.relnamespace WHERE n.nspname = 'catalog'")}
+        assert owners == {owner}
+    login_settings = pg.settings(login, login_password)
+    with psycopg.connect(dataclasses.replace(login_settings, dbname=f"db_{suffix}").conninfo(),
+                         autocommit=True) as conn:
+        assert conn.execute("SELECT count(*) FROM catalog.topics").fetchone()[0] == 8
+    with pytest.raises(psycopg.OperationalError, match="permission denied"):
+        psycopg.connect(dataclasses.replace(login_settings, dbname="template1").conninfo()).close()
+
+
+def test_migrate_refuses_a_superuser_owner(pg, site):
+    env = dict(os.environ, PGHOST=str(pg.socket_dir), PGPORT=str(pg.port), PGDATABASE=pg.dbname,
+               PGSSLMODE="disable", PGOWNERUSERNAME="postgres", PGOWNERPASSWORD="unused-by-trust",
+               PGUSERNAME=f"web_{secrets.token_hex(3)}", PGPASSWORD=secrets.token_urlsafe(18))
+    env[PROVIDER_VARIABLE] = "env"
+    result = _cli(site, "migrate", env)
+    assert result.returncode == 2
+    assert "PGOWNERUSERNAME" in result.stderr and "superuser" in result.stderr
     assert "Traceback" not in result.stderr

@@ -18,6 +18,39 @@ import pytest
 import requests
 
 URL_LINE = re.compile(r"^Serving on (http://127\.0\.0\.1:(\d+)/)$")
+# How long processes may take to go away. Generous on purpose: the machine may
+# be loaded, and a condition, not the clock, ends the wait (no fixed sleep).
+EXIT_DEADLINE = 90.0
+
+
+def wait_until(condition, deadline: float = EXIT_DEADLINE, poll: float = 0.1) -> bool:
+    """Poll ``condition`` until it holds or ``deadline`` seconds have passed."""
+    give_up = time.monotonic() + deadline
+    while not condition():
+        if time.monotonic() > give_up:
+            return False
+        time.sleep(poll)
+    return True
+
+
+def _alive(processes: list[psutil.Process]) -> list[psutil.Process]:
+    """Processes still running (zombies waiting for their parent count as gone)."""
+    alive = []
+    for process in processes:
+        try:
+            if process.is_running() and process.status() != psutil.STATUS_ZOMBIE:
+                alive.append(process)
+        except psutil.NoSuchProcess:
+            pass
+    return alive
+
+
+def _port_closed(port: int) -> bool:
+    try:
+        socket.create_connection(("127.0.0.1", port), timeout=2).close()
+    except OSError:
+        return True
+    return False
 
 
 def _postgres_pids() -> set[int]:
@@ -92,13 +125,10 @@ def test_serve_starts_serves_and_stops_cleanly(site, stop_signal, whole_group):
             os.killpg(proc.pid, stop_signal)
         else:
             proc.send_signal(stop_signal)
-        assert proc.wait(timeout=30) == 0
-        deadline = time.monotonic() + 5
-        while time.monotonic() < deadline and (_postgres_pids() & started_postgres
-                                               or any(c.is_running() for c in children)):
-            time.sleep(0.1)
+        assert proc.wait(timeout=EXIT_DEADLINE) == 0
+        wait_until(lambda: not (_postgres_pids() & started_postgres) and not _alive(children))
         assert not _postgres_pids() & started_postgres, "PostgreSQL left running"
-        assert not [c for c in children if c.is_running() and c.status() != psutil.STATUS_ZOMBIE]
+        assert not _alive(children)
         with pytest.raises(requests.ConnectionError):
             requests.get(url + "healthz", timeout=2)
 
@@ -111,8 +141,26 @@ def test_killed_serve_leaves_no_postgres_behind(site):
         started_postgres = _postgres_pids() - postgres_before
         assert started_postgres
         os.killpg(proc.pid, signal.SIGKILL)
-        proc.wait(timeout=10)
-        deadline = time.monotonic() + 20
-        while time.monotonic() < deadline and _postgres_pids() & started_postgres:
-            time.sleep(0.2)
+        proc.wait(timeout=EXIT_DEADLINE)
+        wait_until(lambda: not _postgres_pids() & started_postgres)
+        assert not _postgres_pids() & started_postgres, "PostgreSQL outlived a killed serve"
+
+
+def test_kill_9_of_serve_alone_leaves_nothing_serving(site):
+    """`kill -9 PID` reaches serve only, not its process group: gunicorn (via
+    PR_SET_PDEATHSIG) and PostgreSQL (via the reaper) must still go away."""
+    postgres_before = _postgres_pids()
+    with _serve(site.repo_root) as proc:
+        match = URL_LINE.match(_read_line(proc, timeout=60))
+        assert match
+        port = int(match.group(2))
+        gunicorn = [c for c in psutil.Process(proc.pid).children(recursive=True)
+                    if "gunicorn" in " ".join(c.cmdline())]
+        assert len(gunicorn) >= 3, "a master and two workers"
+        started_postgres = _postgres_pids() - postgres_before
+        proc.send_signal(signal.SIGKILL)
+        proc.wait(timeout=EXIT_DEADLINE)
+        wait_until(lambda: not _alive(gunicorn) and not _postgres_pids() & started_postgres)
+        assert not _alive(gunicorn), "gunicorn outlived a killed serve"
+        assert _port_closed(port)
         assert not _postgres_pids() & started_postgres, "PostgreSQL outlived a killed serve"
