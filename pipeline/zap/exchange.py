@@ -19,7 +19,8 @@ _CHARSET = re.compile(r"charset=[\"']?([A-Za-z0-9_\-]+)", re.I)
 
 def values(headers: Headers, name: str) -> list[str]:
     lowered = name.lower()
-    return [v for k, v in headers if k.lower() == lowered]
+    # ZAP's HttpHeader trims each value: "Access-Control-Allow-Origin: * " is "*".
+    return [v.strip() for k, v in headers if k.lower() == lowered]
 
 
 @dataclass(frozen=True)

@@ -15,6 +15,7 @@ class Element:
     attrs: dict[str, str]
     start_tag: str  # the start tag exactly as written, the evidence ZAP reports
     has_parent: bool
+    source: str = ""  # scripts only: the whole element as written, start tag to end tag (Jericho's Element.toString)
 
     def get(self, attr: str) -> str | None:
         return self.attrs.get(attr.lower())
@@ -38,13 +39,22 @@ class Document:
 
 
 class _Reader(HTMLParser):
-    def __init__(self) -> None:
+    def __init__(self, text: str) -> None:
         super().__init__(convert_charrefs=True)
+        self.text = text
+        self.line_starts = [0] + [i + 1 for i, ch in enumerate(text) if ch == "\n"]
         self.doc = Document()
         self.open: list[str] = []
         self.form: Form | None = None
         self.in_script = False
         self.script_parts: list[str] = []
+        self.script: Element | None = None
+        self.script_start = 0
+
+    def position(self) -> int:
+        """Where the construct being handled starts in the text (getpos is line and column)."""
+        line, column = self.getpos()
+        return self.line_starts[line - 1] + column
 
     def handle_starttag(self, tag, attrs):
         element = Element(tag, {k.lower(): (v if v is not None else "") for k, v in attrs},
@@ -58,11 +68,16 @@ class _Reader(HTMLParser):
         if tag == "script":
             self.in_script = True
             self.script_parts = []
+            self.script, self.script_start = element, self.position()
         if tag not in _VOID:
             self.open.append(tag)
 
     def handle_startendtag(self, tag, attrs):
         self.handle_starttag(tag, attrs)
+        if tag == "script":  # <script/> has no content: what follows is markup again
+            self.in_script = False
+            if self.script is not None:
+                self.script.source = self.script.start_tag
         if tag not in _VOID and self.open and self.open[-1] == tag:
             self.open.pop()
 
@@ -70,6 +85,9 @@ class _Reader(HTMLParser):
         if tag == "script" and self.in_script:
             self.doc.scripts.append("".join(self.script_parts))
             self.in_script = False
+            if self.script is not None:
+                close = self.text.find(">", self.position())
+                self.script.source = self.text[self.script_start:close + 1 if close >= 0 else len(self.text)]
         if tag == "form":
             self.form = None
         if tag in self.open:
@@ -87,7 +105,7 @@ class _Reader(HTMLParser):
 
 
 def parse(text: str) -> Document:
-    reader = _Reader()
+    reader = _Reader(text)
     try:
         reader.feed(text)
         reader.close()

@@ -3,7 +3,8 @@
 For responses to secure requests: 10035-1 no HSTS header (a redirect to the same https origin or
 a relative location is exempt); 10035-3 several headers; 10035-8 non-printable content;
 10035-2 ``max-age=0`` ("Strict-Transport-Security Disabled"); 10035-5 no ``max-age``;
-10035-7 a quoted max-age. Any page (HTTP too) defining HSTS in a META tag: 10035-6.
+10035-7 a quoted max-age. Any page (HTTP too) defining HSTS in a META tag, whatever its content type (ZAP parses every body): 10035-6.
+Follows ZAP's ``StrictTransportSecurityScanRule`` (zap-extensions pscanrules v76).
 """
 
 from __future__ import annotations
@@ -11,6 +12,7 @@ from __future__ import annotations
 import re
 from urllib.parse import urlsplit
 
+from ..html import parse
 from ..model import CONF_HIGH, RISK_LOW
 from .base import PassiveRule
 
@@ -22,6 +24,7 @@ STS = "Strict-Transport-Security"
 
 
 class StrictTransportSecurity(PassiveRule):
+    follows = "StrictTransportSecurityScanRule, pscanrules v76"
     plugin_id, name, risk, confidence, cwe_id, wasc_id = "10035", "Strict-Transport-Security Header Not Set", RISK_LOW, CONF_HIGH, 319, 15
     https_only = True
     description = "HTTP Strict Transport Security (HSTS) is a web security policy mechanism whereby a web server declares that complying user agents (such as a web browser) are to interact with it using only secure HTTPS connections (i.e. HTTP layered over TLS/SSL)."
@@ -50,7 +53,8 @@ class StrictTransportSecurity(PassiveRule):
                 elif _MALFORMED_MAX_AGE.search(value):
                     yield self.alert(ex, alert_ref="10035-7", evidence=value,
                                      name="Strict-Transport-Security Max-Age Malformed (Non-compliant with Spec)")
-        for meta in doc.all("meta"):
+        markup = doc if ex.is_html or not ex.body else parse(ex.text)  # ZAP reads META in any body
+        for meta in markup.all("meta"):
             equiv = meta.get("http-equiv") or ""
             if equiv.lower() == STS.lower():
                 yield self.alert(ex, alert_ref="10035-6", evidence=equiv,
