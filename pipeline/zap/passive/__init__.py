@@ -13,7 +13,9 @@ from ..html import EMPTY, parse
 from ..model import Alert
 from .app_errors import ApplicationErrorDisclosure
 from .base import PassiveRule
+from .settings import RuleSettings
 from .cache_control import CacheControl
+from .cacheable import ContentCacheability
 from .clickjacking import AntiClickjacking
 from .content_type import ContentTypeMissing
 from .content_type_options import XContentTypeOptions
@@ -24,14 +26,17 @@ from .csp_missing import CspMissing
 from .csrf import AbsenceOfAntiCsrfTokens
 from .debug_errors import DebugErrorMessages
 from .hsts import StrictTransportSecurity
+from .js_functions import DangerousJsFunctions
 from .mixed_content import MixedContent
 from .permissions_policy import PermissionsPolicy
 from .script_inclusion import CrossDomainScriptInclusion
 from .server_banners import ServerVersionLeak, XPoweredByLeak
 from .site_isolation import SiteIsolation
+from .sri import SubResourceIntegrityMissing
 from .suspicious_comments import SuspiciousComments
 from .timestamps import TimestampDisclosure
 from .url_disclosure import SensitiveInfoInUrl
+from .user_controlled_attributes import UserControlledHtmlAttributes
 from .weak_auth import WeakAuthentication
 
 RULES: tuple[PassiveRule, ...] = (
@@ -40,7 +45,13 @@ RULES: tuple[PassiveRule, ...] = (
     StrictTransportSecurity(), ServerVersionLeak(), XPoweredByLeak(), CspMissing(), MixedContent(), CookieSameSite(),
     ContentSecurityPolicy(), PermissionsPolicy(), TimestampDisclosure(), CrossDomainMisconfiguration(),
     WeakAuthentication(), AbsenceOfAntiCsrfTokens(), SiteIsolation(), ApplicationErrorDisclosure(), LooselyScopedCookie(),
+    ContentCacheability(), SubResourceIntegrityMissing(), DangerousJsFunctions(), UserControlledHtmlAttributes(),
 )
+
+
+def rules_for(settings: RuleSettings) -> tuple[PassiveRule, ...]:
+    """Every rule configured with the user's settings; rules whose threshold is OFF are left out."""
+    return tuple(type(rule)(settings) for rule in RULES if settings.enabled(rule.plugin_id))
 
 
 class RuleCrashed(Exception):
