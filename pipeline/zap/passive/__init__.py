@@ -21,21 +21,28 @@ from .content_type import ContentTypeMissing
 from .content_type_options import XContentTypeOptions
 from .cookies import CookieNoHttpOnly, CookieSameSite, CookieWithoutSecure, LooselyScopedCookie
 from .cors import CrossDomainMisconfiguration
+from .header_leaks import XAspNetVersionLeak, XBackendServerLeak, XChromeLoggerDataLeak, XDebugTokenLeak
 from .csp import ContentSecurityPolicy
 from .csp_missing import CspMissing
 from .csrf import AbsenceOfAntiCsrfTokens
 from .debug_errors import DebugErrorMessages
 from .hsts import StrictTransportSecurity
 from .js_functions import DangerousJsFunctions
+from .misc_disclosure import CharsetMismatch, HashDisclosure, HttpParameterOverride, UsernameHashFound, ZapOutOfDate
+from .page_links import InsecureFormLoad, InsecureFormPost, ModernWebApplication, PolyfillCdnScript, ReverseTabnabbing
 from .mixed_content import MixedContent
 from .permissions_policy import PermissionsPolicy
+from .private_data import PrivateIpDisclosure, SensitiveInfoInReferrer, SessionIdInUrl
+from .retrieved_from_cache import RetrievedFromCache
 from .script_inclusion import CrossDomainScriptInclusion
 from .server_banners import ServerVersionLeak, XPoweredByLeak
+from .server_disclosure import BigRedirect, DirectoryBrowsing, HeartbleedIndicative, InPageBanner
 from .site_isolation import SiteIsolation
 from .sri import SubResourceIntegrityMissing
 from .suspicious_comments import SuspiciousComments
 from .timestamps import TimestampDisclosure
 from .url_disclosure import SensitiveInfoInUrl
+from .user_controlled import CookiePoisoning, OffSiteRedirect, UserControlledCharset, UserControlledJavascriptEvent
 from .user_controlled_attributes import UserControlledHtmlAttributes
 from .weak_auth import WeakAuthentication
 
@@ -46,6 +53,11 @@ RULES: tuple[PassiveRule, ...] = (
     ContentSecurityPolicy(), PermissionsPolicy(), TimestampDisclosure(), CrossDomainMisconfiguration(),
     WeakAuthentication(), AbsenceOfAntiCsrfTokens(), SiteIsolation(), ApplicationErrorDisclosure(), LooselyScopedCookie(),
     ContentCacheability(), SubResourceIntegrityMissing(), DangerousJsFunctions(), UserControlledHtmlAttributes(),
+    XBackendServerLeak(), XChromeLoggerDataLeak(), XDebugTokenLeak(), XAspNetVersionLeak(), RetrievedFromCache(),
+    InPageBanner(), DirectoryBrowsing(), HeartbleedIndicative(), BigRedirect(), InsecureFormLoad(), InsecureFormPost(),
+    ReverseTabnabbing(), ModernWebApplication(), PolyfillCdnScript(), PrivateIpDisclosure(), SessionIdInUrl(),
+    SensitiveInfoInReferrer(), OffSiteRedirect(), CookiePoisoning(), UserControlledCharset(), UserControlledJavascriptEvent(),
+    HashDisclosure(), CharsetMismatch(), UsernameHashFound(), HttpParameterOverride(), ZapOutOfDate(),
 )
 
 

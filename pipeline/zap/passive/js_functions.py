@@ -41,7 +41,7 @@ class DangerousJsFunctions(PassiveRule):
         evidence = ""
         if ex.is_html:
             for script in doc.all("script"):
-                evidence = first_call(script.source or script.start_tag)
+                evidence = first_call(script.text)
                 if evidence:
                     break
         elif ex.is_javascript:

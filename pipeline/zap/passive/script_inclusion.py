@@ -30,7 +30,7 @@ class CrossDomainScriptInclusion(PassiveRule):
             if src is None or self.settings.is_trusted(src) or not _other_domain(ex.host, src):
                 continue
             if not (script.get("integrity") or "").strip():
-                yield self.alert(ex, param=src, evidence=script.source or script.start_tag)
+                yield self.alert(ex, param=src, evidence=script.text)
 
 
 def _other_domain(host: str, src: str) -> bool:

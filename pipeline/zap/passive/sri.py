@@ -63,4 +63,4 @@ class SubResourceIntegrityMissing(PassiveRule):
             host = _host(element, origin)
             if host is not None and (host == origin or self.settings.is_trusted(host)):
                 continue
-            yield self.alert(ex, evidence=element.source or element.start_tag)
+            yield self.alert(ex, evidence=element.text)
