@@ -40,6 +40,12 @@ class Document:
     comments: list[str] = field(default_factory=list)  # full text, "<!--" ... "-->"
     scripts: list[str] = field(default_factory=list)  # inline <script> contents
     forms: list[Form] = field(default_factory=list)
+    texts: list[str] = field(default_factory=list)  # character data outside scripts and styles
+
+    @property
+    def text(self) -> str:
+        """The page's visible text, pieces joined by spaces (as Jericho's TextExtractor reads it)."""
+        return " ".join(t.strip() for t in self.texts if t.strip())
 
     def all(self, name: str) -> list[Element]:
         return [e for e in self.elements if e.name == name]
@@ -107,6 +113,8 @@ class _Reader(HTMLParser):
     def handle_data(self, data):
         if self.in_script:
             self.script_parts.append(data)
+        elif not any(element.name == "style" for element, _ in self.open):
+            self.doc.texts.append(data)
 
     def handle_comment(self, data):
         if not self.in_script:

@@ -32,10 +32,12 @@ from .misc_disclosure import CharsetMismatch, HashDisclosure, HttpParameterOverr
 from .page_links import InsecureFormLoad, InsecureFormPost, ModernWebApplication, PolyfillCdnScript, ReverseTabnabbing
 from .mixed_content import MixedContent
 from .permissions_policy import PermissionsPolicy
+from .pii import PiiDisclosure
 from .private_data import PrivateIpDisclosure, SensitiveInfoInReferrer, SessionIdInUrl
 from .retrieved_from_cache import RetrievedFromCache
 from .script_inclusion import CrossDomainScriptInclusion
 from .server_banners import ServerVersionLeak, XPoweredByLeak
+from .serialized_state import InsecureJsfViewState, JavaSerializationObject, SourceCodeDisclosure
 from .server_disclosure import BigRedirect, DirectoryBrowsing, HeartbleedIndicative, InPageBanner
 from .site_isolation import SiteIsolation
 from .sri import SubResourceIntegrityMissing
@@ -58,6 +60,7 @@ RULES: tuple[PassiveRule, ...] = (
     ReverseTabnabbing(), ModernWebApplication(), PolyfillCdnScript(), PrivateIpDisclosure(), SessionIdInUrl(),
     SensitiveInfoInReferrer(), OffSiteRedirect(), CookiePoisoning(), UserControlledCharset(), UserControlledJavascriptEvent(),
     HashDisclosure(), CharsetMismatch(), UsernameHashFound(), HttpParameterOverride(), ZapOutOfDate(),
+    SourceCodeDisclosure(), InsecureJsfViewState(), JavaSerializationObject(), PiiDisclosure(),
 )
 
 
