@@ -10,15 +10,16 @@ import re
 
 import pytest
 
-from pipeline.zap.model import CONF_LOW, CONF_MEDIUM, RISK_HIGH, RISK_MEDIUM
+from pipeline.zap.model import CONF_LOW, CONF_MEDIUM, RISK_HIGH, RISK_INFO, RISK_MEDIUM
 from pipeline.zap.passive.pii import PiiDisclosure
 from pipeline.zap.passive.serialized_state import InsecureJsfViewState, JavaSerializationObject, SourceCodeDisclosure
 from pipeline.zap.passive.settings import RuleSettings
 from pipeline.zap.passive.source_code_patterns import LANGUAGE_PATTERNS
+from pipeline.zap.passive.viewstate import Viewstate
 
 from .messages import message, run
 
-COVERED = {"10099", "90001", "90002", "10062"}
+COVERED = {"10099", "90001", "90002", "10062", "10032"}
 JSO = base64.b64encode(b"\xac\xed\x00\x05sr\x00\x11java.util.HashMap").decode()
 
 
@@ -108,3 +109,36 @@ def test_10062_css_images_pdfs_and_style_attributes():  # ...OnCssResponse, ...O
     assert run(PiiDisclosure(), message(f"<html>{styled}</html>")) == []
     [alert] = run(PiiDisclosure(), message(f"<html>{styled}<p>4111111111111111</p></html>"))
     assert alert.evidence == "4111111111111111"
+
+
+# --- 10032 ViewstateScanRule (ZAP has no unit test for it; cases from the rule's own logic) -------------------
+def viewstate_page(payload: bytes, split: bool = False) -> str:
+    value = base64.b64encode(payload).decode()
+    if not split:
+        return f'<html><form><input type="hidden" name="__VIEWSTATE" id="__VIEWSTATE" value="{value}"></form></html>'
+    half = len(value) // 2
+    return ('<html><form><input type="hidden" name="__VIEWSTATEFIELDCOUNT" id="__VIEWSTATEFIELDCOUNT" value="2">'
+            f'<input type="hidden" name="__VIEWSTATE" id="__VIEWSTATE" value="{value[:half]}">'
+            f'<input type="hidden" name="__VIEWSTATE1" id="__VIEWSTATE1" value="{value[half:]}"></form></html>')
+
+
+def test_10032_viewstate_without_mac_and_with_addresses():
+    state = b"\xff\x01\x0f\x0f\x05\x0bdd alice@example.com on 10.1.2.3 config dd"  # ends with "dd": no MAC after it
+    refs = [(a.alert_ref, a.risk) for a in run(Viewstate(), message(viewstate_page(state)))]
+    assert refs == [("10032-5", RISK_HIGH), ("10032-2", RISK_MEDIUM), ("10032-1", RISK_MEDIUM)]
+    alerts = run(Viewstate(), message(viewstate_page(state)))
+    assert alerts[1].other == "[alice@example.com]" and alerts[2].other == "[10.1.2.3]"
+
+
+def test_10032_signed_viewstate_is_quiet_and_split_is_noted():
+    signed = b"\xff\x01\x0f\x0f\x05\x0bpage state dd" + bytes(range(65, 85))  # "dd" then a 20-byte MAC
+    assert run(Viewstate(), message(viewstate_page(signed))) == []
+    [split] = run(Viewstate(), message(viewstate_page(signed, split=True)))
+    assert (split.alert_ref, split.name, split.risk) == ("10032-6", "Split Viewstate in Use", RISK_INFO)
+
+
+def test_10032_old_asp_net_and_unknown_versions():
+    old = b"t<1234567;l<i<1>;>;>>" + bytes(range(65, 85))  # ASP.NET 1.x base64 starts "dD"
+    assert base64.b64encode(old).decode().startswith("dD")
+    assert [a.alert_ref for a in run(Viewstate(), message(viewstate_page(old)))] == ["10032-3"]
+    assert run(Viewstate(), message(viewstate_page(b"plain text that is no viewstate at all"))) == []

@@ -46,6 +46,7 @@ from .timestamps import TimestampDisclosure
 from .url_disclosure import SensitiveInfoInUrl
 from .user_controlled import CookiePoisoning, OffSiteRedirect, UserControlledCharset, UserControlledJavascriptEvent
 from .user_controlled_attributes import UserControlledHtmlAttributes
+from .viewstate import Viewstate
 from .weak_auth import WeakAuthentication
 
 RULES: tuple[PassiveRule, ...] = (
@@ -60,7 +61,7 @@ RULES: tuple[PassiveRule, ...] = (
     ReverseTabnabbing(), ModernWebApplication(), PolyfillCdnScript(), PrivateIpDisclosure(), SessionIdInUrl(),
     SensitiveInfoInReferrer(), OffSiteRedirect(), CookiePoisoning(), UserControlledCharset(), UserControlledJavascriptEvent(),
     HashDisclosure(), CharsetMismatch(), UsernameHashFound(), HttpParameterOverride(), ZapOutOfDate(),
-    SourceCodeDisclosure(), InsecureJsfViewState(), JavaSerializationObject(), PiiDisclosure(),
+    SourceCodeDisclosure(), InsecureJsfViewState(), JavaSerializationObject(), PiiDisclosure(), Viewstate(),
 )
 
 
