@@ -185,13 +185,13 @@ class DaemonScan:
                 return
             time.sleep(self.poll_interval)
 
-    def ajax_spider(self, target: str, minutes: float) -> None:
-        whole_minutes = max(1, math.ceil(minutes))
+    def ajax_spider(self, target: str, minutes: float, wait_limit: float) -> None:
+        whole_minutes = 0 if minutes <= 0 else max(1, math.ceil(minutes))
         self.call("setting the AJAX spider's max duration", lambda: self.client.ajaxSpider.set_option_max_duration(whole_minutes))
         answer = self.call("starting the AJAX spider", lambda: self.client.ajaxSpider.scan(target))
         if answer != "OK":
             raise EngineError(f"ajaxSpider.scan answered {str(answer)[:40]!r}, not OK")
-        deadline = time.monotonic() + minutes * 60 + 30
+        deadline = time.monotonic() + (min(minutes * 60 + 30, wait_limit) if minutes > 0 else wait_limit)
         while self.call("polling the AJAX spider", lambda: self.client.ajaxSpider.status) == "running":
             if time.monotonic() > deadline:
                 self.call("stopping the AJAX spider", lambda: self.client.ajaxSpider.stop())
@@ -278,7 +278,7 @@ def run(api_url: str, api_key: str | None, target: str, *, spider_minutes: float
     scan.spider(target, spider_minutes, max_depth, wait_limit)
     if ajax_spider:
         note("AJAX spidering")
-        scan.ajax_spider(target, spider_minutes)
+        scan.ajax_spider(target, spider_minutes, wait_limit)
     urls = scan.urls(target)
     if not urls:
         raise EngineError(f"the ZAP spider found no URL under {base_url(target)}")

@@ -15,7 +15,7 @@ from .base import (PassiveRule, cookie_attribute, cookie_expired, cookie_name, h
                    set_cookie_evidence, set_cookie_headers)
 
 
-class _CookieRule(PassiveRule):
+class _CookieRule(PassiveRule):  # pylint: disable=abstract-method  # a base for the four cookie rules
     follows = "Cookie*ScanRule, pscanrules v76"
 
     def cookies(self, ex) -> list[str]:

@@ -20,5 +20,5 @@ class CrossDomainMisconfiguration(PassiveRule):
     def scan(self, ex, doc):
         value = ex.header("Access-Control-Allow-Origin")
         if value == "*":
-            line = next(f"{k}: {v.strip()}" for k, v in ex.headers if k.lower() == "access-control-allow-origin")
+            line = next((f"{k}: {v.strip()}" for k, v in ex.headers if k.lower() == "access-control-allow-origin"), "")
             yield self.alert(ex, evidence=line, other="The CORS misconfiguration on the web server permits cross-domain read requests from arbitrary third party domains, using unauthenticated APIs on this domain.")

@@ -171,7 +171,8 @@ def _directive(name: str, values: list[str], out: ParsedPolicy) -> bool:
         _source_list(values, "source-expression", out)
     elif lowered == "frame-ancestors":
         seen: set[str] = set()
-        has_none = any([_host_or_scheme(v, v.lower(), "ancestor-source", seen, out) for v in values])
+        checked = [_host_or_scheme(v, v.lower(), "ancestor-source", seen, out) for v in values]  # every value reports
+        has_none = any(checked)
         if has_none and len(values) > 1:
             out.add(ERROR, "'none' must not be combined with any other ancestor-source")
         if not values:

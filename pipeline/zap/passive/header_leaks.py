@@ -61,7 +61,7 @@ class XDebugTokenLeak(PassiveRule):
         for header in ("X-Debug-Token-Link", "X-Debug-Token"):
             if ex.header_values(header):
                 # ZAP's evidence is the first header line starting with the name, as written.
-                line = next(line for line in ex.header_block().split("\r\n") if line.lower().startswith(header.lower()))
+                line = next((line for line in ex.header_block().split("\r\n") if line.lower().startswith(header.lower())), header)
                 yield self.alert(ex, evidence=line, other=self.OTHER)
                 return
 
