@@ -25,6 +25,7 @@ import math
 import socket
 import time
 from collections.abc import Callable
+from functools import partial
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -140,10 +141,10 @@ class DaemonScan:
                   lambda: self.client.pscan.set_max_alerts_per_rule(max(0, max_alerts_per_rule)))
         for plugin_id, level in sorted(settings.thresholds.items()):
             self.call(f"setting rule {plugin_id}'s threshold (pscan.setScannerAlertThreshold)",
-                      lambda p=plugin_id, lv=level: self.client.pscan.set_scanner_alert_threshold(p, lv))
+                      partial(self.client.pscan.set_scanner_alert_threshold, plugin_id, level))
         for token in settings.csrf_tokens:
             if token not in DEFAULT_CSRF_TOKENS:
-                self.call("adding an anti-CSRF token name (acsrf.addOptionToken)", lambda t=token: self.client.acsrf.add_option_token(t))
+                self.call("adding an anti-CSRF token name (acsrf.addOptionToken)", partial(self.client.acsrf.add_option_token, token))
         if not settings.csrf_partial_matching:
             self.call("turning off partial anti-CSRF token matching",
                       lambda: self.client.acsrf.set_option_partial_matching_enabled("false"))
@@ -151,7 +152,7 @@ class DaemonScan:
                             ("rules.domains.trusted", settings.trusted_domains)):
             if values:
                 self.call(f"setting {key} (ruleConfig.setRuleConfigValue)",
-                          lambda k=key, v=",".join(values): self.client.ruleConfig.set_rule_config_value(k, v))
+                          partial(self.client.ruleConfig.set_rule_config_value, key, ",".join(values)))
 
     def access(self, target: str) -> None:
         result = self.call(f"accessing the target {target} through ZAP (core.accessUrl)",
@@ -220,7 +221,8 @@ class DaemonScan:
             time.sleep(self.poll_interval)
 
     def alerts(self, target: str, page_size: int) -> list[Alert]:
-        root, start, found = base_url(target), 1, []  # AlertAPI's start is 1-based
+        root, start = base_url(target), 1  # AlertAPI's start is 1-based
+        found: list[Alert] = []
         while True:
             page = self.call(f"fetching alerts {start}..{start + page_size} (alert.alerts)",
                              lambda: self.client.alert.alerts(baseurl=root, start=start, count=page_size))
