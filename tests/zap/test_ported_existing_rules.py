@@ -11,14 +11,21 @@ from datetime import datetime, timezone
 
 import pytest
 
-from pipeline.zap.model import CONF_HIGH, CONF_LOW, CONF_MEDIUM, RISK_HIGH, RISK_LOW, RISK_MEDIUM
+from pipeline.zap import passive
+from pipeline.zap.model import CONF_HIGH, CONF_LOW, CONF_MEDIUM, RISK_HIGH, RISK_INFO, RISK_LOW, RISK_MEDIUM
 from pipeline.zap.passive.app_errors import ApplicationErrorDisclosure
+from pipeline.zap.passive.cache_control import CacheControl
+from pipeline.zap.passive.clickjacking import AntiClickjacking
+from pipeline.zap.passive.content_type import ContentTypeMissing
+from pipeline.zap.passive.content_type_options import XContentTypeOptions
 from pipeline.zap.passive.cookies import CookieNoHttpOnly, CookieSameSite, LooselyScopedCookie
 from pipeline.zap.passive.cors import CrossDomainMisconfiguration
 from pipeline.zap.passive.csp import ContentSecurityPolicy
+from pipeline.zap.passive.csp_missing import CspMissing
 from pipeline.zap.passive.csrf import AbsenceOfAntiCsrfTokens
 from pipeline.zap.passive.hsts import StrictTransportSecurity
 from pipeline.zap.passive.script_inclusion import CrossDomainScriptInclusion
+from pipeline.zap.passive.server_banners import ServerVersionLeak
 from pipeline.zap.passive.settings import RuleSettings
 from pipeline.zap.passive.suspicious_comments import SuspiciousComments
 from pipeline.zap.passive.timestamps import TimestampDisclosure
@@ -343,3 +350,52 @@ def test_10017_trusted_domains_are_not_reported():
     body = '<html><head><script src="https://www.otherDomain.com/test.js"></script></head></html>'
     assert run(CrossDomainScriptInclusion(settings), message(body)) == []
 
+
+
+# --- header rules: ZAP 2.13+'s lower-case header names in param, and the threshold cases ------------------------
+def test_header_rule_params_are_lower_case():  # AntiClickjacking/XContentTypeOptions/CacheControl/ContentTypeMissing tests
+    page = message("<html></html>", "text/html;charset=ISO-8859-1", url="https://www.example.com/test/",
+                   headers=[("Cache-Control", "no-cache, must-revalidate")])
+    params = {a.plugin_id: a.param for a in passive.scan(page) if a.plugin_id in ("10020", "10021", "10015")}
+    assert params == {"10020": "x-frame-options", "10021": "x-content-type-options", "10015": "cache-control"}
+    [missing] = run(ContentTypeMissing(), message("some bytes", None))
+    assert missing.param == "content-type"
+
+
+def test_10015_evidence_is_the_lower_cased_header_list():  # shouldAlertOnHttpsMissingNoStoreCacheRequest
+    [alert] = run(CacheControl(), message("<html></html>", url="https://www.example.com/test/",
+                                         headers=[("Cache-Control", "No-Cache, Must-Revalidate")]))
+    assert (alert.evidence, alert.risk, alert.confidence) == ("no-cache, must-revalidate", RISK_INFO, CONF_LOW)
+
+
+def test_10020_low_threshold_reports_csp_protected_pages_at_low_risk():
+    ex = message("<html></html>", headers=[("Content-Security-Policy", "frame-ancestors 'none'")])
+    assert run(AntiClickjacking(), ex) == []
+    [alert] = run(AntiClickjacking(RuleSettings(thresholds={"10020": "LOW"})), ex)
+    assert (alert.alert_ref, alert.risk) == ("10020-1", RISK_LOW) and "takes precedence" in alert.other
+
+
+def test_10021_errors_and_redirects_only_at_low():
+    ex = message("not found", "text/html", status=404)
+    assert run(XContentTypeOptions(), ex) == []
+    assert len(run(XContentTypeOptions(RuleSettings(thresholds={"10021": "LOW"})), ex)) == 1
+
+
+def test_10054_same_site_none_is_not_reported_at_high():
+    ex = message("", headers=[("Set-Cookie", "test=123; Path=/; SameSite=None; Secure; HttpOnly")])
+    assert [a.alert_ref for a in run(CookieSameSite(), ex)] == ["10054-2"]
+    assert run(CookieSameSite(RuleSettings(thresholds={"10054": "HIGH"})), ex) == []
+
+
+def test_10036_application_only_server_header_at_low():
+    ex = message("", headers=[("Server", "Apache")])
+    assert run(ServerVersionLeak(), ex) == []
+    [alert] = run(ServerVersionLeak(RuleSettings(thresholds={"10036": "LOW"})), ex)
+    assert (alert.alert_ref, alert.risk, alert.evidence) == ("10036-1", RISK_INFO, "Apache")
+    assert alert.name == 'Server Leaks its Webserver Application via "Server" HTTP Response Header Field'
+
+
+def test_10038_non_html_only_at_low():
+    ex = message("{}", "application/json")
+    assert run(CspMissing(), ex) == []
+    assert [a.alert_ref for a in run(CspMissing(RuleSettings(thresholds={"10038": "LOW"})), ex)] == ["10038-1"]

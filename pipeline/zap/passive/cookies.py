@@ -83,6 +83,8 @@ class CookieSameSite(_CookieRule):
             if same_site is None:
                 yield self.alert(ex, alert_ref="10054-1", **common)
             elif same_site.lower() == "none":
+                if self.threshold == "HIGH":
+                    continue
                 yield self.alert(ex, alert_ref="10054-2", name="Cookie with SameSite Attribute None", **common)
             elif same_site.lower() not in ("strict", "lax"):
                 yield self.alert(ex, alert_ref="10054-3", name="Cookie with Invalid SameSite Attribute", **common)
