@@ -399,3 +399,15 @@ def test_10038_non_html_only_at_low():
     ex = message("{}", "application/json")
     assert run(CspMissing(), ex) == []
     assert [a.alert_ref for a in run(CspMissing(RuleSettings(thresholds={"10038": "LOW"})), ex)] == ["10038-1"]
+
+
+def test_10035_low_threshold_cases():  # ...IfThresholdLowNonSecureResponseWithHeader, ...ThresholdLowRedirectSameDomain
+    low = StrictTransportSecurity(RuleSettings(thresholds={"10035": "LOW"}))
+    plain = message("<html></html>", url="http://example.com/", headers=[("Strict-Transport-Security", "max-age=31536000")])
+    assert run(StrictTransportSecurity(), plain) == []
+    [alert] = run(low, plain)
+    assert (alert.alert_ref, alert.risk, alert.evidence) == ("10035-4", RISK_INFO, "max-age=31536000")
+    redirect = message("", url="https://example.com/", status=301, headers=[("Location", "https://example.com/home")])
+    assert run(StrictTransportSecurity(), redirect) == []
+    assert [a.alert_ref for a in run(low, redirect)] == ["10035-1"]
+    assert run(low, message("<html></html>", url="http://example.com/")) == []  # shouldNotRaiseAlertIfThresholdLowNonSecureResponseNoHeader
