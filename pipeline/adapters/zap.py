@@ -13,6 +13,7 @@ import time
 from pathlib import Path
 from typing import Any
 
+from ..config import ConfigError
 from ..model import Status, ToolRun
 from ..options import Option
 from ..redact import redact
@@ -21,6 +22,7 @@ from ..zap import daemon, embedded, findings, rules_file, traditional_json
 from ..zap.crawler import CrawlLimits
 from ..zap.deploy import DeployError, deployed_app
 from ..zap.engine_result import EngineError, EngineResult
+from ..zap.passive import settings as rule_settings
 
 API_URL_ENV, API_KEY_ENV = "ZAP_API_URL", "ZAP_API_KEY"  # pragma: allowlist secret - variable names
 REPORT_NAME = "zap-traditional.json"
@@ -39,15 +41,27 @@ class Zap:
                "The key comes only from `ZAP_API_KEY` and is never logged."),
         Option("rules_file", "str", DEFAULT_RULES,
                "zap-baseline.py rules file (`id<TAB>IGNORE|INFO|WARN|FAIL<TAB>(name)`, OUTOFSCOPE lines); rules not in it are WARN."),
-        Option("spider_minutes", "float", 1.0, "How long the spider may run (ZAP: spider.maxDuration, rounded up to whole minutes)."),
+        Option("spider_minutes", "float", 1.0, "How long the spider may run (ZAP: spider.maxDuration, rounded up to whole minutes); "
+               "0 is unlimited, as zap-baseline.py -m 0, and the stage timeout still bounds it."),
         Option("max_pages", "int", 200, "Embedded crawler: most requests it sends."),
         Option("max_depth", "int", 5, "Link depth the spider follows from the target (ZAP's default is 5)."),
         Option("post_forms", "bool", True, "Embedded crawler: also submit POST forms with their default values, as ZAP's spider does."),
         Option("ajax_spider", "bool", False, "ZAP engine: also run the AJAX spider for `spider_minutes`."),
-        Option("pscan_timeout", "float", 300.0, "ZAP engine: seconds to wait for the passive-scan queue to drain before failing."),
-        Option("max_alerts_per_rule", "int", 10, "Alerts kept per rule, as zap-baseline.py's setMaxAlertsPerRule(10); 0 keeps all."),
+        Option("pscan_timeout", "float", 300.0, "ZAP engine: seconds to wait for the passive-scan queue to drain; after that the "
+               "alerts raised so far are reported and the scan is an error marked partial (zap-baseline.py -T)."),
+        Option("max_alerts_per_rule", "int", 10, "Alerts kept per rule, as zap-baseline.py's setMaxAlertsPerRule(10) (the daemon "
+               "applies it itself); 0 keeps all."),
         Option("alerts_page_size", "int", 5000, "ZAP engine: alerts fetched per alert.alerts page."),
         Option("app_start_timeout", "float", 90.0, "Seconds the sample app may take to print its URL and to answer /readyz."),
+        # The rule settings zap-baseline users pass with -z "-config ...", honoured by both engines.
+        Option("alert_thresholds", "list[str]", [], "Per-rule alert threshold, `ID=OFF|LOW|MEDIUM|HIGH` (ZAP: pscans.pscanner(n).level); "
+               "LOW reports more, HIGH fewer, OFF disables the rule."),
+        Option("csrf_tokens", "list[str]", [], "Anti-CSRF token names added to ZAP's defaults (ZAP: anticsrf.tokens)."),
+        Option("csrf_partial_matching", "bool", True, "A field whose name contains a token name is a token (ZAP: anticsrf.partialMatchingEnabled)."),
+        Option("csrf_ignore_list", "list[str]", [], "Form ids or names rule 10202 skips (ZAP: rules.csrf.ignorelist)."),
+        Option("cookie_ignore_list", "list[str]", [], "Cookie names the cookie rules skip (ZAP: rules.cookie.ignorelist)."),
+        Option("trusted_domains", "list[str]", [], "Regexes of trusted script and resource locations, for 10017, 90003 and 10108 "
+               "(ZAP: rules.domains.trusted)."),
     )
 
     # --- configuration ---------------------------------------------------------------------------
@@ -59,7 +73,16 @@ class Zap:
             return rules_file.RulesConfig(source="(no rules file: every rule WARN)")
         return rules_file.load(root / relative, source=relative)
 
-    validate = rules  # a config-validation hook the CLI can call before running stages
+    def settings(self, options: dict[str, Any]) -> rule_settings.RuleSettings:
+        try:
+            return rule_settings.from_options(options)
+        except rule_settings.SettingsError as exc:
+            raise ConfigError(f"pyproject.toml [tool.secure-pipeline.stages.zap]: zap: {exc}") from exc
+
+    def validate(self, root: Path, options: dict[str, Any]) -> None:
+        """The config-validation hook the CLI calls before running stages: rules file and rule settings."""
+        self.rules(root, options)
+        self.settings(options)
 
     def api_url(self, options: dict[str, Any]) -> str:
         return str(options.get("api_url") or os.environ.get(API_URL_ENV, "")).strip()
@@ -77,7 +100,8 @@ class Zap:
         opts = ctx.options
         try:
             rules = self.rules(ctx.root, opts)
-        except rules_file.RulesFileError as exc:
+            settings = self.settings(opts)
+        except (rules_file.RulesFileError, ConfigError) as exc:
             return self._error(run, str(exc), started)
         engine = self.engine(opts)
         if engine == "zap" and not self.api_url(opts):
@@ -87,7 +111,7 @@ class Zap:
                        f"rules={opts.get('rules_file')}"]
         try:
             if target:
-                result = self._run_engine(engine, target, ctx)
+                result = self._run_engine(engine, target, ctx, settings)
             else:
                 if not (ctx.root / "app" / "__main__.py").is_file():
                     # Nothing deployable and nothing deployed: there is no web app to scan here.
@@ -96,7 +120,7 @@ class Zap:
                     return ScanOutput(run)
                 timeout = float(opts.get("app_start_timeout", 90.0))
                 with deployed_app(ctx.root, start_timeout=timeout, ready_timeout=timeout, note=ctx.note) as url:
-                    result = self._run_engine(engine, url, ctx)
+                    result = self._run_engine(engine, url, ctx, settings)
         except (EngineError, DeployError) as exc:
             return self._error(run, str(exc), started)
         gated = findings.gate(result.alerts, rules, engine)
@@ -114,9 +138,13 @@ class Zap:
         if result.details.get("crawl_stopped_by") in ("time", "max_pages"):
             run.details["notes"] = [f"zap: the crawl stopped at its {result.details['crawl_stopped_by']} limit; "
                                     "pages beyond it were not scanned"]
+        if result.partial:
+            # Fail closed, but keep what was found: the report shows the alerts raised before the cut.
+            run.status = Status.ERROR
+            run.error = redact(f"{self.name}: partial scan: {result.partial}")
         return ScanOutput(run, gated.findings)
 
-    def _run_engine(self, engine: str, target: str, ctx: ScanContext) -> EngineResult:
+    def _run_engine(self, engine: str, target: str, ctx: ScanContext, settings: rule_settings.RuleSettings) -> EngineResult:
         opts = ctx.options
         minutes = float(opts.get("spider_minutes", 1.0))
         if engine == "zap":
@@ -125,10 +153,12 @@ class Zap:
                 max_depth=int(opts.get("max_depth", 5)), ajax_spider=bool(opts.get("ajax_spider", False)),
                 pscan_timeout=min(float(opts.get("pscan_timeout", 300.0)), ctx.timeout),
                 page_size=max(1, int(opts.get("alerts_page_size", 5000))),
-                max_alerts_per_rule=int(opts.get("max_alerts_per_rule", 10)), note=ctx.note)
+                max_alerts_per_rule=int(opts.get("max_alerts_per_rule", 10)), wait_limit=ctx.timeout, settings=settings,
+                note=ctx.note)
         limits = CrawlLimits(max_pages=int(opts.get("max_pages", 200)), max_depth=int(opts.get("max_depth", 5)),
-                             max_seconds=min(minutes * 60, ctx.timeout), post_forms=bool(opts.get("post_forms", True)))
-        return embedded.run(target, limits, int(opts.get("max_alerts_per_rule", 10)), note=ctx.note)
+                             max_seconds=min(minutes * 60, ctx.timeout) if minutes > 0 else ctx.timeout,
+                             post_forms=bool(opts.get("post_forms", True)))
+        return embedded.run(target, limits, int(opts.get("max_alerts_per_rule", 10)), note=ctx.note, settings=settings)
 
     def _error(self, run: ToolRun, message: str, started: float) -> ScanOutput:
         run.status = Status.ERROR

@@ -78,12 +78,13 @@ def _normalise(url: str) -> str:
 def fetch(method: str, url: str, body: bytes, timeout: float, max_body: int, headers: dict[str, str] | None = None) -> Exchange:
     """One request with the standard library (no proxy, no redirects followed, repeated headers kept)."""
     parts = urlsplit(url)
+    host = parts.hostname or ""  # an empty host fails to connect: a CrawlError, never a silent skip
     conn: http.client.HTTPConnection
     if parts.scheme == "https":
-        conn = http.client.HTTPSConnection(parts.hostname, parts.port, timeout=timeout,
+        conn = http.client.HTTPSConnection(host, parts.port, timeout=timeout,
                                            context=ssl._create_unverified_context())  # nosec B323 - a scanner must reach self-signed targets, as ZAP does
     else:
-        conn = http.client.HTTPConnection(parts.hostname, parts.port, timeout=timeout)
+        conn = http.client.HTTPConnection(host, parts.port, timeout=timeout)
     path = parts.path or "/"
     if parts.query:
         path += "?" + parts.query

@@ -8,12 +8,15 @@ from collections import Counter
 from . import passive
 from .crawler import CrawlError, CrawlLimits, crawl
 from .engine_result import EngineError, EngineResult, dedupe_and_cap
+from .passive.settings import DEFAULT_SETTINGS, RuleSettings
 
 VERSION = "embedded-1"
 
 
-def run(target: str, limits: CrawlLimits, max_alerts_per_rule: int = 10, note=lambda _m: None) -> EngineResult:
+def run(target: str, limits: CrawlLimits, max_alerts_per_rule: int = 10, note=lambda _m: None,
+        settings: RuleSettings = DEFAULT_SETTINGS) -> EngineResult:
     started = time.monotonic()
+    rules = passive.rules_for(settings)
     note(f"crawling {target}")
     try:
         crawled = crawl(target, limits)
@@ -29,7 +32,7 @@ def run(target: str, limits: CrawlLimits, max_alerts_per_rule: int = 10, note=la
     raw = []
     for exchange in crawled.exchanges:
         try:
-            raw.extend(passive.scan(exchange))
+            raw.extend(passive.scan(exchange, rules))
         except passive.RuleCrashed as exc:
             raise EngineError(str(exc)) from exc
     alerts, capped = dedupe_and_cap(raw, max_alerts_per_rule)
@@ -44,6 +47,7 @@ def run(target: str, limits: CrawlLimits, max_alerts_per_rule: int = 10, note=la
             "crawl_stopped_by": crawled.stopped_by or "finished",
             "alerts_capped": capped,
             "crawl_s": round(crawl_s, 3),
-            "rules": [r.plugin_id for r in passive.RULES],
+            "rules": [r.plugin_id for r in rules],
+            "passive_s": round(time.monotonic() - started - crawl_s, 3),
         },
     )

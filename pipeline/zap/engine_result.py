@@ -21,6 +21,7 @@ class EngineResult:
     alerts: list[Alert] = field(default_factory=list)
     urls: list[str] = field(default_factory=list)
     details: dict[str, Any] = field(default_factory=dict)
+    partial: str = ""  # why the scan stopped short (its alerts are kept); "" for a complete scan
 
 
 def dedupe_and_cap(alerts: list[Alert], max_per_rule: int) -> tuple[list[Alert], dict[str, int]]:

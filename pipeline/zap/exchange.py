@@ -19,7 +19,8 @@ _CHARSET = re.compile(r"charset=[\"']?([A-Za-z0-9_\-]+)", re.I)
 
 def values(headers: Headers, name: str) -> list[str]:
     lowered = name.lower()
-    return [v for k, v in headers if k.lower() == lowered]
+    # ZAP's HttpHeader trims each value: "Access-Control-Allow-Origin: * " is "*".
+    return [v.strip() for k, v in headers if k.lower() == lowered]
 
 
 @dataclass(frozen=True)
@@ -57,6 +58,13 @@ class Exchange:
 
     def request_header_values(self, name: str) -> list[str]:
         return values(self.request_headers, name)
+
+    def form_params(self) -> list[tuple[str, str]]:
+        """The request body's parameters when it is a URL-encoded form (ZAP's HttpMessage.getFormParams)."""
+        content_type = ",".join(self.request_header_values("Content-Type")).lower()
+        if "application/x-www-form-urlencoded" not in content_type or not self.request_body:
+            return []
+        return parse_qsl(self.request_body.decode("utf-8", "replace"), keep_blank_values=True)
 
     # --- response side --------------------------------------------------------------------------
     def header_values(self, name: str) -> list[str]:

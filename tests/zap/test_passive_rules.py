@@ -103,7 +103,11 @@ def alerts_for(site, path: str, plugin_id: str):
 
 
 def test_every_listed_rule_has_a_case_and_a_module():
-    assert {c[0] for c in CASES} == {r.plugin_id for r in passive.RULES}
+    # Rules added with ZAP's ported unit tests have their cases in the test_ported_*_rules.py modules.
+    from .test_ported_last_rules import COVERED as LAST
+    from .test_ported_more_rules import COVERED as MORE
+    from .test_ported_new_rules import COVERED as NEW
+    assert {c[0] for c in CASES} | NEW | MORE | LAST == {r.plugin_id for r in passive.RULES}
     for rule in passive.RULES:
         assert type(rule).__doc__ or __import__(type(rule).__module__).__doc__
 

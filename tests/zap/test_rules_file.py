@@ -43,6 +43,8 @@ def test_later_line_wins_like_zap_baseline():
     ("-1\tFAIL\t(name)", "is not numeric"),
     ("10021,abc\tOUTOFSCOPE\t.*", "OUTOFSCOPE needs"),
     ("*\tOUTOFSCOPE\t(unclosed", "regex '(unclosed' is invalid"),
+    ("10021\tFAIL\t(name)\tmessage\textra", "too many TAB-separated fields"),
+    ("10021\tFAIL\t(name)\t\tmessage", "too many TAB-separated fields"),
 ])
 def test_malformed_lines_name_file_and_line(line, problem):
     with pytest.raises(RulesFileError) as caught:

@@ -111,7 +111,7 @@ def test_a_repository_without_rules_file_gets_zap_baseline_defaults(tmp_path):
 
 
 def test_zap_engine_chosen_by_environment_and_key_never_reported(tmp_path, insecure, monkeypatch):
-    double = ZapDouble(api_key="k-very-secret", urls=[insecure], alerts=[make_alert(1, insecure)]).start()
+    double = ZapDouble(api_key="k-very-secret", scan_urls=[insecure], scan_alerts=[make_alert(1, insecure)]).start()
     try:
         monkeypatch.setenv("ZAP_API_URL", double.base)
         monkeypatch.setenv("ZAP_API_KEY", "k-very-secret")
@@ -156,3 +156,35 @@ def test_malformed_rules_file_is_a_configuration_error_before_anything_runs(tmp_
     assert proc.returncode == 3, proc.stderr
     assert "zap-config/rules.tsv:1:" in proc.stderr and "TAB" in proc.stderr
     assert not (tmp_path / "reports" / "zap.json").exists()
+
+
+def test_rule_settings_from_pyproject_reach_the_embedded_engine(tmp_path, insecure):
+    root = project(tmp_path)
+    plain = Zap().scan(context(root, target=insecure, engine="embedded"))
+    assert any(f.rule_id == "10010" for f in plain.findings) and any(f.rule_id == "10021" for f in plain.findings)
+    tuned = Zap().scan(context(root, target=insecure, engine="embedded", alert_thresholds=["10021=OFF"],
+                               cookie_ignore_list=["session"]))
+    assert tuned.run.status is Status.PASSED, tuned.run.error
+    assert not any(f.rule_id == "10021" for f in tuned.findings)  # OFF: the rule does not run
+    assert not any(f.rule_id == "10010" and f.location.param == "session" for f in tuned.findings)
+    assert "10021" not in tuned.run.details["rules"]
+
+
+def test_bad_rule_setting_is_a_configuration_error(tmp_path, insecure):
+    root = project(tmp_path)
+    with pytest.raises(ConfigError, match=r"stages.zap\]: zap: alert threshold 'SOMETIMES' for rule 10202"):
+        Zap().validate(root, context(root, alert_thresholds=["10202=SOMETIMES"]).options)
+    out = Zap().scan(context(root, target=insecure, trusted_domains=["(unclosed"]))
+    assert out.run.status is Status.ERROR and "trusted domain '(unclosed'" in out.run.error
+
+
+def test_partial_daemon_scan_keeps_its_alerts_but_is_an_error(tmp_path, insecure, monkeypatch):
+    double = ZapDouble(api_key="k", scan_urls=[insecure], scan_alerts=[make_alert(1, insecure)], records_to_scan=[4]).start()
+    try:
+        monkeypatch.setenv("ZAP_API_URL", double.base)
+        monkeypatch.setenv("ZAP_API_KEY", "k")
+        out = Zap().scan(context(project(tmp_path), target=insecure, pscan_timeout=0.1))
+        assert out.run.status is Status.ERROR and "partial scan: the passive scan queue did not drain" in out.run.error
+        assert [f.rule_id for f in out.findings] == ["10021"]
+    finally:
+        double.stop()

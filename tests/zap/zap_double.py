@@ -12,8 +12,18 @@ It honours what the client relies on:
   ``silent_bad_key`` mode, an empty response (ZAP's default "fail silently");
 - other errors as ZAP's ApiException JSON: 400 ``missing_parameter``/``does_not_exist``/``bad_view``,
   500 ``internal_error`` (e.g. accessUrl to an unreachable target);
-- ``alert/view/alerts`` and ``core/view/alerts`` page with ``start``/``count`` over the alerts,
-  ``baseurl`` a startsWith filter; alert objects carry AlertAPI.alertToSet's fields.
+- ``alert/view/alerts`` and ``core/view/alerts`` page the way ZAP 2.16's AlertAPI does
+  (``PaginationConstraintsChecker``): ``start`` is 1-based, and 0 or 1 both mean the first record, so
+  ``start=3&count=2`` answers records 3 and 4; ``baseurl`` is a startsWith filter on the alert URL;
+  alert objects carry AlertAPI.alertToSet's fields;
+- a session: ``core/action/newSession`` empties the alerts and URLs the daemon holds (from earlier
+  scans, of any site); ``spider/action/scan`` then "finds" ``scan_urls`` and raises ``scan_alerts``
+  (what the passive scanner would raise while the spider browses the target), at most
+  ``setMaxAlertsPerRule`` per rule (0 = no limit) as ZAP's PassiveScanTaskHelper does;
+- the tuning calls a baseline makes: ``pscan/action/setMaxAlertsPerRule``,
+  ``pscan/action/setScannerAlertThreshold``, ``acsrf/action/addOptionToken``,
+  ``acsrf/action/setOptionPartialMatchingEnabled``, ``ruleConfig/action/setRuleConfigValue``
+  (recorded in ``settings`` so tests can check them).
 Behaviour switches let tests make the passive queue never drain or the daemon vanish mid-scan.
 """
 
@@ -42,8 +52,11 @@ def make_alert(n: int, url: str, plugin_id: str = "10021", risk: str = "Low", na
 class ZapDouble:
     api_key: str = "s3cret-key"
     version: str = "2.16.1"
-    urls: list[str] = field(default_factory=list)
+    urls: list[str] = field(default_factory=list)  # what the current session holds already
     alerts: list[dict] = field(default_factory=list)
+    scan_urls: list[str] = field(default_factory=list)  # what spidering the target finds and raises
+    scan_alerts: list[dict] = field(default_factory=list)
+    settings: dict[str, object] = field(default_factory=dict)
     records_to_scan: list[int] = field(default_factory=lambda: [3, 1, 0])  # successive answers; the last repeats
     silent_bad_key: bool = False
     die_after: int | None = None  # stop answering after this many API requests
@@ -102,7 +115,45 @@ class ZapDouble:
     def _spider_scan(self, p):
         if not p.get("url"):
             return 400, {"code": "missing_parameter", "message": "Missing Parameter (url)"}
+        self.settings["spider_url"] = p["url"]
+        self.urls.extend(self.scan_urls)
+        limit, raised = int(self.settings.get("maxAlerts", 0)), {}
+        for alert in self.scan_alerts:
+            raised[alert["pluginId"]] = raised.get(alert["pluginId"], 0) + 1
+            if not limit or raised[alert["pluginId"]] <= limit:
+                self.alerts.append(alert)
         return 200, {"scan": "0"}
+
+    def _core_newSession(self, p):
+        self.urls, self.alerts = [], []
+        self._spider = 0
+        return 200, {"Result": "OK"}
+
+    def _pscan_setMaxAlertsPerRule(self, p):
+        if not p.get("maxAlerts", "").isdigit():
+            return 400, {"code": "illegal_parameter", "message": "Illegal Parameter (maxAlerts)"}
+        self.settings["maxAlerts"] = p["maxAlerts"]
+        return 200, {"Result": "OK"}
+
+    def _pscan_setScannerAlertThreshold(self, p):
+        if p.get("alertThreshold") not in ("OFF", "DEFAULT", "LOW", "MEDIUM", "HIGH") or not p.get("id", "").isdigit():
+            return 400, {"code": "illegal_parameter", "message": "Illegal Parameter (alertThreshold)"}
+        self.settings.setdefault("thresholds", {})[p["id"]] = p["alertThreshold"]  # type: ignore[union-attr]
+        return 200, {"Result": "OK"}
+
+    def _acsrf_addOptionToken(self, p):
+        self.settings.setdefault("tokens", []).append(p.get("String", ""))  # type: ignore[union-attr]
+        return 200, {"Result": "OK"}
+
+    def _acsrf_setOptionPartialMatchingEnabled(self, p):
+        self.settings["partialMatching"] = p.get("Boolean")
+        return 200, {"Result": "OK"}
+
+    def _ruleConfig_setRuleConfigValue(self, p):
+        if not p.get("key"):
+            return 400, {"code": "missing_parameter", "message": "Missing Parameter (key)"}
+        self.settings[p["key"]] = p.get("value", "")
+        return 200, {"Result": "OK"}
 
     def _spider_status(self, p):
         if p.get("scanId") != "0":
@@ -133,7 +184,8 @@ class ZapDouble:
         matching = [a for a in self.alerts if a["url"].startswith(base)]
         start = int(p.get("start") or 0)
         count = int(p.get("count") or 0)
-        return 200, {"alerts": matching[start:start + count] if count else matching[start:]}
+        first = max(start, 1) - 1  # PaginationConstraintsChecker: the page starts at the start-th record
+        return 200, {"alerts": matching[first:first + count] if count > 0 else matching[first:]}
 
     _core_alerts = _alert_alerts
 

@@ -13,25 +13,40 @@ from ..html import EMPTY, parse
 from ..model import Alert
 from .app_errors import ApplicationErrorDisclosure
 from .base import PassiveRule
+from .settings import RuleSettings
 from .cache_control import CacheControl
+from .cacheable import ContentCacheability
 from .clickjacking import AntiClickjacking
 from .content_type import ContentTypeMissing
 from .content_type_options import XContentTypeOptions
 from .cookies import CookieNoHttpOnly, CookieSameSite, CookieWithoutSecure, LooselyScopedCookie
 from .cors import CrossDomainMisconfiguration
+from .header_leaks import XAspNetVersionLeak, XBackendServerLeak, XChromeLoggerDataLeak, XDebugTokenLeak
 from .csp import ContentSecurityPolicy
 from .csp_missing import CspMissing
 from .csrf import AbsenceOfAntiCsrfTokens
 from .debug_errors import DebugErrorMessages
 from .hsts import StrictTransportSecurity
+from .js_functions import DangerousJsFunctions
+from .misc_disclosure import CharsetMismatch, HashDisclosure, HttpParameterOverride, UsernameHashFound, ZapOutOfDate
+from .page_links import InsecureFormLoad, InsecureFormPost, ModernWebApplication, PolyfillCdnScript, ReverseTabnabbing
 from .mixed_content import MixedContent
 from .permissions_policy import PermissionsPolicy
+from .pii import PiiDisclosure
+from .private_data import PrivateIpDisclosure, SensitiveInfoInReferrer, SessionIdInUrl
+from .retrieved_from_cache import RetrievedFromCache
 from .script_inclusion import CrossDomainScriptInclusion
 from .server_banners import ServerVersionLeak, XPoweredByLeak
+from .serialized_state import InsecureJsfViewState, JavaSerializationObject, SourceCodeDisclosure
+from .server_disclosure import BigRedirect, DirectoryBrowsing, HeartbleedIndicative, InPageBanner
 from .site_isolation import SiteIsolation
+from .sri import SubResourceIntegrityMissing
 from .suspicious_comments import SuspiciousComments
 from .timestamps import TimestampDisclosure
 from .url_disclosure import SensitiveInfoInUrl
+from .user_controlled import CookiePoisoning, OffSiteRedirect, UserControlledCharset, UserControlledJavascriptEvent
+from .user_controlled_attributes import UserControlledHtmlAttributes
+from .viewstate import Viewstate
 from .weak_auth import WeakAuthentication
 
 RULES: tuple[PassiveRule, ...] = (
@@ -40,7 +55,19 @@ RULES: tuple[PassiveRule, ...] = (
     StrictTransportSecurity(), ServerVersionLeak(), XPoweredByLeak(), CspMissing(), MixedContent(), CookieSameSite(),
     ContentSecurityPolicy(), PermissionsPolicy(), TimestampDisclosure(), CrossDomainMisconfiguration(),
     WeakAuthentication(), AbsenceOfAntiCsrfTokens(), SiteIsolation(), ApplicationErrorDisclosure(), LooselyScopedCookie(),
+    ContentCacheability(), SubResourceIntegrityMissing(), DangerousJsFunctions(), UserControlledHtmlAttributes(),
+    XBackendServerLeak(), XChromeLoggerDataLeak(), XDebugTokenLeak(), XAspNetVersionLeak(), RetrievedFromCache(),
+    InPageBanner(), DirectoryBrowsing(), HeartbleedIndicative(), BigRedirect(), InsecureFormLoad(), InsecureFormPost(),
+    ReverseTabnabbing(), ModernWebApplication(), PolyfillCdnScript(), PrivateIpDisclosure(), SessionIdInUrl(),
+    SensitiveInfoInReferrer(), OffSiteRedirect(), CookiePoisoning(), UserControlledCharset(), UserControlledJavascriptEvent(),
+    HashDisclosure(), CharsetMismatch(), UsernameHashFound(), HttpParameterOverride(), ZapOutOfDate(),
+    SourceCodeDisclosure(), InsecureJsfViewState(), JavaSerializationObject(), PiiDisclosure(), Viewstate(),
 )
+
+
+def rules_for(settings: RuleSettings) -> tuple[PassiveRule, ...]:
+    """Every rule configured with the user's settings; rules whose threshold is OFF are left out."""
+    return tuple(type(rule)(settings) for rule in RULES if settings.enabled(rule.plugin_id))
 
 
 class RuleCrashed(Exception):

@@ -12,6 +12,7 @@ from typing import ClassVar
 from ..exchange import Exchange
 from ..html import Document
 from ..model import Alert
+from .settings import DEFAULT_SETTINGS, RuleSettings
 
 
 class PassiveRule:
@@ -31,6 +32,16 @@ class PassiveRule:
     solution: ClassVar[str] = ""
     reference: ClassVar[str] = ""
     https_only: ClassVar[bool] = False
+    # The ZAP class and add-on version a rule follows, for the reader and the report.
+    follows: ClassVar[str] = ""
+
+    def __init__(self, settings: RuleSettings = DEFAULT_SETTINGS) -> None:
+        self.settings = settings
+
+    @property
+    def threshold(self) -> str:
+        """ZAP's alert threshold for this rule: LOW reports more, HIGH fewer (MEDIUM by default)."""
+        return self.settings.threshold(self.plugin_id)
 
     def scan(self, ex: Exchange, doc: Document) -> Iterable[Alert]:
         raise NotImplementedError

@@ -1,9 +1,9 @@
 """10015 Re-examine Cache-control Directives (Informational, Low confidence; CWE-525, WASC-13). HTTPS only.
 
 Fires on a non-empty response to a secure, non-POST request for a non-image text resource (not
-JavaScript or CSS, not a redirect or an error, at ZAP's default MEDIUM threshold) whose
+JavaScript or CSS, not a redirect or an error, except at the LOW threshold) whose
 ``Cache-Control`` lacks any of ``no-store``, ``no-cache``, ``must-revalidate``. Evidence is the
-header's value.
+header values lower-cased, param ``cache-control``. Follows ZAP's ``CacheControlScanRule`` (pscanrules v76).
 """
 
 from __future__ import annotations
@@ -22,9 +22,11 @@ class CacheControl(PassiveRule):
     def scan(self, ex, doc):
         if not ex.is_secure or not ex.body or ex.method.upper() == "POST" or ex.is_image:
             return
-        if ex.is_redirect or ex.is_client_error or ex.is_server_error or not ex.is_text or ex.is_javascript or ex.is_css:
+        if self.threshold != "LOW" and (ex.is_redirect or ex.is_client_error or ex.is_server_error or not ex.is_text
+                                        or ex.is_javascript or ex.is_css):
             return
         values = ex.header_values("Cache-Control")
         joined = ", ".join(values).lower()
         if not values or any(d not in joined for d in ("no-store", "no-cache", "must-revalidate")):
-            yield self.alert(ex, param="Cache-Control", evidence=", ".join(values))
+            # ZAP's evidence is the header list's toString(), lower-cased, brackets stripped.
+            yield self.alert(ex, param="cache-control", evidence=joined)

@@ -21,7 +21,7 @@ class ContentTypeMissing(PassiveRule):
             return
         values = ex.header_values("Content-Type")
         if not values:
-            yield self.alert(ex, param="Content-Type", alert_ref="10019-1")
+            yield self.alert(ex, param="content-type", alert_ref="10019-1")
         for value in values:
             if not value:
-                yield self.alert(ex, param="Content-Type", alert_ref="10019-2", name="Content-Type Header Empty")
+                yield self.alert(ex, param="content-type", alert_ref="10019-2", name="Content-Type Header Empty")

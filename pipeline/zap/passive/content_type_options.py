@@ -17,11 +17,12 @@ class XContentTypeOptions(PassiveRule):
     reference = "https://owasp.org/www-community/Security_Headers"
 
     def scan(self, ex, doc):
-        if not ex.body or ex.is_server_error or ex.is_client_error or ex.is_redirect:
+        errors_too = self.threshold == "LOW"  # ZAP includes errors and redirects only at LOW
+        if not ex.body or (not errors_too and (ex.is_server_error or ex.is_client_error or ex.is_redirect)):
             return
         values = ex.header_values("X-Content-Type-Options")
         if not values:
-            yield self.alert(ex, param="X-Content-Type-Options")
+            yield self.alert(ex, param="x-content-type-options")
         for value in values:
             if "nosniff" not in value.lower():
-                yield self.alert(ex, param="X-Content-Type-Options", evidence=value)
+                yield self.alert(ex, param="x-content-type-options", evidence=value)

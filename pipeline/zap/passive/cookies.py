@@ -1,7 +1,9 @@
 """Cookie attribute rules: 10010 (HttpOnly), 10011 (Secure, HTTPS only), 10054 (SameSite), 90033 (Domain).
 
 Each looks at every ``Set-Cookie``/``Set-Cookie2`` header; cookies that are already expired (deletions)
-are skipped, as in ZAP's CookieUtils.
+are skipped, as in ZAP's CookieUtils, and so are cookies named on ``rules.cookie.ignorelist``
+(``cookie_ignore_list``). Follows ZAP's CookieHttpOnlyScanRule, CookieSecureFlagScanRule,
+CookieSameSiteScanRule and CookieLooselyScopedScanRule (zap-extensions pscanrules v76).
 """
 
 from __future__ import annotations
@@ -13,7 +15,15 @@ from .base import (PassiveRule, cookie_attribute, cookie_expired, cookie_name, h
                    set_cookie_evidence, set_cookie_headers)
 
 
-class CookieNoHttpOnly(PassiveRule):
+class _CookieRule(PassiveRule):  # pylint: disable=abstract-method  # a base for the four cookie rules
+    follows = "Cookie*ScanRule, pscanrules v76"
+
+    def cookies(self, ex) -> list[str]:
+        ignored = self.settings.cookie_ignore_list
+        return [v for v in set_cookie_headers(ex) if cookie_name(v) not in ignored]
+
+
+class CookieNoHttpOnly(_CookieRule):
     """10010 Cookie No HttpOnly Flag (Low, Medium confidence; CWE-1004, WASC-13).
 
     Fires for each cookie set without the ``HttpOnly`` attribute: script can read it, so an XSS
@@ -26,12 +36,12 @@ class CookieNoHttpOnly(PassiveRule):
     reference = "https://owasp.org/www-community/HttpOnly"
 
     def scan(self, ex, doc):
-        for value in set_cookie_headers(ex):
+        for value in self.cookies(ex):
             if not has_cookie_attribute(value, "HttpOnly") and not cookie_expired(value):
                 yield self.alert(ex, param=cookie_name(value), evidence=set_cookie_evidence(ex, value))
 
 
-class CookieWithoutSecure(PassiveRule):
+class CookieWithoutSecure(_CookieRule):
     """10011 Cookie Without Secure Flag (Low, Medium; CWE-614, WASC-13). HTTPS responses only.
 
     Fires for each cookie set over HTTPS without ``Secure``: the browser would also send it over
@@ -47,12 +57,12 @@ class CookieWithoutSecure(PassiveRule):
     def scan(self, ex, doc):
         if not ex.is_secure:
             return
-        for value in set_cookie_headers(ex):
+        for value in self.cookies(ex):
             if not has_cookie_attribute(value, "Secure") and not cookie_expired(value):
                 yield self.alert(ex, param=cookie_name(value), evidence=set_cookie_evidence(ex, value))
 
 
-class CookieSameSite(PassiveRule):
+class CookieSameSite(_CookieRule):
     """10054 Cookie without SameSite Attribute (Low, Medium; CWE-1275, WASC-13).
 
     Variants: 10054-1 no ``SameSite``; 10054-2 "Cookie with SameSite Attribute None"; 10054-3
@@ -65,7 +75,7 @@ class CookieSameSite(PassiveRule):
     reference = "https://tools.ietf.org/html/draft-ietf-httpbis-cookie-same-site"
 
     def scan(self, ex, doc):
-        for value in set_cookie_headers(ex):
+        for value in self.cookies(ex):
             if cookie_expired(value):
                 continue
             same_site = cookie_attribute(value, "SameSite")
@@ -73,12 +83,14 @@ class CookieSameSite(PassiveRule):
             if same_site is None:
                 yield self.alert(ex, alert_ref="10054-1", **common)
             elif same_site.lower() == "none":
+                if self.threshold == "HIGH":
+                    continue
                 yield self.alert(ex, alert_ref="10054-2", name="Cookie with SameSite Attribute None", **common)
             elif same_site.lower() not in ("strict", "lax"):
                 yield self.alert(ex, alert_ref="10054-3", name="Cookie with Invalid SameSite Attribute", **common)
 
 
-class LooselyScopedCookie(PassiveRule):
+class LooselyScopedCookie(_CookieRule):
     """90033 Loosely Scoped Cookie (Informational, Low; CWE-565, WASC-15).
 
     Fires once per response when a cookie's ``Domain`` is a parent of the responding host (e.g.
@@ -93,13 +105,13 @@ class LooselyScopedCookie(PassiveRule):
     def scan(self, ex, doc):
         host = ex.host
         loose: list[tuple[str, str]] = []
-        for value in set_cookie_headers(ex):
+        for value in self.cookies(ex):
             domain = (cookie_attribute(value, "Domain") or "").lower()
             if _is_loose(domain, host):
                 written = _DOMAIN.search(value)
                 loose.append((cookie_name(value), written.group(0) if written else ""))
         if loose:
-            names = "".join(f"{name}\n" for name, _ in loose)
+            names = "".join(f"Cookie name: {name}\n" for name, _ in loose)
             other = f"The origin domain used for comparison was:\n{host}\n{names}"
             yield self.alert(ex, evidence=loose[0][1], other=other)
 

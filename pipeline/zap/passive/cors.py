@@ -1,7 +1,8 @@
 """10098 Cross-Domain Misconfiguration (Medium, Medium; CWE-264, WASC-14).
 
 Fires when ``Access-Control-Allow-Origin`` is exactly ``*``: any site may read the response with
-the browser's help. Evidence is the header line as sent.
+the browser's help (the value trimmed, as ZAP's header parser does). Evidence is the header line.
+Follows ZAP's ``CrossDomainMisconfigurationScanRule`` (zap-extensions pscanrules v76).
 """
 
 from __future__ import annotations
@@ -19,5 +20,5 @@ class CrossDomainMisconfiguration(PassiveRule):
     def scan(self, ex, doc):
         value = ex.header("Access-Control-Allow-Origin")
         if value == "*":
-            line = next(f"{k}: {v}" for k, v in ex.headers if k.lower() == "access-control-allow-origin")
+            line = next((f"{k}: {v.strip()}" for k, v in ex.headers if k.lower() == "access-control-allow-origin"), "")
             yield self.alert(ex, evidence=line, other="The CORS misconfiguration on the web server permits cross-domain read requests from arbitrary third party domains, using unauthenticated APIs on this domain.")

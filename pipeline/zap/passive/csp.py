@@ -3,27 +3,24 @@
 On HTML responses, for each ``Content-Security-Policy`` header and each CSP ``<meta>``; the alert
 name is ``"CSP: " + subtype``, the alertRef ``10055-N`` as in ZAP:
 1 X-Content-Security-Policy / 2 X-WebKit-CSP (obsolete headers; Low, Informational beside a real CSP);
-3 Notices (unknown or duplicate directives; Low); 4 Wildcard Directive (a fetch directive that,
+3 Notices (htmlunit-csp's parser errors and warnings, see ``csp_policy``: Low when there is an
+error or warning, else Informational; other info is ZAP's "Errors:"/"Warnings:" text); 4 Wildcard Directive (a fetch directive that,
 after fallback to ``default-src``, allows any host: ``*``, ``http:``, ``https:`` or nothing at all);
 5 script-src unsafe-inline; 6 style-src unsafe-inline (inline allowed by 'unsafe-inline' without
 nonce/hash, or by no directive at all); 7/8 script-src/style-src unsafe-hashes; 9 Malformed Policy
 (Non-ASCII); 10 script-src unsafe-eval; 11 Meta Policy Invalid Directive (sandbox, frame-ancestors
 or report-uri in a meta policy); 12 Header & Meta (Informational); 13 Failure to Define Directive
-with No Fallback (``frame-ancestors``/``form-action`` missing or wildcard).
+with No Fallback (``frame-ancestors``/``form-action`` missing or wildcard). A policy with a comma
+is skipped (htmlunit-csp refuses to parse it). Non-HTML responses are checked at the LOW threshold.
+Follows ZAP's ``ContentSecurityPolicyScanRule`` (zap-extensions pscanrules v76, htmlunit-csp 5.3.0).
 """
 
 from __future__ import annotations
 
 from ..model import CONF_HIGH, RISK_INFO, RISK_LOW, RISK_MEDIUM
 from .base import PassiveRule
+from .csp_policy import ERROR, WARNING, notices_text, parse_policy
 
-KNOWN_DIRECTIVES = frozenset((
-    "default-src", "child-src", "connect-src", "font-src", "frame-src", "img-src", "manifest-src", "media-src",
-    "object-src", "prefetch-src", "script-src", "script-src-elem", "script-src-attr", "style-src", "style-src-elem",
-    "style-src-attr", "worker-src", "fenced-frame-src", "base-uri", "plugin-types", "sandbox", "form-action",
-    "frame-ancestors", "navigate-to", "report-uri", "report-to", "upgrade-insecure-requests", "block-all-mixed-content",
-    "require-trusted-types-for", "trusted-types", "require-sri-for", "webrtc", "treat-as-public-address",
-))
 # Directive -> its fallback chain (CSP Level 3), for the directives ZAP checks for wildcards.
 FALLBACKS = {
     "script-src": ("script-src", "default-src"),
@@ -41,24 +38,6 @@ FALLBACKS = {
 }
 NO_FALLBACK = ("form-action", "frame-ancestors")
 _ANY_HOST = frozenset(("*", "http:", "https:", "http://*", "https://*"))
-
-
-def parse_policy(text: str) -> tuple[dict[str, list[str]], list[str]]:
-    """Directives (first occurrence wins, as browsers do) and notices about the rest."""
-    directives: dict[str, list[str]] = {}
-    notices: list[str] = []
-    for part in text.split(";"):
-        tokens = part.split()
-        if not tokens:
-            continue
-        name = tokens[0].lower()
-        if name in directives:
-            notices.append(f"Duplicate directive {name}")
-            continue
-        if name not in KNOWN_DIRECTIVES:
-            notices.append(f"Unrecognised directive {name}")
-        directives[name] = [t.lower() for t in tokens[1:]]
-    return directives, notices
 
 
 def _effective(policy: dict[str, list[str]], chain: tuple[str, ...]) -> list[str] | None:
@@ -86,6 +65,7 @@ def allows_inline(policy: dict[str, list[str]], directive: str) -> bool:
 
 
 class ContentSecurityPolicy(PassiveRule):
+    follows = "ContentSecurityPolicyScanRule, pscanrules v76"
     plugin_id, name, risk, confidence, cwe_id, wasc_id = "10055", "CSP", RISK_MEDIUM, CONF_HIGH, 693, 15
     description = "Content Security Policy (CSP) is an added layer of security that helps to detect and mitigate certain types of attacks. Including (but not limited to) Cross Site Scripting (XSS), and data injection attacks. These attacks are used for everything from data theft to site defacement or distribution of malware. CSP provides a set of standard HTTP headers that allow website owners to declare approved sources of content that browsers should be allowed to load on that page."
     solution = "Ensure that your web server, application server, load balancer, etc. is properly configured to set the Content-Security-Policy header."
@@ -95,7 +75,7 @@ class ContentSecurityPolicy(PassiveRule):
         return self.alert(ex, name=f"CSP: {subtype}", alert_ref=f"10055-{ref}", **fields)
 
     def scan(self, ex, doc):
-        if not ex.is_html:
+        if not ex.is_html and self.threshold != "LOW":
             return
         header_name = next((k for k, _ in ex.headers if k.lower() == "content-security-policy"), None)
         policies = ex.header_values("Content-Security-Policy")
@@ -119,11 +99,17 @@ class ContentSecurityPolicy(PassiveRule):
         common = {"param": param, "evidence": text}
         if any(not 0x20 <= ord(c) < 0x7F for c in text):
             bad = "".join(c for c in text if not 0x20 <= ord(c) < 0x7F)
-            yield self.sub(ex, "Malformed Policy (Non-ASCII)", 9, other=f"Non-ASCII characters found: {bad!r}", **common)
+            yield self.sub(ex, "Malformed Policy (Non-ASCII)", 9, other=(
+                "A non-ASCII character was encountered while attempting to parse the policy, thus rendering it invalid "
+                f"(no further evaluation occurred). The following invalid characters were collected: {bad}"), **common)
             return
-        policy, notices = parse_policy(text)
-        if notices:
-            yield self.sub(ex, "Notices", 3, risk=RISK_LOW, other="Warnings:\n" + "\n".join(notices), **common)
+        if "," in text:
+            return
+        parsed = parse_policy(text)
+        policy = parsed.directives
+        if parsed.notices:
+            serious = any(severity in (ERROR, WARNING) for severity, _ in parsed.notices)
+            yield self.sub(ex, "Notices", 3, risk=RISK_LOW if serious else RISK_INFO, other=notices_text(parsed.notices), **common)
         wide = [d for d in FALLBACKS if allows_any_host(policy, d) and not (meta and d == "frame-ancestors")]
         no_fallback = [d for d in wide if d in NO_FALLBACK]
         wildcard = [d for d in wide if d not in NO_FALLBACK]

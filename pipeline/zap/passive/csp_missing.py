@@ -23,7 +23,7 @@ class CspMissing(PassiveRule):
     reference = "https://developer.mozilla.org/en-US/docs/Web/HTTP/CSP"
 
     def scan(self, ex, doc):
-        if not ex.is_html or ex.is_redirect:
+        if (not ex.is_html or ex.is_redirect) and self.threshold != "LOW":
             return
         if not ex.header_values("Content-Security-Policy") and not has_meta_csp(doc):
             yield self.alert(ex, alert_ref="10038-1")

@@ -32,7 +32,7 @@ class DebugErrorMessages(PassiveRule):
     solution = "Disable debugging messages before pushing to production."
 
     def scan(self, ex, doc):
-        if ex.is_javascript or not ex.body or not ex.is_text:
+        if (ex.is_javascript and self.threshold != "LOW") or not ex.body or not ex.is_text:
             return
         text = ex.text
         lowered = text.lower()

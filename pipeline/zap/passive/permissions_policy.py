@@ -17,7 +17,7 @@ class PermissionsPolicy(PassiveRule):
     reference = "https://developer.mozilla.org/en-US/docs/Web/HTTP/Headers/Permissions-Policy"
 
     def scan(self, ex, doc):
-        if not (ex.is_html or ex.is_javascript) or ex.is_redirect:
+        if not (ex.is_html or ex.is_javascript) or (ex.is_redirect and self.threshold != "LOW"):
             return
         if ex.header_values("Feature-Policy"):
             yield self.alert(ex, alert_ref="10063-2", name="Deprecated Feature Policy Header Set", evidence="Feature-Policy", cwe_id=16)

@@ -1,8 +1,10 @@
 """Banner rules: 10036 (``Server`` with a version) and 10037 (``X-Powered-By`` present).
 
 10036 Server Leaks Version Information via "Server" HTTP Response Header Field (Low, High;
-CWE-497, WASC-13, alertRef 10036-2): a ``Server`` value containing a digit. The value-only variant
-(10036-1, Informational) fires only at ZAP's LOW threshold and is not raised here.
+CWE-497, WASC-13, alertRef 10036-2): a ``Server`` value containing a digit. At the LOW threshold a
+value without one raises 10036-1 "Server Leaks its Webserver Application via "Server" HTTP Response
+Header Field" (Informational). Both follow ZAP's ``ServerHeaderInfoLeakScanRule`` (pscanrules v76);
+10037 follows ``XPoweredByHeaderInfoLeakScanRule``.
 
 10037 Server Leaks Information via "X-Powered-By" HTTP Response Header Field(s) (Low, Medium;
 CWE-497, WASC-13): any ``X-Powered-By``; evidence is the first header line, the others go to other info.
@@ -12,10 +14,15 @@ from __future__ import annotations
 
 import re
 
-from ..model import CONF_HIGH, CONF_MEDIUM, RISK_LOW
+from ..model import CONF_HIGH, CONF_MEDIUM, RISK_INFO, RISK_LOW
 from .base import PassiveRule
 
 _DIGIT = re.compile(r".*\d.*", re.S)
+LEAKS_APPLICATION = ('The web/application server is leaking the application it uses as a webserver via the "Server" HTTP response '
+                     "header. Access to such information may facilitate attackers identifying other vulnerabilities your "
+                     "web/application server is subject to. This information alone, i.e. without a version string, is not very "
+                     "dangerous for the security of a server, nevertheless this information in the response header field is almost "
+                     "always useless and thus just an obsolete attacking vector.")
 
 
 class ServerVersionLeak(PassiveRule):
@@ -29,6 +36,10 @@ class ServerVersionLeak(PassiveRule):
         for value in ex.header_values("Server"):
             if _DIGIT.fullmatch(value):
                 yield self.alert(ex, alert_ref="10036-2", evidence=value)
+            elif self.threshold == "LOW":
+                yield self.alert(ex, alert_ref="10036-1", evidence=value, risk=RISK_INFO,
+                                 name='Server Leaks its Webserver Application via "Server" HTTP Response Header Field',
+                                 description=LEAKS_APPLICATION)
 
 
 class XPoweredByLeak(PassiveRule):

@@ -1,7 +1,10 @@
 """10027 Information Disclosure - Suspicious Comments (Informational, Medium; CWE-615, WASC-13).
 
-Looks in HTML comments (outside scripts), in the comments of inline scripts and of JavaScript
-responses for ZAP's default words (TODO, FIXME, BUG, XXX, QUERY, DB, ADMIN, USER, SELECT, WHERE,
+Follows ZAP's ``InformationDisclosureSuspiciousCommentsScanRule`` (zap-extensions pscanrules v76).
+On any non-empty text response that is not a font: a JavaScript response's comments (found by a
+JavaScript lexer, see ``js_comments``); otherwise the markup's ``<!-- -->`` comments outside scripts
+(HTML, XML, or any other text, as ZAP's Jericho parser reads them all) and the lexed comments of each
+``<script>`` block that contains ``//`` or ``/*``. It looks for ZAP's default words (TODO, FIXME, BUG, XXX, QUERY, DB, ADMIN, USER, SELECT, WHERE,
 FROM, DEBUG, ...) as whole words, case-insensitively. One alert per word and response; evidence is
 the match with up to 20 characters either side, other info names the pattern and the comment.
 """
@@ -10,8 +13,10 @@ from __future__ import annotations
 
 import re
 
+from ..html import parse
 from ..model import CONF_MEDIUM, RISK_INFO
 from .base import PassiveRule
+from .js_comments import js_comments
 
 DEFAULT_WORDS = ("TODO", "FIXME", "BUG", "BUGS", "XXX", "QUERY", "DB", "ADMIN", "ADMINISTRATOR", "USER",
                  "USERNAME", "SELECT", "WHERE", "FROM", "LATER", "DEBUG")
@@ -20,34 +25,13 @@ _CONTEXT = 20
 _MAX_DETAIL = 128
 
 
-def js_comments(source: str) -> list[str]:
-    """Comments of a JavaScript text; string and template literals are skipped."""
-    if "//" not in source and "/*" not in source:
-        return []
-    found, i, n = [], 0, len(source)
-    while i < n:
-        ch = source[i]
-        if ch in "'\"`":
-            j = i + 1
-            while j < n and source[j] != ch:
-                j += 2 if source[j] == "\\" else 1
-            i = j + 1
-        elif source.startswith("//", i):
-            end = source.find("\n", i)
-            end = n if end < 0 else end
-            found.append(source[i:end])
-            i = end
-        elif source.startswith("/*", i):
-            end = source.find("*/", i + 2)
-            end = n if end < 0 else end + 2
-            found.append(source[i:end])
-            i = end
-        else:
-            i += 1
-    return found
+def _lexed(source: str) -> list[str]:
+    # ZAP lexes only texts that contain a comment opener (isGoodCandidate).
+    return js_comments(source) if "//" in source or "/*" in source else []
 
 
 class SuspiciousComments(PassiveRule):
+    follows = "InformationDisclosureSuspiciousCommentsScanRule, pscanrules v76"
     plugin_id, name, risk, confidence, cwe_id, wasc_id = "10027", "Information Disclosure - Suspicious Comments", RISK_INFO, CONF_MEDIUM, 615, 13
     description = "The response appears to contain suspicious comments which may help an attacker."
     solution = "Remove all comments that return information that may help an attacker and fix any underlying problems they refer to."
@@ -55,7 +39,11 @@ class SuspiciousComments(PassiveRule):
     def scan(self, ex, doc):
         if not ex.body or not ex.is_text or ex.is_font:
             return
-        comments = js_comments(ex.text) if ex.is_javascript else [*doc.comments, *(c for s in doc.scripts for c in js_comments(s))]
+        if ex.is_javascript:
+            comments = _lexed(ex.text)
+        else:
+            markup = doc if ex.is_html else parse(ex.text)
+            comments = [*markup.comments, *(c for script in markup.scripts for c in _lexed(script))]
         hits: dict[str, list[tuple[str, str]]] = {}
         for comment in comments:
             for pattern in PATTERNS:
