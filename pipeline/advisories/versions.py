@@ -43,13 +43,21 @@ def _event_version(kind: str, value: str) -> Version:
     return parse_version(value)
 
 
+# The order of events at one version. The schema says "sorted(range.events)" without ranking ties, and
+# real records tie: PyPA writes one range as introduced/fixed pairs in any order, so "fixed 3.2.0" (end
+# of 3.1.1..3.2.0) and "introduced 3.2.0" (start of 3.2.0..3.2.2) meet. A fix at X closes the interval
+# *before* X, so it is applied first and the introduction at X then opens the next one: applying the
+# introduction first would drop every version of the later interval (pyspark 3.2.0 and 3.2.1 for
+# PYSEC-2023-72). `last_affected X` ends an interval *after* X, so it comes last.
+_TIE_ORDER = {"fixed": 0, "introduced": 1, "last_affected": 2}
+
+
 def _sorted_events(events: Iterable[Mapping[str, Any]]) -> list[tuple[Version, str]]:
     parsed: list[tuple[Version, int, str]] = []
     for event in events:
-        for kind in ("introduced", "fixed", "last_affected"):
+        for kind, order in _TIE_ORDER.items():
             if kind in event:
-                # At equal versions an introduction is applied before a fix, so "introduced 1.0, fixed 1.0" is empty.
-                parsed.append((_event_version(kind, event[kind]), 0 if kind == "introduced" else 1, kind))
+                parsed.append((_event_version(kind, event[kind]), order, kind))
     parsed.sort(key=lambda item: (item[0], item[1]))
     return [(version, kind) for version, _order, kind in parsed]
 
