@@ -28,12 +28,13 @@ from pathlib import Path
 from typing import Any
 
 from .. import runner
+from ..advisories import canary, trusted
 from ..advisories.database import AdvisoryDB, AdvisoryError
 from ..advisories.findings import dependency_finding, needed_upgrade, sort_versions, version_key
 from ..advisories.server import MirrorServer
 from ..advisories.sync import default_destination
 from ..advisories.versions import canonical_name, fixed_versions
-from ..dependencies import Dependencies, Pin, SourceError, collect, requirements_text
+from ..dependencies import Dependencies, Origin, Pin, SourceError, collect, requirements_text
 from ..model import Finding, Severity, Status, ToolRun
 from ..options import Option
 from ..runner import ProcessOutcome
@@ -61,6 +62,17 @@ class _Plan:
     url: str = ""  # OSV endpoint; "" = pip-audit's PyPI service
     layer: list[Pin] = field(default_factory=list)
     requirements: Path | None = None
+    # Canary pins audited beside the repository's (see advisories/canary.py); their findings are evidence only.
+    probes: list[Pin] = field(default_factory=list)
+    canaries: list[canary.Canary] = field(default_factory=list)
+
+    @property
+    def audited(self) -> Dependencies:
+        return Dependencies(pins=[*self.deps.pins, *self.probes], sources=self.deps.sources)
+
+    def is_probe(self, finding: Finding) -> bool:
+        key = (finding.location.package, finding.location.version)
+        return any(key == probe.key for probe in self.probes)
 
 
 @dataclass
@@ -69,8 +81,8 @@ class _LayerContext(ScanContext):
 
 
 def advisory_db_path(options: dict[str, Any]) -> Path | None:
-    """The configured database, else the one `pipeline advisories sync` writes when it exists."""
-    configured = str(options.get("advisory_db") or "")
+    """The configured database (a trusted setting), else the one `pipeline advisories sync` writes when it exists."""
+    configured = trusted.value(options, "advisory_db")
     if configured:
         return Path(configured).expanduser()
     synced = default_destination()
@@ -111,7 +123,9 @@ class PipAudit(CommandScanner):
     options = (
         Option("osv_url", "str", "",
                "Online only: audit against this OSV-compatible `/v1/query` endpoint instead of pip-audit's default "
-               "PyPI service (ignored when a local advisory database is used)."),
+               "PyPI service (ignored when a local advisory database is used). A trusted setting: only from the "
+               "command line (`--set deps.osv_url=URL`) or the harness's SECURE_PIPELINE_OSV_URL; set in the scanned "
+               "repository's pyproject.toml it is a configuration error."),
         Option("unknown_packages", "str", "error",
                "What a pinned package the local advisory database has no record of at all means: `error` (the "
                "stage fails closed, naming the packages) or `warn` (a verdict note). A package with no advisories "
@@ -126,6 +140,10 @@ class PipAudit(CommandScanner):
         beside = Path(sys.executable).parent / self.executable
         return found or (str(beside) if beside.is_file() and os.access(beside, os.X_OK) else None)
 
+    def validate(self, root: Path, options: dict[str, Any]) -> None:
+        """The scanned repository may not choose its own advisory source (exit 3 before anything runs)."""
+        trusted.check(root)
+
     # --- one run per layer of pins ------------------------------------------------------------------
     def scan(self, ctx: ScanContext) -> ScanOutput:
         run = ToolRun(tool=self.name, status=Status.PASSED)
@@ -139,39 +157,64 @@ class PipAudit(CommandScanner):
             return self.error(run, f"`{self.executable}` is not installed (not found on PATH)")
         run.version = self.version(executable)
         mirror = MirrorServer(plan.db).start() if plan.db is not None else None
+        # Every problem is collected and the findings established so far are kept: an error adds to what
+        # was found, it never hides it (a real CVE stays in the report beside "3 packages not covered").
+        problems: list[str] = []
         try:
             if mirror is not None:
                 plan.url = mirror.url
             output = self._run_layers(run, ctx, plan, executable)
+            found = [f for f in output.findings if not plan.is_probe(f)]
             if output.run.status is Status.ERROR:
-                return output
-            if mirror is not None:
-                self._check_mirror(ctx, plan, mirror, run)
-        except ScanError as exc:
-            return self.error(run, str(exc))
+                problems.append(run.error.removeprefix(f"{self.name}: "))
+            else:
+                if mirror is not None:
+                    problems += self._check_mirror(ctx, plan, mirror, run)
+                problems += self._check_canaries(run, plan, output.findings)
         finally:
             if mirror is not None:
                 mirror.stop()
         run.duration_s = round(time.monotonic() - started, 3)
-        self._add_details(run, ctx, plan, mirror)
-        output.findings = self._with_upgrades(output.findings, plan)
-        return output
+        self._add_details(run, ctx, plan, mirror, found)
+        findings = self._with_upgrades(found, plan)
+        if problems:
+            run.status = Status.ERROR
+            run.error = f"{self.name}: " + "; ".join(problems)
+        return ScanOutput(run, findings)
 
     def _plan(self, ctx: ScanContext) -> _Plan:
+        refused = trusted.refusal(ctx.root)
+        if refused:
+            raise ScanError(refused)
         deps = gather(ctx)
         db_path = advisory_db_path(ctx.options)
         if db_path is None:
             if ctx.options.get("offline"):
-                raise ScanError("offline runs need a local advisory database: set deps.advisory_db or pass "
-                                f"--advisory-db PATH (or run `pipeline advisories sync`, which writes {default_destination()})")
-            return _Plan(deps, None, url=str(ctx.options.get("osv_url") or ""))
+                raise ScanError("offline runs need a local advisory database: pass --advisory-db PATH or set "
+                                f"{trusted.env_name('advisory_db')} (or run `pipeline advisories sync`, which writes "
+                                f"{default_destination()})")
+            plan = _Plan(deps, None, url=trusted.value(ctx.options, "osv_url"))
+            self._with_probes(plan)
+            return plan
         ctx.note(f"loading advisories from {db_path}")
         db = AdvisoryDB.load(db_path)
-        return _Plan(deps, db)
+        plan = _Plan(deps, db)
+        self._with_probes(plan)
+        return plan
+
+    @staticmethod
+    def _with_probes(plan: _Plan) -> None:
+        pinned: dict[str, set[str]] = {}
+        for pin in plan.deps.pins:
+            pinned.setdefault(pin.name, set()).add(pin.version)
+        plan.canaries = canary.choose(pinned)
+        # A canary the repository pins itself is audited once, as the repository's pin (and still counts as evidence).
+        plan.probes = [Pin(c.package, c.version, [Origin("canary", None)]) for c in plan.canaries
+                       if plan.deps.lookup(c.package, c.version) is None]
 
     def _run_layers(self, run: ToolRun, ctx: ScanContext, plan: _Plan, executable: str) -> ScanOutput:
         findings: list[Finding] = []
-        layers = plan.deps.layers()
+        layers = plan.audited.layers()
         for index, layer in enumerate(layers):
             plan.layer = layer
             plan.requirements = ctx.work_dir / f"pins-{index + 1}.txt"
@@ -180,14 +223,33 @@ class PipAudit(CommandScanner):
             argv = self.argv(layer_ctx, executable)
             if index == 0:
                 run.command = [Path(argv[0]).name, *argv[1:]]
-            ctx.note(f"auditing {len(layer)} pinned packages" + (f" (set {index + 1} of {len(layers)})" if len(layers) > 1 else ""))
-            outcome = runner.run(argv, cwd=ctx.root, timeout=ctx.timeout, extra_env=self.extra_env(ctx))
+            ctx.note(f"auditing {sum(p not in plan.probes for p in layer)} pinned packages"
+                     + (f" (set {index + 1} of {len(layers)})" if len(layers) > 1 else ""))
+            # Not in the scanned tree: pip-audit needs nothing from it beyond the pins file we wrote.
+            outcome = runner.run(argv, cwd=ctx.work_dir, timeout=ctx.timeout, extra_env=self.extra_env(ctx))
             run.exit_code = outcome.exit_code if run.exit_code in (None, 0) else run.exit_code
             output = self.interpret(run, outcome, layer_ctx)
             if output.run.status is Status.ERROR:
-                return output
+                return ScanOutput(output.run, findings)  # the earlier sets' findings stand
             findings.extend(output.findings)
         return ScanOutput(run, findings)
+
+    def _check_canaries(self, run: ToolRun, plan: _Plan, reported: list[Finding]) -> list[str]:
+        """Positive evidence that the advisory source knows PyPI advisories: it must have reported the canaries."""
+        source = str(plan.db.source) if plan.db is not None else (plan.url or ONLINE_SOURCE)
+        if plan.db is not None:
+            missing = canary.missing_from_database(plan.db, plan.canaries)
+            if missing:
+                return [f"the advisory database {source} has no advisory for the canary release(s) {', '.join(missing)} "
+                        "that every complete PyPI advisory source holds, so it cannot show it knows the packages it was "
+                        "asked about and its clean answers cannot be trusted"]
+        answers = [(f.location.package or "", f.location.version or "", f.properties.get("ids") or []) for f in reported]
+        missing = canary.unanswered(answers, plan.canaries)
+        run.details["canary"] = {"asked": [f"{c.pin} ({c.advisory})" for c in plan.canaries], "missing": missing}
+        if missing:
+            return [f"the advisory source {source} did not report the canary release(s) {', '.join(missing)}: it "
+                    "answers as if it knew no advisories, so its clean answers cannot be trusted"]
+        return []
 
     # --- the command and its output -----------------------------------------------------------------
     def argv(self, ctx: ScanContext, executable: str) -> list[str]:
@@ -224,7 +286,7 @@ class PipAudit(CommandScanner):
                 continue
             require(isinstance(dep.get("version"), str) and isinstance(dep.get("vulns"), list),
                     f"dependency {dep['name']} has no version or vulns list")
-            pin = plan.deps.lookup(dep["name"], dep["version"])
+            pin = plan.audited.lookup(dep["name"], dep["version"])
             require(pin is not None, f"reported {dep['name']} {dep['version']}, which it was not asked to audit")
             seen.add(pin.key)
             findings.extend(self._findings(pin, dep["vulns"], plan, ctx))
@@ -254,8 +316,10 @@ class PipAudit(CommandScanner):
                 for record in records:
                     fixes.extend(fixed_versions(record, pin.name))
                 rating = plan.db.rating(ids)
-                if any(r["id"] in plan.db.unevaluable for r in records):
-                    extra["unevaluable_range"] = "the advisory's version range cannot be ordered by PEP 440; reported to fail closed"
+                odd = [f"{r['id']}: {'; '.join(plan.db.unevaluable[r['id']])}" for r in records if r["id"] in plan.db.unevaluable]
+                if odd:
+                    extra["unevaluable_range"] = ("; ".join(odd) + " - served without that bound, so this version is "
+                                                  "reported as affected (fail closed)")
             origin = pin.origins[0]
             file_origin = None if origin.path.startswith("env:") else origin
             found.append(dependency_finding(
@@ -268,27 +332,29 @@ class PipAudit(CommandScanner):
         return found
 
     # --- after all layers ---------------------------------------------------------------------------
-    def _check_mirror(self, ctx: ScanContext, plan: _Plan, mirror: MirrorServer, run: ToolRun) -> None:
+    def _check_mirror(self, ctx: ScanContext, plan: _Plan, mirror: MirrorServer, run: ToolRun) -> list[str]:
         if mirror.log.errors:
-            raise ScanError(f"sent the local advisory mirror {len(mirror.log.errors)} bad quer(ies): {mirror.log.errors[0]}")
+            return [f"sent the local advisory mirror {len(mirror.log.errors)} bad quer(ies): {mirror.log.errors[0]}"]
         asked = set(mirror.log.queries)
         unasked = [f"{p.name}=={p.version}" for p in plan.deps.pins if p.key not in asked]
         if unasked:
-            raise ScanError("never queried the advisory database for " + ", ".join(unasked[:8]))
+            return ["never queried the advisory database for " + ", ".join(unasked[:8])]
         allowed = {canonical_name(n) for n in ctx.options.get("known_clean_packages") or []}
         unknown = sorted({p.name for p in plan.deps.pins if plan.db is not None and not plan.db.knows(p.name)} - allowed)
         run.details["unknown_packages"] = unknown
         if unknown and ctx.options.get("unknown_packages", "error") == "error":
-            raise ScanError(
+            return [
                 f"the advisory database {plan.db.source if plan.db else ''} has no record of {len(unknown)} package(s), so "
                 f"they were not really audited: {', '.join(unknown[:10])}{' ...' if len(unknown) > 10 else ''} "
-                "(if they genuinely have no advisories, list them in deps.known_clean_packages or set deps.unknown_packages = \"warn\")")
+                "(if they genuinely have no advisories, list them in deps.known_clean_packages or set deps.unknown_packages = \"warn\")"]
         if unknown:
             run.details.setdefault("notes", []).append(
                 f"deps: {len(unknown)} package(s) have no record in the advisory database (no advisories, or not covered): "
                 + ", ".join(unknown[:10]) + (" ..." if len(unknown) > 10 else ""))
+        return []
 
-    def _add_details(self, run: ToolRun, ctx: ScanContext, plan: _Plan, mirror: MirrorServer | None) -> None:
+    def _add_details(self, run: ToolRun, ctx: ScanContext, plan: _Plan, mirror: MirrorServer | None,
+                     findings: list[Finding]) -> None:
         deps = plan.deps
         notes: list[str] = run.details.setdefault("notes", [])
         run.details.update({
@@ -305,7 +371,8 @@ class PipAudit(CommandScanner):
             latencies = sorted(mirror.log.latencies)
             run.details["advisory_source"] = plan.db.describe()
             run.details["mirror"] = {
-                "queries": len(latencies),
+                "queries": len(latencies),  # the pins' and the canaries'
+                "canary_queries": len(plan.probes),
                 "load_seconds": plan.db.load_seconds,
                 "median_query_ms": round(statistics.median(latencies) * 1000, 3) if latencies else None,
                 "max_query_ms": round(latencies[-1] * 1000, 3) if latencies else None,
@@ -313,9 +380,10 @@ class PipAudit(CommandScanner):
             text, stale = age_note(plan.db, int(ctx.options.get("max_advisory_age_days", 7)))
             run.details["advisory_source"]["stale"] = stale
             notes.append(text)
-            if plan.db.unevaluable:
-                notes.append(f"deps: {len(plan.db.unevaluable)} advisory record(s) have version ranges PEP 440 cannot order; "
-                             "they are reported for every version of their package: " + ", ".join(sorted(plan.db.unevaluable)[:5]))
+            for finding in findings:
+                if finding.properties.get("unevaluable_range"):
+                    notes.append(f"deps: {finding.location.package} {finding.location.version}: advisory range not PEP 440 "
+                                 f"orderable ({finding.properties['unevaluable_range']})")
         else:
             source = f"OSV endpoint {plan.url} (live)" if plan.url else ONLINE_SOURCE
             run.details["advisory_source"] = {"service": source, "age_days": 0}

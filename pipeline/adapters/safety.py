@@ -19,6 +19,7 @@ import re
 from pathlib import Path
 from typing import Any
 
+from ..advisories import trusted
 from ..advisories.findings import dependency_finding
 from ..advisories.severity import Rating, severity_of_score
 from ..advisories.versions import canonical_name as _canonical
@@ -85,14 +86,16 @@ class Safety(CommandScanner):
     env_passthrough = (API_KEY,)
     options = (
         Option("safety_db", "str", "",
-               "A local safety vulnerability database folder for `safety check --db` (needed to run safety offline)."),
+               "A local safety vulnerability database folder for `safety check --db` (needed to run safety offline). "
+               "A trusted setting: only from the command line (`--set deps.safety_db=PATH`) or the harness's "
+               "SECURE_PIPELINE_SAFETY_DB; set in the scanned repository's pyproject.toml it is a configuration error."),
         Option("safety_required", "bool", False,
                "When safety cannot run (no SAFETY_API_KEY online, no safety_db offline) the stage is an error instead "
                "of showing safety as skipped (never as passed)."),
     )
 
     def skip_reason(self, ctx: ScanContext) -> str:
-        if ctx.options.get("safety_db"):
+        if trusted.value(ctx.options, "safety_db"):
             return ""
         if ctx.options.get("offline"):
             return "unavailable offline: no local safety database configured (deps.safety_db)"
@@ -106,6 +109,9 @@ class Safety(CommandScanner):
             return self.error(ToolRun(tool=self.name, status=Status.ERROR), f"{reason} (deps.safety_required is true)")
         if reason:
             return ScanOutput(ToolRun(tool=self.name, status=Status.SKIPPED, reason=reason))
+        refused = trusted.refusal(ctx.root)
+        if refused:
+            return self.error(ToolRun(tool=self.name, status=Status.ERROR), refused)
         try:
             deps = gather(ctx)
         except ScanError as exc:
@@ -120,14 +126,15 @@ class Safety(CommandScanner):
         output = super().scan(planned)
         if output.run.status is not Status.ERROR:
             output.run.details.update({"dependency_sources": deps.sources, "pins_audited": len(deps.pins)})
-            source = f"local safety database {ctx.options['safety_db']}" if ctx.options.get("safety_db") else "Safety platform (live)"
+            db = trusted.value(ctx.options, "safety_db")
+            source = f"local safety database {db}" if db else "Safety platform (live)"
             output.run.details["advisory_source"] = {"service": source}
             output.run.details.setdefault("notes", []).append(f"deps: safety advisory source {source}")
         return output
 
     def argv(self, ctx: ScanContext, executable: str) -> list[str]:
         files = sorted(ctx.files_dir.glob("requirements-*.txt"))  # type: ignore[attr-defined]
-        db = str(ctx.options.get("safety_db") or "")
+        db = trusted.value(ctx.options, "safety_db")
         if db:
             if not Path(db).expanduser().exists():
                 raise ScanError(f"configured safety_db {db!r} does not exist")

@@ -139,20 +139,42 @@ def _sort_key(text: str) -> tuple[int, Version | str]:
         return (1, text)
 
 
-def check_ranges(record: Mapping[str, Any]) -> list[str]:
-    """Problems that stop a record's PyPI ranges from being evaluated (unparseable event versions)."""
-    problems = []
+def make_orderable(record: dict[str, Any]) -> list[str]:
+    """Rewrite, in place, the PyPI ECOSYSTEM events PEP 440 cannot order; return one line per rewrite.
+
+    pip-audit parses every ``fixed`` with ``packaging.Version`` and crashes on one it cannot read
+    (PYSEC-2019-125's ``2019-09-12``), which ends the audit of every other pin too. So the record is
+    served in a form it accepts, failing closed: an unreadable ``fixed``, ``last_affected`` or
+    ``limit`` is dropped (the range then never ends, so every later version stays affected) and an
+    unreadable ``introduced`` becomes ``0`` (affected from the first release).
+    """
+    rewrites = []
     for entry in record.get("affected") or ():
         if (entry.get("package") or {}).get("ecosystem") != "PyPI":
             continue
         for rng in entry.get("ranges") or ():
             if rng.get("type") != "ECOSYSTEM":
                 continue
-            try:
-                _sorted_events(rng.get("events") or ())
-                for event in rng.get("events") or ():
-                    if "limit" in event and str(event["limit"]) != "*":
-                        parse_version(event["limit"])
-            except BadRange as exc:
-                problems.append(str(exc))
-    return problems
+            kept = []
+            for event in rng.get("events") or ():
+                bad = [(kind, str(value)) for kind, value in event.items() if not _orderable(kind, str(value))]
+                for kind, value in bad:
+                    rewrites.append(f"{kind} {value!r} is not a PEP 440 version")
+                if any(kind == "introduced" for kind, _v in bad):
+                    kept.append({"introduced": "0"})
+                elif not bad:
+                    kept.append(event)
+            rng["events"] = kept
+    return rewrites
+
+
+def _orderable(kind: str, value: str) -> bool:
+    if kind not in ("introduced", "fixed", "last_affected", "limit"):
+        return True  # not an event version (the schema allows nothing else; leave it to the schema checks)
+    if (kind == "introduced" and value == "0") or (kind == "limit" and value == "*"):
+        return True
+    try:
+        Version(value)
+    except InvalidVersion:
+        return False
+    return True
