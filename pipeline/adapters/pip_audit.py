@@ -218,7 +218,10 @@ class PipAudit(CommandScanner):
         for index, layer in enumerate(layers):
             plan.layer = layer
             plan.requirements = ctx.work_dir / f"pins-{index + 1}.txt"
-            plan.requirements.write_text(requirements_text(layer), encoding="utf-8")
+            try:
+                plan.requirements.write_text(requirements_text(layer), encoding="utf-8")
+            except SourceError as exc:
+                return ScanOutput(self.error(run, str(exc)).run, findings)
             layer_ctx = _LayerContext(**vars(ctx), plan=plan)
             argv = self.argv(layer_ctx, executable)
             if index == 0:
@@ -364,6 +367,12 @@ class PipAudit(CommandScanner):
             "marker_skipped": deps.marker_skipped,
             "resolved_by_lock": deps.resolved_by_lock,
         })
+        if deps.ignored_options:
+            run.details["ignored_pip_options"] = deps.ignored_options
+            notes.append(f"deps: {len(deps.ignored_options)} pip option(s) in the scanned requirement files were ignored "
+                         "(nothing from them is ever installed, built or downloaded: pip-audit audits only the exact "
+                         "pins the harness writes, with --no-deps --disable-pip): " + "; ".join(deps.ignored_options[:8])
+                         + (" ..." if len(deps.ignored_options) > 8 else ""))
         if deps.marker_skipped:
             notes.append(f"deps: {len(deps.marker_skipped)} requirement(s) not audited because their environment marker is "
                          "false here: " + "; ".join(deps.marker_skipped[:5]))

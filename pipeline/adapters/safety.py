@@ -23,7 +23,7 @@ from ..advisories import trusted
 from ..advisories.findings import dependency_finding
 from ..advisories.severity import Rating, severity_of_score
 from ..advisories.versions import canonical_name as _canonical
-from ..dependencies import Dependencies, Pin
+from ..dependencies import Dependencies, Pin, SourceError, requirements_text
 from ..model import Finding, Severity, Status, ToolRun
 from ..options import Option
 from ..runner import ProcessOutcome
@@ -120,9 +120,11 @@ class Safety(CommandScanner):
         planned.deps = deps
         planned.files_dir = ctx.work_dir / "requirements"
         planned.files_dir.mkdir(exist_ok=True)
-        for index, layer in enumerate(deps.layers()):
-            (planned.files_dir / f"requirements-{index + 1}.txt").write_text(
-                "".join(f"{p.name}=={p.version}\n" for p in layer), encoding="utf-8")
+        try:
+            for index, layer in enumerate(deps.layers()):
+                (planned.files_dir / f"requirements-{index + 1}.txt").write_text(requirements_text(layer), encoding="utf-8")
+        except SourceError as exc:
+            return self.error(ToolRun(tool=self.name, status=Status.ERROR), str(exc))
         output = super().scan(planned)
         if output.run.status is not Status.ERROR:
             output.run.details.update({"dependency_sources": deps.sources, "pins_audited": len(deps.pins)})
