@@ -65,6 +65,8 @@ class _Plan:
     # Canary pins audited beside the repository's (see advisories/canary.py); their findings are evidence only.
     probes: list[Pin] = field(default_factory=list)
     canaries: list[canary.Canary] = field(default_factory=list)
+    # What a set's parse established before it failed on a skipped or missing pin: real, so kept.
+    partial: list[Finding] = field(default_factory=list)
 
     @property
     def audited(self) -> Dependencies:
@@ -163,20 +165,19 @@ class PipAudit(CommandScanner):
         try:
             if mirror is not None:
                 plan.url = mirror.url
-            output = self._run_layers(run, ctx, plan, executable)
-            found = [f for f in output.findings if not plan.is_probe(f)]
-            if output.run.status is Status.ERROR:
-                problems.append(run.error.removeprefix(f"{self.name}: "))
-            else:
+            reported, problems = self._run_layers(run, ctx, plan, executable)
+            found = [f for f in reported if not plan.is_probe(f)]
+            if not problems:  # after a failed set, "never queried" and a missing canary would only repeat it
                 if mirror is not None:
                     problems += self._check_mirror(ctx, plan, mirror, run)
-                problems += self._check_canaries(run, plan, output.findings)
+                problems += self._check_canaries(run, plan, reported)
         finally:
             if mirror is not None:
                 mirror.stop()
         run.duration_s = round(time.monotonic() - started, 3)
         self._add_details(run, ctx, plan, mirror, found)
         findings = self._with_upgrades(found, plan)
+        run.status = Status.PASSED  # judged on every set's problems together, below
         if problems:
             run.status = Status.ERROR
             run.error = f"{self.name}: " + "; ".join(problems)
@@ -212,8 +213,10 @@ class PipAudit(CommandScanner):
         plan.probes = [Pin(c.package, c.version, [Origin("canary", None)]) for c in plan.canaries
                        if plan.deps.lookup(c.package, c.version) is None]
 
-    def _run_layers(self, run: ToolRun, ctx: ScanContext, plan: _Plan, executable: str) -> ScanOutput:
+    def _run_layers(self, run: ToolRun, ctx: ScanContext, plan: _Plan, executable: str) -> tuple[list[Finding], list[str]]:
+        """Every set of pins audited, even after one fails: (findings, problems)."""
         findings: list[Finding] = []
+        problems: list[str] = []
         layers = plan.audited.layers()
         for index, layer in enumerate(layers):
             plan.layer = layer
@@ -221,7 +224,8 @@ class PipAudit(CommandScanner):
             try:
                 plan.requirements.write_text(requirements_text(layer), encoding="utf-8")
             except SourceError as exc:
-                return ScanOutput(self.error(run, str(exc)).run, findings)
+                problems.append(str(exc))
+                continue
             layer_ctx = _LayerContext(**vars(ctx), plan=plan)
             argv = self.argv(layer_ctx, executable)
             if index == 0:
@@ -231,11 +235,17 @@ class PipAudit(CommandScanner):
             # Not in the scanned tree: pip-audit needs nothing from it beyond the pins file we wrote.
             outcome = runner.run(argv, cwd=ctx.work_dir, timeout=ctx.timeout, extra_env=self.extra_env(ctx))
             run.exit_code = outcome.exit_code if run.exit_code in (None, 0) else run.exit_code
+            plan.partial = []
             output = self.interpret(run, outcome, layer_ctx)
             if output.run.status is Status.ERROR:
-                return ScanOutput(output.run, findings)  # the earlier sets' findings stand
-            findings.extend(output.findings)
-        return ScanOutput(run, findings)
+                problems.append(run.error.removeprefix(f"{self.name}: "))
+                for finding in plan.partial:
+                    finding.found_by = finding.found_by or (self.name,)
+                findings.extend(plan.partial)
+                run.status, run.error = Status.PASSED, ""  # the next set is judged on its own
+            else:
+                findings.extend(output.findings)
+        return findings, problems
 
     def _check_canaries(self, run: ToolRun, plan: _Plan, reported: list[Finding]) -> list[str]:
         """Positive evidence that the advisory source knows PyPI advisories: it must have reported the canaries."""
@@ -293,16 +303,17 @@ class PipAudit(CommandScanner):
             require(pin is not None, f"reported {dep['name']} {dep['version']}, which it was not asked to audit")
             seen.add(pin.key)
             findings.extend(self._findings(pin, dep["vulns"], plan, ctx))
+        if outcome.exit_code == 1 and not findings:
+            raise ScanError(f"exited 1 but reported no vulnerability: {_cause(outcome.stderr)}")
+        if outcome.exit_code == 0 and findings:
+            raise ScanError("exited 0 but reported vulnerabilities; output cannot be trusted")
+        plan.partial = findings  # a skipped or missing pin does not make the vulnerabilities found unreal
         if skipped:
             raise ScanError(f"did not audit {len(skipped)} dependenc{'y' if len(skipped) == 1 else 'ies'}: "
                             + "; ".join(skipped[:5]) + (f" and {len(skipped) - 5} more" if len(skipped) > 5 else ""))
         missing = [f"{p.name}=={p.version}" for p in plan.layer if p.key not in seen]
         if missing:
             raise ScanError(f"audited {len(seen)} of the {len(plan.layer)} pins it was given; missing: " + ", ".join(missing[:8]))
-        if outcome.exit_code == 1 and not findings:
-            raise ScanError(f"exited 1 but reported no vulnerability: {_cause(outcome.stderr)}")
-        if outcome.exit_code == 0 and findings:
-            raise ScanError("exited 0 but reported vulnerabilities; output cannot be trusted")
         return findings, {}
 
     def _findings(self, pin: Pin, vulns: list[Any], plan: _Plan, ctx: ScanContext) -> list[Finding]:

@@ -20,11 +20,13 @@ from pathlib import Path
 import pytest
 
 from deps_helpers import FIXTURES, PYPA, SHARED_SNAPSHOT
-from pipeline.adapters.pip_audit import PipAudit
+from pipeline import runner
+from pipeline.adapters.pip_audit import PipAudit, _LayerContext, _Plan
 from pipeline.advisories.database import AdvisoryDB
 from pipeline.advisories.server import MirrorServer
 from pipeline.config import ConfigError
-from pipeline.model import Status
+from pipeline.dependencies import collect
+from pipeline.model import Status, ToolRun
 from pipeline.stages.deps import merge
 
 REPO = Path(__file__).resolve().parents[2]
@@ -175,3 +177,20 @@ def test_cli_stage_error_keeps_findings_in_report_and_verdict(tmp_path: Path) ->
     assert [f["rule_id"] for f in report["findings"]] == ["CVE-2023-30861"]
     verdict = json.loads((out / "verdict" / "verdict.json").read_text())
     assert "CVE-2023-30861" in json.dumps(verdict)
+
+
+def test_a_skipped_dependency_keeps_the_vulnerabilities_found_beside_it(make_ctx) -> None:
+    # pip-audit's real answer when one requirement cannot be audited (a URL one here, a private package on
+    # its PyPI service): the skip is an error, and requests' CVEs in the same answer stay found.
+    ctx = make_ctx("flask @ https://example.invalid/flask-2.2.4.tar.gz\nrequests==2.19.1\n")
+    with MirrorServer(AdvisoryDB.load(FIXTURES)) as endpoint:
+        outcome = runner.run([shutil.which("pip-audit") or "pip-audit", "--no-deps", "--disable-pip", "-r", "requirements.txt",
+                              "-f", "json", "--aliases", "on", "-s", "osv", "--osv-url", endpoint.url,
+                              "--progress-spinner", "off"], cwd=ctx.root, timeout=120)
+    assert '"skip_reason"' in outcome.stdout and outcome.exit_code == 1
+    (ctx.root / "pins.txt").write_text("flask==2.2.4\nrequests==2.19.1\n")  # what the harness would have audited
+    plan = _Plan(deps=collect(ctx.root, ["pins.txt"], []), db=AdvisoryDB.load(FIXTURES))
+    plan.layer = plan.deps.pins
+    result = PipAudit().interpret(ToolRun(tool="pip-audit", status=Status.PASSED), outcome, _LayerContext(**vars(ctx), plan=plan))
+    assert result.run.status is Status.ERROR and "did not audit 1 dependency: flask" in result.run.error
+    assert {i for f in plan.partial for i in f.properties["ids"]} >= {"CVE-2018-18074", "CVE-2023-32681"}
