@@ -177,10 +177,9 @@ class PipAudit(CommandScanner):
         run.duration_s = round(time.monotonic() - started, 3)
         self._add_details(run, ctx, plan, mirror, found)
         findings = self._with_upgrades(found, plan)
-        run.status = Status.PASSED  # judged on every set's problems together, below
-        if problems:
-            run.status = Status.ERROR
-            run.error = f"{self.name}: " + "; ".join(problems)
+        # Judged on every set's problems together; the findings stay either way.
+        run.status = Status.ERROR if problems else Status.PASSED
+        run.error = f"{self.name}: " + "; ".join(problems) if problems else ""
         return ScanOutput(run, findings)
 
     def _plan(self, ctx: ScanContext) -> _Plan:
@@ -262,6 +261,9 @@ class PipAudit(CommandScanner):
         if missing:
             return [f"the advisory source {source} did not report the canary release(s) {', '.join(missing)}: it "
                     "answers as if it knew no advisories, so its clean answers cannot be trusted"]
+        run.details.setdefault("notes", []).append(
+            f"deps: the advisory source reported the canaries {', '.join(run.details['canary']['asked'])}, evidence "
+            "that it really holds PyPI advisories")
         return []
 
     # --- the command and its output -----------------------------------------------------------------
