@@ -5,15 +5,28 @@ Only exact pins (``==`` or ``===``) can be audited by version. An unpinned requi
 only when another configured source pins the same package to a version it allows (a lock file
 resolving ``pyproject.toml``'s ranges); otherwise it is an error naming the packages. Requirements
 whose environment marker is false for the target environment are reported, not silently dropped.
+
+The files are hostile input. Every one read (a configured source or a ``-r``/``-c`` include, nested
+or not) must resolve, symlinks followed, inside the scanned root and be a regular file of at most
+``MAX_SOURCE_BYTES``; anything else is an error naming the file, the line and the include, and the
+target is never opened. pip's own options in them (indexes, find-links, trusted hosts, editables,
+build settings) are never handed to any tool: the tools only ever see a pins file this module writes,
+of validated ``name==version`` lines. The options that were ignored are listed for the verdict.
+URL credentials are stripped from every requirement text kept or shown, and a line that is not a
+valid requirement is named by file and line, never quoted.
 """
 
 from __future__ import annotations
 
 import json
+import os
 import re
-from fnmatch import fnmatchcase
+import shlex
+import stat
 import sys
+import tempfile
 import tomllib
+from fnmatch import fnmatchcase
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -32,10 +45,19 @@ ENV_PREFIX = "env:"
 AUTO_PATTERNS = ("requirements*.txt", "requirements/*.txt", "constraints*.txt", "requirements*.lock", "*.lock.txt",
                  "pylock.toml", "pylock.*.toml", "uv.lock", "poetry.lock", "pyproject.toml")
 _TOML_LOCKS = ("uv.lock", "poetry.lock")
-_IGNORED_OPTIONS = ("-i", "--index-url", "--extra-index-url", "-f", "--find-links", "--no-index", "--pre",
-                    "--trusted-host", "--prefer-binary", "--only-binary", "--no-binary", "--require-hashes",
-                    "--use-feature", "--config-settings", "-Z", "--always-unzip")
-_HASH = re.compile(r"\s--hash[=\s]\S+")
+MAX_SOURCE_BYTES = 8 * 1024 * 1024  # a big uv.lock is a few MB; /dev/zero or a 2 GB file is not a lock file
+_INCLUDES = {"-r": "-r", "--requirement": "-r", "-c": "-c", "--constraint": "-c"}
+_EDITABLE = ("-e", "--editable")
+# pip options of a requirements file that install, build or download: never passed on, named in the verdict.
+_IGNORED_WITH_VALUE = ("-i", "--index-url", "--extra-index-url", "-f", "--find-links", "--trusted-host",
+                       "--only-binary", "--no-binary", "--use-feature", "--config-settings", "-C", "--global-option")
+_IGNORED_FLAGS = ("--no-index", "--pre", "--prefer-binary", "--require-hashes", "--use-pep517", "--no-use-pep517",
+                  "--no-build-isolation", "-Z", "--always-unzip")
+# Options pip accepts after a requirement on its line; --hash is harmless (it only restricts what pip accepts).
+_PER_REQUIREMENT = re.compile(r"\s(--(?:hash|config-settings|global-option|install-option))(?=[=\s]|$)")
+_URL_USERINFO = re.compile(r"(?i)\b([a-z][a-z0-9+.-]*://)[^/\s@]*@")
+_PROJECT_NAME = re.compile(r"^[A-Za-z0-9](?:[A-Za-z0-9._-]*[A-Za-z0-9])?$")
+_CANONICAL_PIN = re.compile(r"^[a-z0-9](?:[a-z0-9-]*[a-z0-9])?$")
 _ENV_SCRIPT = (
     "import json, sys, importlib.metadata as m\n"
     "print(json.dumps({'packages': sorted({(d.metadata['Name'], d.version) for d in m.distributions() if d.metadata['Name']}),"
@@ -77,6 +99,7 @@ class Dependencies:
     sources: list[str]
     marker_skipped: list[str] = field(default_factory=list)  # "flask==2.2.4 ; python_version < '3' (req.txt:3)"
     resolved_by_lock: list[str] = field(default_factory=list)
+    ignored_options: list[str] = field(default_factory=list)  # "requirements.txt:2 --index-url"
 
     def layers(self) -> list[list[Pin]]:
         """Pins split so no layer holds one package twice (pip-audit rejects duplicate requirements)."""
@@ -95,6 +118,13 @@ class Dependencies:
         for pin in self.pins:
             if (pin.name, _normal(pin.version)) == wanted:
                 return pin
+        return None
+
+
+def version_or_none(text: str) -> Version | None:
+    try:
+        return Version(text)
+    except InvalidVersion:
         return None
 
 
@@ -125,6 +155,7 @@ class _Reader:
         self.unpinned: list[Unpinned] = []
         self.marker_skipped: list[str] = []
         self.invalid: list[str] = []
+        self.ignored_options: list[str] = []  # "requirements.txt:2 --index-url"
 
     def rel(self, path: Path) -> str:
         try:
@@ -136,18 +167,33 @@ class _Reader:
         try:
             req = Requirement(text)
         except InvalidRequirement as exc:
-            self.invalid.append(f"{_where(origin)}: {text!r} is not a valid requirement ({exc})")
+            # Never quote the line: it may hold anything (a token pasted by mistake); packaging's message does.
+            reason = strip_userinfo(str(exc).splitlines()[0])[:120] if str(exc) else "unparseable"
+            kind = "a local path or archive (never built; pin the release instead)" if _looks_local(text) else \
+                "not a valid requirement"
+            self.invalid.append(f"{_where(origin)}: {kind} ({reason})")
             return
         if req.marker is not None and not req.marker.evaluate(self.environment):
-            self.marker_skipped.append(f"{text.strip()} ({_where(origin)})")
+            self.marker_skipped.append(f"{strip_userinfo(text.strip())} ({_where(origin)})")
             return
         specs = list(req.specifier)
         if req.url is None and len(specs) == 1 and specs[0].operator in ("==", "===") and "*" not in specs[0].version:
             self.add_pin(req.name, specs[0].version, origin)
         else:
-            self.unpinned.append(Unpinned(canonical_name(req.name), text.strip(), origin))
+            self.unpinned.append(Unpinned(canonical_name(req.name), strip_userinfo(text.strip()), origin))
 
     def add_pin(self, name: str, version: str, origin: Origin) -> None:
+        # Lock files and environments give any string; only a real project name and a PEP 440 version can reach
+        # the pins file a tool reads (a name holding a newline and "--index-url ..." must not become an option).
+        if not _PROJECT_NAME.match(name):
+            self.invalid.append(f"{_where(origin)}: {strip_userinfo(name)[:60]!r} is not a valid project name")
+            return
+        try:
+            Version(version)
+        except InvalidVersion:
+            self.invalid.append(f"{_where(origin)}: {canonical_name(name)} {strip_userinfo(version)[:40]!r} is not a "
+                                "PEP 440 version, so it cannot be audited")
+            return
         key = (canonical_name(name), _normal(version))
         pin = self.pins.setdefault(key, Pin(key[0], key[1]))
         if origin not in pin.origins:
@@ -168,27 +214,81 @@ class _Reader:
             return
         seen.add(resolved)
         rel = self.rel(path)
-        for number, line in _logical_lines(_read_text(path)):
+        for number, line in _logical_lines(self.read_text(path)):
             if line.startswith("-"):
                 self._option_line(path, rel, number, line, seen)
                 continue
-            self.add_requirement(_HASH.sub("", " " + line).strip(), Origin(rel, number))
+            spec, options = _split_requirement_options(line)
+            for option in options:
+                self.ignored_options.append(f"{rel}:{number} {option}")
+            self.add_requirement(spec, Origin(rel, number))
 
     def _option_line(self, path: Path, rel: str, number: int, line: str, seen: set[Path]) -> None:
-        option, _, value = line.replace("=", " ", 1).partition(" ") if line.startswith("--") else (line[:2], "", line[2:])
-        value = value.strip()
-        if option in ("-r", "--requirement", "-c", "--constraint"):
-            nested = (path.parent / value).resolve()
-            if not nested.is_file():
-                raise SourceError(f"{rel}:{number}: included file {value!r} does not exist")
-            self.read_requirements(nested, seen)
-        elif option in ("-e", "--editable"):
-            self.unpinned.append(Unpinned(value, line, Origin(rel, number)))
-        elif option not in _IGNORED_OPTIONS:
-            self.invalid.append(f"{rel}:{number}: unsupported option {option!r}")
+        try:
+            tokens = shlex.split(line)  # as pip splits an options line
+        except ValueError:
+            self.invalid.append(f"{rel}:{number}: unreadable option line (unbalanced quotes)")
+            return
+        while tokens:
+            option, value, tokens = _next_option(tokens)
+            if option in _INCLUDES:
+                if not value:
+                    self.invalid.append(f"{rel}:{number}: {option} without a file name")
+                    continue
+                self.read_requirements(self.include(path, rel, number, option, value), seen)
+            elif option in _EDITABLE:
+                self.unpinned.append(Unpinned(strip_userinfo(value), strip_userinfo(f"{option} {value}"), Origin(rel, number)))
+            elif option in _IGNORED_WITH_VALUE or option in _IGNORED_FLAGS:
+                self.ignored_options.append(f"{rel}:{number} {option}")
+            else:
+                self.invalid.append(f"{rel}:{number}: unsupported option {strip_userinfo(option)[:40]!r}")
+
+    def include(self, path: Path, rel: str, number: int, option: str, value: str) -> Path:
+        """The file a ``-r``/``-c`` line names, only when it stays inside the scanned root."""
+        shown = f"{rel}:{number}: {option} {strip_userinfo(value)[:120]!r}"
+        if re.match(r"(?i)^[a-z][a-z0-9+.-]*://", value):
+            raise SourceError(f"{shown}: a URL include is never fetched; requirement includes must be files inside "
+                              "the scanned repository")
+        target = Path(os.path.expanduser(value))
+        return self.inside(path.parent / target, shown, absolute=target.is_absolute())
+
+    def inside(self, target: Path, shown: str, absolute: bool = False) -> Path:
+        """``target`` resolved (symlinks followed); SourceError when that leaves the root. Nothing is opened."""
+        resolved = target.resolve()
+        if not _within(resolved, self.root.resolve()):
+            how = "an absolute path" if absolute or target.is_absolute() else "a path (or symlink) leading"
+            raise SourceError(f"{shown}: {how} outside the scanned repository ({resolved}); dependency files and "
+                              "their includes must stay inside it, so it was not read") from None
+        return resolved
+
+    def read_text(self, path: Path) -> str:
+        """A dependency file's text: inside the root, a regular file, at most MAX_SOURCE_BYTES, UTF-8."""
+        resolved = self.inside(path, self.rel(path))
+        rel = self.rel(resolved)
+        try:
+            info = os.stat(resolved)
+        except FileNotFoundError:
+            raise SourceError(f"{rel}: does not exist") from None
+        except OSError as exc:
+            raise SourceError(f"{rel}: cannot read: {exc.strerror}") from None
+        if not stat.S_ISREG(info.st_mode):
+            raise SourceError(f"{rel}: not a regular file (a FIFO, device or directory is never read)")
+        if info.st_size > MAX_SOURCE_BYTES:
+            raise SourceError(f"{rel}: {info.st_size} bytes, more than the {MAX_SOURCE_BYTES} a dependency file may have")
+        try:
+            with open(resolved, "rb") as handle:
+                raw = handle.read(MAX_SOURCE_BYTES + 1)
+        except OSError as exc:
+            raise SourceError(f"{rel}: cannot read: {exc.strerror}") from None
+        if len(raw) > MAX_SOURCE_BYTES:
+            raise SourceError(f"{rel}: more than the {MAX_SOURCE_BYTES} bytes a dependency file may have")
+        try:
+            return raw.decode("utf-8")
+        except UnicodeDecodeError as exc:
+            raise SourceError(f"{rel}: not UTF-8 (byte {exc.start})") from None
 
     def read_pyproject(self, path: Path) -> None:
-        text = _read_text(path)
+        text = self.read_text(path)
         try:
             data = tomllib.loads(text)
         except tomllib.TOMLDecodeError as exc:
@@ -204,7 +304,7 @@ class _Reader:
                     self.add_requirement(item, Origin(self.rel(path), _line_of(lines, f'"{item}"') or _line_of(lines, f"'{item}'")))
 
     def read_toml_lock(self, path: Path) -> None:
-        text = _read_text(path)
+        text = self.read_text(path)
         try:
             data = tomllib.loads(text)
         except tomllib.TOMLDecodeError as exc:
@@ -227,7 +327,13 @@ class _Reader:
 
     def read_environment(self, spec: str, timeout: float) -> None:
         python = spec[len(ENV_PREFIX):].strip() or sys.executable
-        outcome = runner.run([python, "-c", _ENV_SCRIPT], cwd=self.root, timeout=timeout)
+        candidate = Path(python) if os.sep in python else None
+        if candidate is not None and _within((self.root / candidate).resolve(), self.root.resolve()):
+            # A repository's own interpreter (or a venv whose .pth files it wrote) would run its code here.
+            raise SourceError(f"{spec}: an interpreter inside the scanned repository is never run; "
+                              "name one outside it, or list a lock file instead")
+        # -I: neither the working directory nor PYTHON* variables may put the scanned tree's modules first.
+        outcome = runner.run([python, "-I", "-c", _ENV_SCRIPT], cwd=Path(tempfile.gettempdir()), timeout=timeout)
         if outcome.not_found or outcome.exit_code != 0:
             raise SourceError(f"{spec}: cannot list the packages of {python} ({outcome.stderr_tail()[-200:] or 'not found'})")
         try:
@@ -241,11 +347,49 @@ class _Reader:
             self.add_pin(name, version, Origin(spec, None))
 
 
-def _read_text(path: Path) -> str:
+def strip_userinfo(text: str) -> str:
+    """``https://deploy:TOKEN@index.example/simple`` -> ``https://index.example/simple``, wherever it appears."""
+    return _URL_USERINFO.sub(r"\1", text)
+
+
+def _within(path: Path, root: Path) -> bool:
     try:
-        return path.read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError) as exc:
-        raise SourceError(f"{path}: cannot read: {exc}") from exc
+        path.relative_to(root)
+    except ValueError:
+        return False
+    return True
+
+
+def _looks_local(text: str) -> bool:
+    first = text.strip().split()[0] if text.strip() else ""
+    return first.startswith((".", "/", "~", "file:")) or first.endswith((".whl", ".tar.gz", ".zip", ".tar.bz2"))
+
+
+def _next_option(tokens: list[str]) -> tuple[str, str, list[str]]:
+    """(option, value, the remaining tokens) for ``-rFILE``, ``-r FILE``, ``--requirement=FILE`` and plain flags."""
+    head, rest = tokens[0], tokens[1:]
+    if head.startswith("--"):
+        option, sep, value = head.partition("=")
+        if sep:
+            return option, value, rest
+    elif len(head) > 2:
+        return head[:2], head[2:], rest
+    else:
+        option = head
+    takes_value = option in _INCLUDES or option in _EDITABLE or option in _IGNORED_WITH_VALUE
+    if takes_value and rest:
+        return option, rest[0], rest[1:]
+    return option, "", rest
+
+
+def _split_requirement_options(line: str) -> tuple[str, list[str]]:
+    """A requirement line without pip's per-requirement options, and the ones worth naming (not --hash)."""
+    match = _PER_REQUIREMENT.search(" " + line)
+    if match is None:
+        return line, []
+    spec, tail = (" " + line)[:match.start()].strip(), (" " + line)[match.start():]
+    named = [m.group(1) for m in _PER_REQUIREMENT.finditer(tail) if m.group(1) != "--hash"]
+    return spec, list(dict.fromkeys(named))
 
 
 def _logical_lines(text: str) -> Iterator[tuple[int, str]]:
@@ -303,9 +447,10 @@ def collect(root: Path, sources: list[str], all_files: Iterable[str], timeout: f
         if source.startswith(ENV_PREFIX):
             reader.read_environment(source, timeout)
             continue
-        path = root / source
+        path = reader.inside(root / source, f"configured dependency source {strip_userinfo(source)!r}")
         if not path.is_file():
-            raise SourceError(f"configured dependency source {source!r} does not exist")
+            raise SourceError(f"configured dependency source {strip_userinfo(source)!r} does not exist"
+                              + ("" if not path.exists() else " as a regular file"))
         reader.read(path)
     if reader.invalid:
         raise SourceError("unreadable requirement(s): " + "; ".join(reader.invalid[:5]))
@@ -319,7 +464,8 @@ def collect(root: Path, sources: list[str], all_files: Iterable[str], timeout: f
     if not reader.pins:
         raise SourceError(f"the dependency sources ({', '.join(expanded)}) pin no packages: nothing to audit")
     return Dependencies(pins=list(reader.pins.values()), sources=list(dict.fromkeys(expanded)),
-                        marker_skipped=reader.marker_skipped, resolved_by_lock=resolved)
+                        marker_skipped=reader.marker_skipped, resolved_by_lock=resolved,
+                        ignored_options=reader.ignored_options)
 
 
 def _resolve_unpinned(unpinned: list[Unpinned], pins: dict[tuple[str, str], Pin]) -> tuple[list[str], list[Unpinned]]:
@@ -340,4 +486,9 @@ def _resolve_unpinned(unpinned: list[Unpinned], pins: dict[tuple[str, str], Pin]
 
 
 def requirements_text(layer: list[Pin]) -> str:
+    """The only requirements a tool is given: ``name==version`` lines, each checked again before it is written."""
+    for pin in layer:
+        if not _CANONICAL_PIN.match(pin.name) or _normal(pin.version) != pin.version or version_or_none(pin.version) is None:
+            raise SourceError(f"refusing to write the pin {pin.name[:60]!r}=={pin.version[:40]!r}: not a canonical "
+                              "project name and PEP 440 version")
     return "".join(f"{pin.name}=={pin.version}\n" for pin in layer)

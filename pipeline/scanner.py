@@ -5,7 +5,9 @@ An adapter answers four questions, each in one method:
 * ``plan(ctx) -> Plan``: what to run over which inputs (or why not to run at all);
 * ``commands(plan) -> [Command]``: the argument lists (one, or several: pip-audit audits in layers);
 * ``parse(plan, outcome) -> Parsed``: the findings *and* the tool's positive evidence of what it
-  scanned (``Coverage``), or an explicit statement that the tool gives none;
+  scanned (``Coverage``), or an explicit statement that the tool gives none. Output that cannot be
+  trusted raises ScanError; a problem that leaves the findings real (one pin skipped) is returned
+  as ``Parsed.error`` beside them, and the remaining commands still run;
 * optionally ``finish(plan, parsed)``, checks that need every command's result.
 
 Everything else lives here, once: finding the executable and its version, the timeout, the scrubbed
@@ -163,7 +165,7 @@ class Parsed:
             else:
                 details.setdefault(key, value)
         return Parsed([*self.findings, *other.findings], self.covered.union(other.covered), details,
-                      self.error or other.error)
+                      "; ".join(filter(None, [self.error, other.error])))
 
 
 # --- pinned versions ------------------------------------------------------------------------------

@@ -28,12 +28,13 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
+from ..advisories import canary, trusted
 from ..advisories.database import AdvisoryDB, AdvisoryError
 from ..advisories.findings import dependency_finding, needed_upgrade, sort_versions, version_key
 from ..advisories.server import MirrorServer
 from ..advisories.sync import default_destination
 from ..advisories.versions import canonical_name, fixed_versions
-from ..dependencies import Dependencies, Pin, SourceError, collect, requirements_text
+from ..dependencies import Dependencies, Origin, Pin, SourceError, collect, requirements_text
 from ..model import Finding, Severity
 from ..options import Option
 from ..scanner import Command, CommandScanner, Coverage, Outcome, Parsed, Plan, ScanContext, ScanError, load_json, require
@@ -59,6 +60,28 @@ class _Plan:
     db: AdvisoryDB | None
     url: str = ""  # OSV endpoint; "" = pip-audit's PyPI service
     mirror: MirrorServer | None = None  # the loopback mirror serving ``db``, while the commands run
+    # Canary pins audited beside the repository's (see advisories/canary.py); their findings are evidence only.
+    probes: tuple[Pin, ...] = ()
+    canaries: tuple[canary.Canary, ...] = ()
+
+    @property
+    def audited(self) -> Dependencies:
+        return Dependencies(pins=[*self.deps.pins, *self.probes], sources=self.deps.sources)
+
+    def is_probe(self, finding: Finding) -> bool:
+        key = (finding.location.package, finding.location.version)
+        return any(key == probe.key for probe in self.probes)
+
+
+def with_probes(plan: _Plan) -> _Plan:
+    pinned: dict[str, set[str]] = {}
+    for pin in plan.deps.pins:
+        pinned.setdefault(pin.name, set()).add(pin.version)
+    canaries = canary.choose(pinned)
+    # A canary the repository pins itself is audited once, as the repository's pin (and still counts as evidence).
+    probes = [Pin(c.package, c.version, [Origin("canary", None)]) for c in canaries
+              if plan.deps.lookup(c.package, c.version) is None]
+    return replace(plan, probes=tuple(probes), canaries=tuple(canaries))
 
 
 def pin_label(pin: Pin) -> str:
@@ -66,8 +89,8 @@ def pin_label(pin: Pin) -> str:
 
 
 def advisory_db_path(options: dict[str, Any]) -> Path | None:
-    """The configured database, else the one `pipeline advisories sync` writes when it exists."""
-    configured = str(options.get("advisory_db") or "")
+    """The configured database (a trusted setting), else the one `pipeline advisories sync` writes when it exists."""
+    configured = trusted.value(options, "advisory_db")
     if configured:
         return Path(configured).expanduser()
     synced = default_destination()
@@ -108,7 +131,9 @@ class PipAudit(CommandScanner):
     options = (
         Option("osv_url", "str", "",
                "Online only: audit against this OSV-compatible `/v1/query` endpoint instead of pip-audit's default "
-               "PyPI service (ignored when a local advisory database is used)."),
+               "PyPI service (ignored when a local advisory database is used). A trusted setting: only from the "
+               "command line (`--set deps.osv_url=URL`) or the harness's SECURE_PIPELINE_OSV_URL; set in the scanned "
+               "repository's pyproject.toml it is a configuration error."),
         Option("unknown_packages", "str", "error",
                "What a pinned package the local advisory database has no record of at all means: `error` (the "
                "stage fails closed, naming the packages) or `warn` (a verdict note). A package with no advisories "
@@ -123,22 +148,30 @@ class PipAudit(CommandScanner):
         beside = Path(sys.executable).parent / self.executable
         return found or (str(beside) if beside.is_file() and os.access(beside, os.X_OK) else None)
 
+    def validate(self, root: Path, options: dict[str, Any]) -> None:
+        """The scanned repository may not choose its own advisory source (exit 3 before anything runs)."""
+        trusted.check(root)
+
     # --- the plan: pins, advisory source, one run per layer of pins -------------------------------
     def plan(self, ctx: ScanContext) -> Plan:
+        refused = trusted.refusal(ctx.root)
+        if refused:
+            raise ScanError(refused)
         try:
             deps = gather(ctx)
             db_path = advisory_db_path(ctx.options)
             if db_path is None:
                 if ctx.options.get("offline"):
-                    raise ScanError("offline runs need a local advisory database: set deps.advisory_db or pass "
-                                    f"--advisory-db PATH (or run `pipeline advisories sync`, which writes {default_destination()})")
-                state = _Plan(deps, None, url=str(ctx.options.get("osv_url") or ""))
+                    raise ScanError("offline runs need a local advisory database: pass --advisory-db PATH or set "
+                                    f"{trusted.env_name('advisory_db')} (or run `pipeline advisories sync`, which writes "
+                                    f"{default_destination()})")
+                state = _Plan(deps, None, url=trusted.value(ctx.options, "osv_url"))
             else:
                 ctx.note(f"loading advisories from {db_path}")
                 state = _Plan(deps, AdvisoryDB.load(db_path))
         except AdvisoryError as exc:
             raise ScanError(str(exc)) from exc
-        return Plan(ctx, inputs=tuple(pin_label(p) for p in deps.pins), state=state)
+        return Plan(ctx, inputs=tuple(pin_label(p) for p in deps.pins), state=with_probes(state))
 
     @contextmanager
     def session(self, plan: Plan) -> Iterator[Plan]:
@@ -155,17 +188,21 @@ class PipAudit(CommandScanner):
     def commands(self, plan: Plan) -> list[Command]:
         state: _Plan = plan.state
         ctx = plan.ctx
-        layers = state.deps.layers()
+        layers = state.audited.layers()
         commands = []
         for index, layer in enumerate(layers):
             requirements = ctx.work_dir / f"pins-{index + 1}.txt"
-            requirements.write_text(requirements_text(layer), encoding="utf-8")
+            try:
+                requirements.write_text(requirements_text(layer), encoding="utf-8")
+            except SourceError as exc:
+                raise ScanError(str(exc)) from exc
             service = ["-s", "osv", "--osv-url", state.url] if state.url else ["-s", "pypi"]
             argv = [plan.executable, "--no-deps", "--disable-pip", "-r", str(requirements), "-f", "json",
                     "--progress-spinner", "off", "--desc", "on", "--aliases", "on",
                     "--cache-dir", str(ctx.work_dir / "cache"), *service]
             label = f"set {index + 1} of {len(layers)}" if len(layers) > 1 else ""
-            commands.append(Command(argv, env=self.extra_env(plan), label=label, state=tuple(layer)))
+            # Not in the scanned tree: pip-audit needs nothing from it beyond the pins file we wrote.
+            commands.append(Command(argv, env=self.extra_env(plan), cwd=ctx.work_dir, label=label, state=tuple(layer)))
         return commands
 
     def extra_env(self, plan: Plan) -> dict[str, str]:
@@ -184,7 +221,8 @@ class PipAudit(CommandScanner):
     def parse(self, plan: Plan, outcome: Outcome) -> Parsed:
         state: _Plan = plan.state
         layer: tuple[Pin, ...] = outcome.command.state
-        plan.ctx.note(f"audited {len(layer)} pinned packages" + (f" ({outcome.command.label})" if outcome.command.label else ""))
+        plan.ctx.note(f"audited {sum(p not in state.probes for p in layer)} pinned packages"
+                      + (f" ({outcome.command.label})" if outcome.command.label else ""))
         if not outcome.stdout.strip():
             raise ScanError(f"exited {outcome.exit_code} without a JSON report: {_cause(outcome.stderr)}")
         data = load_json(outcome.stdout, "pip-audit JSON")
@@ -204,20 +242,22 @@ class PipAudit(CommandScanner):
                 continue
             require(isinstance(dep.get("version"), str) and isinstance(dep.get("vulns"), list),
                     f"dependency {dep['name']} has no version or vulns list")
-            pin = state.deps.lookup(dep["name"], dep["version"])
+            pin = state.audited.lookup(dep["name"], dep["version"])
             require(pin is not None and pin in layer, f"reported {dep['name']} {dep['version']}, which it was not asked to audit")
             assert pin is not None  # for the type checker; require() above raised otherwise
             seen.add(pin_label(pin))
             findings.extend(self._findings(pin, dep["vulns"], state, plan.ctx))
-        if skipped:
-            raise ScanError(f"did not audit {len(skipped)} dependenc{'y' if len(skipped) == 1 else 'ies'}: "
-                            + "; ".join(skipped[:5]) + (f" and {len(skipped) - 5} more" if len(skipped) > 5 else ""))
         if outcome.exit_code == 1 and not findings:
             raise ScanError(f"exited 1 but reported no vulnerability: {_cause(outcome.stderr)}")
         if outcome.exit_code == 0 and findings:
             raise ScanError("exited 0 but reported vulnerabilities; output cannot be trusted")
+        # A skipped pin does not make the vulnerabilities found unreal: they stay beside the error.
+        problem = ""
+        if skipped:
+            problem = (f"did not audit {len(skipped)} dependenc{'y' if len(skipped) == 1 else 'ies'}: "
+                       + "; ".join(skipped[:5]) + (f" and {len(skipped) - 5} more" if len(skipped) > 5 else ""))
         # pip-audit lists every dependency it audited, vulnerable or not: its evidence of coverage.
-        return Parsed(findings, Coverage.of(seen))
+        return Parsed(findings, Coverage.of(seen), error=problem)
 
     def _findings(self, pin: Pin, vulns: list[Any], plan: _Plan, ctx: ScanContext) -> list[Finding]:
         found = []
@@ -233,8 +273,10 @@ class PipAudit(CommandScanner):
                 for record in records:
                     fixes.extend(fixed_versions(record, pin.name))
                 rating = plan.db.rating(ids)
-                if any(r["id"] in plan.db.unevaluable for r in records):
-                    extra["unevaluable_range"] = "the advisory's version range cannot be ordered by PEP 440; reported to fail closed"
+                odd = [f"{r['id']}: {'; '.join(plan.db.unevaluable[r['id']])}" for r in records if r["id"] in plan.db.unevaluable]
+                if odd:
+                    extra["unevaluable_range"] = ("; ".join(odd) + " - served without that bound, so this version is "
+                                                  "reported as affected (fail closed)")
             origin = pin.origins[0]
             file_origin = None if origin.path.startswith("env:") else origin
             found.append(dependency_finding(
@@ -249,36 +291,60 @@ class PipAudit(CommandScanner):
     # --- after all layers ---------------------------------------------------------------------------
     def finish(self, plan: Plan, parsed: Parsed) -> Parsed:
         state: _Plan = plan.state
-        details = self._details(plan.ctx, state)
-        problem = ""
-        if state.mirror is not None:
-            try:
-                self._check_mirror(plan.ctx, state, state.mirror, details)
-            except ScanError as exc:
-                problem = str(exc)  # reported beside the findings, not instead of them
-        return Parsed(self._with_upgrades(parsed.findings, state), parsed.covered, {**parsed.details, **details}, problem)
+        reported = parsed.findings
+        found = [f for f in reported if not state.is_probe(f)]
+        details = self._details(plan.ctx, state, found)
+        problems: list[str] = []
+        if not parsed.error:  # after a failed set, "never queried" and a missing canary would only repeat it
+            if state.mirror is not None:
+                problems += self._check_mirror(plan.ctx, state, state.mirror, details)
+            problems += self._check_canaries(details, state, reported)
+        # Reported beside the findings, not instead of them.
+        return Parsed(self._with_upgrades(found, state), parsed.covered, {**parsed.details, **details},
+                      "; ".join(filter(None, [parsed.error, *problems])))
 
-    def _check_mirror(self, ctx: ScanContext, plan: _Plan, mirror: MirrorServer, details: dict[str, Any]) -> None:
+    def _check_canaries(self, details: dict[str, Any], plan: _Plan, reported: list[Finding]) -> list[str]:
+        """Positive evidence that the advisory source knows PyPI advisories: it must have reported the canaries."""
+        source = str(plan.db.source) if plan.db is not None else (plan.url or ONLINE_SOURCE)
+        if plan.db is not None:
+            missing = canary.missing_from_database(plan.db, plan.canaries)
+            if missing:
+                return [f"the advisory database {source} has no advisory for the canary release(s) {', '.join(missing)} "
+                        "that every complete PyPI advisory source holds, so it cannot show it knows the packages it was "
+                        "asked about and its clean answers cannot be trusted"]
+        answers = [(f.location.package or "", f.location.version or "", f.properties.get("ids") or []) for f in reported]
+        missing = canary.unanswered(answers, plan.canaries)
+        details["canary"] = {"asked": [f"{c.pin} ({c.advisory})" for c in plan.canaries], "missing": missing}
+        if missing:
+            return [f"the advisory source {source} did not report the canary release(s) {', '.join(missing)}: it "
+                    "answers as if it knew no advisories, so its clean answers cannot be trusted"]
+        details.setdefault("notes", []).append(
+            f"deps: the advisory source reported the canaries {', '.join(details['canary']['asked'])}, evidence "
+            "that it really holds PyPI advisories")
+        return []
+
+    def _check_mirror(self, ctx: ScanContext, plan: _Plan, mirror: MirrorServer, details: dict[str, Any]) -> list[str]:
         if mirror.log.errors:
-            raise ScanError(f"sent the local advisory mirror {len(mirror.log.errors)} bad quer(ies): {mirror.log.errors[0]}")
+            return [f"sent the local advisory mirror {len(mirror.log.errors)} bad quer(ies): {mirror.log.errors[0]}"]
         asked = set(mirror.log.queries)
         unasked = [f"{p.name}=={p.version}" for p in plan.deps.pins if p.key not in asked]
         if unasked:
-            raise ScanError("never queried the advisory database for " + ", ".join(unasked[:8]))
+            return ["never queried the advisory database for " + ", ".join(unasked[:8])]
         allowed = {canonical_name(n) for n in ctx.options.get("known_clean_packages") or []}
         unknown = sorted({p.name for p in plan.deps.pins if plan.db is not None and not plan.db.knows(p.name)} - allowed)
         details["unknown_packages"] = unknown
         if unknown and ctx.options.get("unknown_packages", "error") == "error":
-            raise ScanError(
+            return [
                 f"the advisory database {plan.db.source if plan.db else ''} has no record of {len(unknown)} package(s), so "
                 f"they were not really audited: {', '.join(unknown[:10])}{' ...' if len(unknown) > 10 else ''} "
-                "(if they genuinely have no advisories, list them in deps.known_clean_packages or set deps.unknown_packages = \"warn\")")
+                "(if they genuinely have no advisories, list them in deps.known_clean_packages or set deps.unknown_packages = \"warn\")"]
         if unknown:
             details.setdefault("notes", []).append(
                 f"deps: {len(unknown)} package(s) have no record in the advisory database (no advisories, or not covered): "
                 + ", ".join(unknown[:10]) + (" ..." if len(unknown) > 10 else ""))
+        return []
 
-    def _details(self, ctx: ScanContext, plan: _Plan) -> dict[str, Any]:
+    def _details(self, ctx: ScanContext, plan: _Plan, findings: list[Finding]) -> dict[str, Any]:
         deps, mirror = plan.deps, plan.mirror
         notes: list[str] = []
         details: dict[str, Any] = {
@@ -289,6 +355,12 @@ class PipAudit(CommandScanner):
             "marker_skipped": deps.marker_skipped,
             "resolved_by_lock": deps.resolved_by_lock,
         }
+        if deps.ignored_options:
+            details["ignored_pip_options"] = deps.ignored_options
+            notes.append(f"deps: {len(deps.ignored_options)} pip option(s) in the scanned requirement files were ignored "
+                         "(nothing from them is ever installed, built or downloaded: pip-audit audits only the exact "
+                         "pins the harness writes, with --no-deps --disable-pip): " + "; ".join(deps.ignored_options[:8])
+                         + (" ..." if len(deps.ignored_options) > 8 else ""))
         if deps.marker_skipped:
             notes.append(f"deps: {len(deps.marker_skipped)} requirement(s) not audited because their environment marker is "
                          "false here: " + "; ".join(deps.marker_skipped[:5]))
@@ -296,7 +368,8 @@ class PipAudit(CommandScanner):
             latencies = sorted(mirror.log.latencies)
             details["advisory_source"] = plan.db.describe()
             details["mirror"] = {
-                "queries": len(latencies),
+                "queries": len(latencies),  # the pins' and the canaries'
+                "canary_queries": len(plan.probes),
                 "load_seconds": plan.db.load_seconds,
                 "median_query_ms": round(statistics.median(latencies) * 1000, 3) if latencies else None,
                 "max_query_ms": round(latencies[-1] * 1000, 3) if latencies else None,
@@ -304,9 +377,10 @@ class PipAudit(CommandScanner):
             text, stale = age_note(plan.db, int(ctx.options.get("max_advisory_age_days", 7)))
             details["advisory_source"]["stale"] = stale
             notes.append(text)
-            if plan.db.unevaluable:
-                notes.append(f"deps: {len(plan.db.unevaluable)} advisory record(s) have version ranges PEP 440 cannot order; "
-                             "they are reported for every version of their package: " + ", ".join(sorted(plan.db.unevaluable)[:5]))
+            for finding in findings:
+                if finding.properties.get("unevaluable_range"):
+                    notes.append(f"deps: {finding.location.package} {finding.location.version}: advisory range not PEP 440 "
+                                 f"orderable ({finding.properties['unevaluable_range']})")
         else:
             source = f"OSV endpoint {plan.url} (live)" if plan.url else ONLINE_SOURCE
             details["advisory_source"] = {"service": source, "age_days": 0}

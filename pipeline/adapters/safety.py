@@ -20,10 +20,11 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from ..advisories import trusted
 from ..advisories.findings import dependency_finding
 from ..advisories.severity import Rating, severity_of_score
 from ..advisories.versions import canonical_name as _canonical
-from ..dependencies import Dependencies, Pin
+from ..dependencies import Dependencies, Pin, SourceError, requirements_text
 from ..model import Finding, Severity
 from ..options import Option
 from ..scanner import CommandScanner, Coverage, Outcome, Parsed, Plan, ScanContext, ScanError, load_json, require
@@ -86,14 +87,16 @@ class Safety(CommandScanner):
     env_passthrough = (API_KEY,)
     options = (
         Option("safety_db", "str", "",
-               "A local safety vulnerability database folder for `safety check --db` (needed to run safety offline)."),
+               "A local safety vulnerability database folder for `safety check --db` (needed to run safety offline). "
+               "A trusted setting: only from the command line (`--set deps.safety_db=PATH`) or the harness's "
+               "SECURE_PIPELINE_SAFETY_DB; set in the scanned repository's pyproject.toml it is a configuration error."),
         Option("safety_required", "bool", False,
                "When safety cannot run (no SAFETY_API_KEY online, no safety_db offline) the stage is an error instead "
                "of showing safety as skipped (never as passed)."),
     )
 
     def _unavailable(self, ctx: ScanContext) -> str:
-        if ctx.options.get("safety_db"):
+        if trusted.value(ctx.options, "safety_db"):
             return ""
         if ctx.options.get("offline"):
             return "unavailable offline: no local safety database configured (deps.safety_db)"
@@ -107,18 +110,23 @@ class Safety(CommandScanner):
             raise ScanError(f"{reason} (deps.safety_required is true)")
         if reason:
             return Plan(ctx, skip=reason)
+        refused = trusted.refusal(ctx.root)
+        if refused:
+            raise ScanError(refused)
         deps = gather(ctx)
         files_dir = ctx.work_dir / "requirements"
         files_dir.mkdir(exist_ok=True)
-        for index, layer in enumerate(deps.layers()):
-            (files_dir / f"requirements-{index + 1}.txt").write_text(
-                "".join(f"{p.name}=={p.version}\n" for p in layer), encoding="utf-8")
+        try:
+            for index, layer in enumerate(deps.layers()):
+                (files_dir / f"requirements-{index + 1}.txt").write_text(requirements_text(layer), encoding="utf-8")
+        except SourceError as exc:
+            raise ScanError(str(exc)) from exc
         return Plan(ctx, inputs=tuple(sorted({p.name for p in deps.pins})), state=_SafetyPlan(deps, files_dir))
 
     def argv(self, plan: Plan) -> list[str]:
         state: _SafetyPlan = plan.state
         files = sorted(state.files_dir.glob("requirements-*.txt"))
-        db = str(plan.options.get("safety_db") or "")
+        db = trusted.value(plan.options, "safety_db")
         if db:
             if not Path(db).expanduser().exists():
                 raise ScanError(f"configured safety_db {db!r} does not exist")
@@ -151,7 +159,8 @@ class Safety(CommandScanner):
             raise ScanError("exited 64 (vulnerabilities found) but its report lists none")
         if outcome.exit_code == 0 and active:
             raise ScanError("exited 0 but its report lists vulnerabilities; output cannot be trusted")
-        source = f"local safety database {ctx.options['safety_db']}" if ctx.options.get("safety_db") else "Safety platform (live)"
+        db = trusted.value(ctx.options, "safety_db")
+        source = f"local safety database {db}" if db else "Safety platform (live)"
         details = {"packages_scanned": len(scanned), "dependency_sources": deps.sources, "pins_audited": len(deps.pins),
                    "advisory_source": {"service": source}, "notes": [f"deps: safety advisory source {source}"]}
         # safety lists every package it scanned: its evidence of coverage, by package name.

@@ -24,7 +24,7 @@ import yaml
 from packaging.version import InvalidVersion, Version
 
 from .severity import Rating, highest, rate_record
-from .versions import BadRange, canonical_name, check_ranges, record_affects
+from .versions import BadRange, canonical_name, make_orderable, record_affects
 
 _SUFFIXES = (".json", ".yaml", ".yml")
 _FRACTION = re.compile(r"(\.\d{6})\d+")
@@ -117,7 +117,7 @@ class AdvisoryDB:
     load_seconds: float = 0.0
     by_package: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
     by_id: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
-    # Records whose ranges PEP 440 cannot order: reported as affecting every queried version (fail closed).
+    # Records with range events PEP 440 cannot order, rewritten to fail closed (see make_orderable): id -> what was odd.
     unevaluable: dict[str, list[str]] = field(default_factory=dict)
 
     @classmethod
@@ -149,9 +149,9 @@ class AdvisoryDB:
         if not record.get("affected"):
             self.without_affected += 1
             return
-        problems = check_ranges(record)
-        if problems:
-            self.unevaluable[record["id"]] = problems
+        rewrites = make_orderable(record)
+        if rewrites:
+            self.unevaluable[record["id"]] = rewrites
         for key in {record["id"], *map(str, record.get("aliases") or ())}:
             self.by_id.setdefault(key, []).append(record)
         packages = {

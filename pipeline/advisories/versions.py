@@ -43,13 +43,21 @@ def _event_version(kind: str, value: str) -> Version:
     return parse_version(value)
 
 
+# The order of events at one version. The schema says "sorted(range.events)" without ranking ties, and
+# real records tie: PyPA writes one range as introduced/fixed pairs in any order, so "fixed 3.2.0" (end
+# of 3.1.1..3.2.0) and "introduced 3.2.0" (start of 3.2.0..3.2.2) meet. A fix at X closes the interval
+# *before* X, so it is applied first and the introduction at X then opens the next one: applying the
+# introduction first would drop every version of the later interval (pyspark 3.2.0 and 3.2.1 for
+# PYSEC-2023-72). `last_affected X` ends an interval *after* X, so it comes last.
+_TIE_ORDER = {"fixed": 0, "introduced": 1, "last_affected": 2}
+
+
 def _sorted_events(events: Iterable[Mapping[str, Any]]) -> list[tuple[Version, str]]:
     parsed: list[tuple[Version, int, str]] = []
     for event in events:
-        for kind in ("introduced", "fixed", "last_affected"):
+        for kind, order in _TIE_ORDER.items():
             if kind in event:
-                # At equal versions an introduction is applied before a fix, so "introduced 1.0, fixed 1.0" is empty.
-                parsed.append((_event_version(kind, event[kind]), 0 if kind == "introduced" else 1, kind))
+                parsed.append((_event_version(kind, event[kind]), order, kind))
     parsed.sort(key=lambda item: (item[0], item[1]))
     return [(version, kind) for version, _order, kind in parsed]
 
@@ -131,20 +139,42 @@ def _sort_key(text: str) -> tuple[int, Version | str]:
         return (1, text)
 
 
-def check_ranges(record: Mapping[str, Any]) -> list[str]:
-    """Problems that stop a record's PyPI ranges from being evaluated (unparseable event versions)."""
-    problems = []
+def make_orderable(record: dict[str, Any]) -> list[str]:
+    """Rewrite, in place, the PyPI ECOSYSTEM events PEP 440 cannot order; return one line per rewrite.
+
+    pip-audit parses every ``fixed`` with ``packaging.Version`` and crashes on one it cannot read
+    (PYSEC-2019-125's ``2019-09-12``), which ends the audit of every other pin too. So the record is
+    served in a form it accepts, failing closed: an unreadable ``fixed``, ``last_affected`` or
+    ``limit`` is dropped (the range then never ends, so every later version stays affected) and an
+    unreadable ``introduced`` becomes ``0`` (affected from the first release).
+    """
+    rewrites = []
     for entry in record.get("affected") or ():
         if (entry.get("package") or {}).get("ecosystem") != "PyPI":
             continue
         for rng in entry.get("ranges") or ():
             if rng.get("type") != "ECOSYSTEM":
                 continue
-            try:
-                _sorted_events(rng.get("events") or ())
-                for event in rng.get("events") or ():
-                    if "limit" in event and str(event["limit"]) != "*":
-                        parse_version(event["limit"])
-            except BadRange as exc:
-                problems.append(str(exc))
-    return problems
+            kept = []
+            for event in rng.get("events") or ():
+                bad = [(kind, str(value)) for kind, value in event.items() if not _orderable(kind, str(value))]
+                for kind, value in bad:
+                    rewrites.append(f"{kind} {value!r} is not a PEP 440 version")
+                if any(kind == "introduced" for kind, _v in bad):
+                    kept.append({"introduced": "0"})
+                elif not bad:
+                    kept.append(event)
+            rng["events"] = kept
+    return rewrites
+
+
+def _orderable(kind: str, value: str) -> bool:
+    if kind not in ("introduced", "fixed", "last_affected", "limit"):
+        return True  # not an event version (the schema allows nothing else; leave it to the schema checks)
+    if (kind == "introduced" and value == "0") or (kind == "limit" and value == "*"):
+        return True
+    try:
+        Version(value)
+    except InvalidVersion:
+        return False
+    return True

@@ -139,7 +139,10 @@ SPEC = StageSpec(
                "safety runs only with `safety_db`."),
         Option("advisory_db", "str", "",
                "Folder or zip of OSV records (OSV PyPI export or PyPA advisory-database layout, JSON or YAML). When set "
-               "(or when offline), pip-audit audits against it through a loopback OSV endpoint."),
+               "(or when offline), pip-audit audits against it through a loopback OSV endpoint. A trusted setting: "
+               "only from the command line (`--advisory-db PATH`) or the harness's SECURE_PIPELINE_ADVISORY_DB; set in "
+               "the scanned repository's pyproject.toml it is a configuration error. It must hold the canary advisories "
+               "(flask 0.12 CVE-2018-1000656, requests 2.19.0 CVE-2018-18074), proof that it is a real PyPI database."),
         Option("max_advisory_age_days", "int", 7,
                "A local advisory database whose newest record is older than this is named in a warning note."),
         Option("unknown_severity", "severity", "high",
