@@ -8,7 +8,6 @@ skip a file without any message (and still count it), so they are overridden on 
 
 from __future__ import annotations
 
-import tomllib
 from pathlib import Path
 from typing import Any
 
@@ -16,6 +15,9 @@ from ..model import Confidence, Finding, Location, Severity
 from ..options import Option
 from ..runner import ProcessOutcome
 from ..scanner import CommandScanner, ScanContext, ScanError, load_json, require
+from ..trust import TrustError, trusted
+from ..vetting import VettedConfig
+from ..vetting.pylint import vet as vet_pylint
 
 _SEVERITY = {
     "error": Severity.HIGH,
@@ -36,27 +38,17 @@ _PSEUDO_MODULES = 2
 DEFAULT_RCFILE = Path(__file__).resolve().parent.parent / "data" / "pylintrc"
 
 
-def _has_pylint_section(pyproject: Path) -> bool:
+def rcfile_for(ctx: ScanContext) -> tuple[Path, VettedConfig]:
+    """The vetted copy of the repository's pylint configuration, else the harness's default.
+
+    The repository's own file is never handed to pylint (it can run code); see pipeline/vetting/pylint.py.
+    """
     try:
-        data = tomllib.loads(pyproject.read_text(encoding="utf-8"))
-    except (OSError, tomllib.TOMLDecodeError, UnicodeDecodeError):
-        return False
-    return "pylint" in data.get("tool", {})
-
-
-def rcfile_for(root: Path, configured: str) -> Path:
-    """The repository's own pylint configuration when it has one, else the harness's default."""
-    if configured:
-        path = (root / configured).resolve()
-        if not path.is_file():
-            raise ScanError(f"configured pylint_rcfile {configured!r} does not exist")
-        return path
-    for name in (".pylintrc", "pylintrc"):
-        if (root / name).is_file():
-            return root / name
-    if (root / "pyproject.toml").is_file() and _has_pylint_section(root / "pyproject.toml"):
-        return root / "pyproject.toml"
-    return DEFAULT_RCFILE
+        trust = trusted()
+    except TrustError as exc:
+        raise ScanError(str(exc)) from exc
+    vetted = vet_pylint(ctx.root, ctx.work_dir, trust, ctx.options.get("pylint_rcfile", ""))
+    return (vetted.path or DEFAULT_RCFILE), vetted
 
 
 def module_name(root: Path, rel: str) -> str:
@@ -79,15 +71,16 @@ class Pylint(CommandScanner):
     ok_exit_codes = frozenset(range(32))
     options = (
         Option("pylint_rcfile", "str", "",
-               "pylint configuration file; default: the repository's .pylintrc, pylintrc or pyproject.toml [tool.pylint], "
-               "else the harness's built-in defaults."),
+               "pylint configuration file inside the repository; default: the one pylint itself would find "
+               "(pylintrc, .pylintrc, pyproject.toml [tool.pylint], setup.cfg, tox.ini), else the harness's "
+               "built-in defaults. Its settings are vetted: code-loading keys are refused."),
     )
 
     def skip_reason(self, ctx: ScanContext) -> str:
         return "" if ctx.files.python else "no Python files to lint"
 
     def argv(self, ctx: ScanContext, executable: str) -> list[str]:
-        rcfile = rcfile_for(ctx.root, ctx.options.get("pylint_rcfile", ""))
+        rcfile, _ = rcfile_for(ctx)
         # File selection is the harness's job ([tool.secure-pipeline] exclude). pylint's own ignore
         # settings would skip files while still counting them as linted, so they are cleared here.
         return [executable, "--output-format=json2", "--persistent=n", f"--rcfile={rcfile}",
@@ -136,4 +129,5 @@ class Pylint(CommandScanner):
                 f"linted {max(linted - _PSEUDO_MODULES, 0)} of the {expected} modules it was given "
                 "(an 'ignore' setting or a crash skipped the rest)"
             )
-        return findings, {"files_scanned": len(ctx.files.python)}
+        _, vetted = rcfile_for(ctx)
+        return findings, {"files_scanned": len(ctx.files.python), **vetted.details()}
