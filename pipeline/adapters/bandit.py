@@ -1,4 +1,4 @@
-"""bandit, through its JSON formatter, honouring ``[tool.bandit]`` in the repository's pyproject.toml.
+"""bandit, through its JSON formatter, honouring the vetted ``[tool.bandit]`` of the repository's pyproject.toml.
 
 bandit exits 0 for files it could not parse, for a crashing plugin and for files it never read, so
 trust comes from the output: ``errors`` must be empty, stderr must carry no ERROR line, and every
@@ -8,7 +8,6 @@ can hold the very secret a test flagged.
 
 from __future__ import annotations
 
-import tomllib
 from pathlib import Path
 from typing import Any
 
@@ -16,6 +15,8 @@ from ..files import glob_match
 from ..model import Confidence, Finding, Location, Severity
 from ..runner import ProcessOutcome
 from ..scanner import CommandScanner, ScanContext, ScanError, load_json, missing_from, require
+from ..vetting.bandit import read_settings as read_bandit_settings
+from ..vetting.bandit import vet as vet_bandit
 
 _LEVELS = {"LOW": Severity.LOW, "MEDIUM": Severity.MEDIUM, "HIGH": Severity.HIGH, "UNDEFINED": Severity.INFO}
 _CONFIDENCE = {"LOW": Confidence.LOW, "MEDIUM": Confidence.MEDIUM, "HIGH": Confidence.HIGH}
@@ -23,15 +24,7 @@ _CONFIDENCE = {"LOW": Confidence.LOW, "MEDIUM": Confidence.MEDIUM, "HIGH": Confi
 
 def bandit_settings(root: Path) -> dict[str, Any] | None:
     """The repository's [tool.bandit] table, or None when it has none."""
-    pyproject = root / "pyproject.toml"
-    if not pyproject.is_file():
-        return None
-    try:
-        data = tomllib.loads(pyproject.read_text(encoding="utf-8"))
-    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:
-        raise ScanError(f"cannot read [tool.bandit] from {pyproject}: {exc}") from exc
-    section = data.get("tool", {}).get("bandit")
-    return section if isinstance(section, dict) else None
+    return read_bandit_settings(root)
 
 
 def _norm(path: str) -> str:
@@ -58,8 +51,10 @@ class Bandit(CommandScanner):
 
     def argv(self, ctx: ScanContext, executable: str) -> list[str]:
         argv = [executable, "-f", "json", "-q"]
-        if bandit_settings(ctx.root) is not None:
-            argv += ["-c", str(ctx.root / "pyproject.toml")]
+        vetted = vet_bandit(ctx.root, ctx.work_dir)
+        if vetted.path is not None:
+            # Never the repository's own file: only the settings the harness vetted and lists.
+            argv += ["-c", str(vetted.path)]
         return [*argv, "-r", "--", *self._targets(ctx)]
 
     def parse(self, outcome: ProcessOutcome, ctx: ScanContext) -> tuple[list[Finding], dict[str, Any]]:
@@ -114,6 +109,9 @@ class Bandit(CommandScanner):
             "nosec": int(totals.get("nosec", 0) or 0),
             "skipped_tests": int(totals.get("skipped_tests", 0) or 0),
         }
+        details.update(vet_bandit(ctx.root, ctx.work_dir).details())
         if (ctx.root / ".bandit").is_file():
-            details["notes"] = [f"bandit: {ctx.root / '.bandit'} exists; bandit applies its settings (skips) silently"]
+            # bandit reads .bandit only while walking directories; it is given files, so it never reads it.
+            details.setdefault("notes", []).append(
+                "bandit: .bandit is not read (the harness passes files); settings belong in [tool.bandit]")
         return findings, details

@@ -6,9 +6,9 @@ Silent-pass traps closed here:
   on. Here it is an error naming the file, since nothing in that file was checked.
 - A configuration file hadolint cannot read is reported on stderr and then ignored: hadolint lints
   with no configuration and exits 0. Here that is an error naming the file.
-- hadolint also reads a configuration from the user's home folder, which would make results
-  depend on the machine: we always pass ``-c``, the repository's own configuration when it has one,
-  else an empty one.
+- hadolint also reads a configuration from the working folder or the user's home folder on its
+  own: we always pass ``-c`` with a file the harness wrote (pipeline/vetting/hadolint.py), from the
+  repository's configuration when it has one; the rules it ignores or moves are listed in the report.
 
 ``--no-fail`` makes every completed lint exit 0 whatever it found, so any other exit code (a missing
 or unreadable file, a crash) is an error. hadolint gives no confidence; its levels map to
@@ -24,11 +24,12 @@ from ..model import Finding, Location, Severity
 from ..options import Option
 from ..runner import ProcessOutcome
 from ..scanner import CommandScanner, ScanContext, ScanError, load_json, require
+from ..vetting import VettedConfig
+from ..vetting.hadolint import vet as vet_hadolint
 
 DEFAULT_PATTERNS = ["Dockerfile", "*.Dockerfile", "Dockerfile.*", "*.dockerfile"]
 # Files named like Dockerfiles that are not: BuildKit's per-Dockerfile ignore files.
 NOT_DOCKERFILES = ("*.dockerignore",)
-REPO_CONFIGS = (".hadolint.yaml", ".hadolint.yml", ".config/hadolint.yaml", ".config/hadolint.yml")
 _SEVERITY = {"error": Severity.HIGH, "warning": Severity.MEDIUM, "info": Severity.LOW, "style": Severity.INFO}
 _PARSE_ERROR = "DL1000"
 _CWE = {
@@ -77,22 +78,11 @@ class Hadolint(CommandScanner):
         patterns = ctx.options.get("dockerfile_patterns") or DEFAULT_PATTERNS
         return f"no Dockerfiles to lint (file names matching {', '.join(patterns)})"
 
-    def _config(self, ctx: ScanContext) -> str:
-        configured = str(ctx.options.get("hadolint_config") or "")
-        if configured:
-            path = ctx.root / configured
-            if not path.is_file():
-                raise ScanError(f"configured hadolint_config {configured!r} does not exist")
-            return str(path)
-        for name in REPO_CONFIGS:
-            if (ctx.root / name).is_file():
-                return str(ctx.root / name)
-        empty = ctx.work_dir / "hadolint-empty.yaml"
-        empty.write_text("ignored: []\n", encoding="utf-8")  # hadolint rejects a file with no keys
-        return str(empty)
+    def _vetted(self, ctx: ScanContext) -> VettedConfig:
+        return vet_hadolint(ctx.root, ctx.work_dir, str(ctx.options.get("hadolint_config") or ""))
 
     def argv(self, ctx: ScanContext, executable: str) -> list[str]:
-        return [executable, "-c", self._config(ctx), "-f", "json", "--no-fail", "--no-color", "--", *dockerfiles(ctx)]
+        return [executable, "-c", str(self._vetted(ctx).path), "-f", "json", "--no-fail", "--no-color", "--", *dockerfiles(ctx)]
 
     def parse(self, outcome: ProcessOutcome, ctx: ScanContext) -> tuple[list[Finding], dict[str, Any]]:
         if "Error parsing your config file" in outcome.stderr:
@@ -127,11 +117,7 @@ class Hadolint(CommandScanner):
                 help_uri=help_uri(code),
                 properties={"checker": "shellcheck" if code.startswith("SC") else "hadolint"},
             ))
-        details: dict[str, Any] = {"files_scanned": len(targets)}
-        config = next((name for name in REPO_CONFIGS if (ctx.root / name).is_file()), "")
-        if config or ctx.options.get("hadolint_config"):
-            details["notes"] = [f"hadolint: {ctx.options.get('hadolint_config') or config} applies its ignored rules and "
-                                "severity overrides silently"]
+        details: dict[str, Any] = {"files_scanned": len(targets), **self._vetted(ctx).details()}
         return findings, details
 
 

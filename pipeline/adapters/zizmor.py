@@ -13,7 +13,8 @@ traps are closed here:
   network access (the runner also keeps tokens away from scanners).
 
 Findings the repository itself ignores (``# zizmor: ignore[...]`` or a ``zizmor.yml``) are left out
-of zizmor's output, like ``# nosec`` for bandit; the report notes when such a configuration exists.
+of zizmor's output, like ``# nosec`` for bandit. The ``zizmor.yml`` reaches zizmor only as the
+harness's vetted copy (pipeline/vetting/zizmor.py), and every audit it disables or ignores is listed.
 """
 
 from __future__ import annotations
@@ -25,12 +26,12 @@ from ..model import Confidence, Finding, Location, Severity
 from ..options import Option
 from ..runner import ProcessOutcome
 from ..scanner import CommandScanner, ScanContext, ScanError, load_json, missing_from, require
+from ..vetting.zizmor import vet as vet_zizmor
 
 WORKFLOW_DIR = ".github/workflows"
 ACTION_FILES = ("action.yml", "action.yaml")
 DEPENDABOT_FILES = (".github/dependabot.yml", ".github/dependabot.yaml")
 PRE_COMMIT_FILES = (".pre-commit-config.yaml",)
-CONFIG_FILES = ("zizmor.yml", "zizmor.yaml", ".github/zizmor.yml", ".github/zizmor.yaml")
 
 _SEVERITY = {
     "high": Severity.HIGH,
@@ -147,7 +148,8 @@ class Zizmor(CommandScanner):
 
     def argv(self, ctx: ScanContext, executable: str) -> list[str]:
         return [
-            executable, "--offline", "--format", "json", "--strict-collection", "--no-progress", "--color", "never",
+            # --config: only the harness's vetted copy of the repository's zizmor.yml, never discovery.
+            executable, "--offline", "--config", str(vet_zizmor(ctx.root, ctx.work_dir).path), "--format", "json", "--strict-collection", "--no-progress", "--color", "never",
             "--persona", str(ctx.options.get("zizmor_persona", "regular")),
             "--", *actions_inputs(ctx),
         ]
@@ -176,9 +178,7 @@ class Zizmor(CommandScanner):
                 f"exit code {outcome.exit_code} disagrees with its JSON output "
                 f"({len(findings)} finding(s), highest severity {highest or 'none'}; expected exit code {expected_exit})")
         details: dict[str, Any] = {"files_audited": len(inputs), "persona": ctx.options.get("zizmor_persona", "regular")}
-        configs = [name for name in CONFIG_FILES if (ctx.root / name).is_file()]
-        if configs:
-            details["notes"] = [f"zizmor: {configs[0]} exists; zizmor applies its ignore and disable rules silently"]
+        details.update(vet_zizmor(ctx.root, ctx.work_dir).details())
         return findings, details
 
     def _finding(self, item: Any, inputs: set[str]) -> tuple[Finding | None, str]:
