@@ -104,7 +104,7 @@ class Bandit(CommandScanner):
                 help_uri=str(item.get("more_info", "")),
             ))
         totals = data["metrics"].get("_totals", {})
-        details = {
+        details: dict[str, Any] = {
             "files_scanned": len(scanned),
             "nosec": int(totals.get("nosec", 0) or 0),
             "skipped_tests": int(totals.get("skipped_tests", 0) or 0),
