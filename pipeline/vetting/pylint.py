@@ -41,7 +41,10 @@ _NEVER_KEYS = {
     "int-import-graph": "makes pylint write a graph file",
     "spelling-store-unknown-words": "makes pylint write to the private dictionary file",
 }
-_DEFAULT_EVALUATION = "max(0, 0 if fatal else 10.0 - ((float(5 * error + warning + refactor + convention) / statement) * 10))"
+# pylint's defaults over the years, as generated rcfiles carry them: nothing to refuse (and the
+# harness does not use the score, so the key is left out either way).
+_SCORE = "10.0 - ((float(5 * error + warning + refactor + convention) / statement) * 10)"
+_DEFAULT_EVALUATIONS = frozenset({_SCORE, f"0 if fatal else {_SCORE}", f"max(0, 0 if fatal else {_SCORE})"})
 # Settings the harness decides for every scan; a repository value is left out.
 _HARNESS_KEYS = {
     "output-format": "the harness reads json2", "output": "the harness reads stdout", "msg-template": "the harness reads json2",
@@ -203,7 +206,7 @@ def vet(root: Path, work_dir: Path, trust: frozenset[str], configured: str = "")
             if _code_setting(key, value, source, trust):
                 kept[raw_key] = value
         elif key in _NEVER_KEYS:
-            if value.strip().lower() in _FALSE or (key == "evaluation" and " ".join(value.split()) == _DEFAULT_EVALUATION):
+            if value.strip().lower() in _FALSE or (key == "evaluation" and " ".join(value.split()) in _DEFAULT_EVALUATIONS):
                 continue
             raise RefusedSetting(source, raw_key, _NEVER_KEYS[key])
         elif key == "output-format" and re.search(r"[.:/]", value):
