@@ -51,6 +51,13 @@ def rcfile_for(ctx: ScanContext) -> tuple[Path, VettedConfig]:
     return (vetted.path or DEFAULT_RCFILE), vetted
 
 
+def _reported_path(path: str, rcfile: Path, vetted: VettedConfig) -> str:
+    """A message about the configuration names the repository's file, not the harness's vetted copy."""
+    if path == str(rcfile) and vetted.source:
+        return vetted.source
+    return Path(path).as_posix()
+
+
 def module_name(root: Path, rel: str) -> str:
     """The module name pylint gives a file: package parents (with __init__.py) joined by dots."""
     path = Path(rel)
@@ -92,6 +99,7 @@ class Pylint(CommandScanner):
                 "json2 output has no 'messages' list (not pylint's documented format)")
         stats = data.get("statistics")
         require(isinstance(stats, dict), "json2 output has no 'statistics' object")
+        rcfile, vetted = rcfile_for(ctx)
         findings: list[Finding] = []
         for msg in data["messages"]:
             require(isinstance(msg, dict) and {"type", "symbol", "messageId", "path", "line", "message"} <= set(msg),
@@ -113,7 +121,7 @@ class Pylint(CommandScanner):
                 confidence=_CONFIDENCE.get(str(msg.get("confidence")), Confidence.UNDEFINED),
                 tool_confidence=str(msg.get("confidence") or ""),
                 location=Location(
-                    path=Path(msg["path"]).as_posix(), line=msg.get("line") or None,
+                    path=_reported_path(str(msg["path"]), rcfile, vetted), line=msg.get("line") or None,
                     column=(msg["column"] + 1) if isinstance(msg.get("column"), int) else None,
                     end_line=msg.get("endLine"), end_column=(msg["endColumn"] + 1) if isinstance(msg.get("endColumn"), int) else None,
                 ),
@@ -129,5 +137,4 @@ class Pylint(CommandScanner):
                 f"linted {max(linted - _PSEUDO_MODULES, 0)} of the {expected} modules it was given "
                 "(an 'ignore' setting or a crash skipped the rest)"
             )
-        _, vetted = rcfile_for(ctx)
         return findings, {"files_scanned": len(ctx.files.python), **vetted.details()}

@@ -176,7 +176,7 @@ def _csv(value: str) -> list[str]:
     return [part.strip() for part in value.split(",") if part.strip()]
 
 
-def _code_setting(key: str, value: str, source: str, trust: frozenset[str]) -> bool:
+def _code_setting(key: str, raw_key: str, value: str, source: str, trust: frozenset[str]) -> bool:
     """True to keep a code-loading key; RefusedSetting unless it is harmless or trusted."""
     why, switch = _CODE_KEYS[key]
     if key == "unsafe-load-any-extension" and value.strip().lower() in _FALSE:
@@ -187,7 +187,7 @@ def _code_setting(key: str, value: str, source: str, trust: frozenset[str]) -> b
         return True  # pylint's own bundled extensions: the harness's code, not the repository's
     if switch in trust:
         return True
-    raise RefusedSetting(source, key, why, switch)
+    raise RefusedSetting(source, raw_key, why, switch)
 
 
 def vet(root: Path, work_dir: Path, trust: frozenset[str], configured: str = "") -> VettedConfig:
@@ -203,7 +203,7 @@ def vet(root: Path, work_dir: Path, trust: frozenset[str], configured: str = "")
             raise RefusedSetting(source, raw_key, "is not an option name pylint could mean")
         key = canonical(raw_key)
         if key in _CODE_KEYS:
-            if _code_setting(key, value, source, trust):
+            if _code_setting(key, raw_key, value, source, trust):
                 kept[raw_key] = value
         elif key in _NEVER_KEYS:
             if value.strip().lower() in _FALSE or (key == "evaluation" and " ".join(value.split()) in _DEFAULT_EVALUATIONS):
