@@ -68,8 +68,9 @@ class Hadolint(CommandScanner):
         Option("dockerfile_patterns", "list[str]", DEFAULT_PATTERNS,
                "File-name globs of the Dockerfiles hadolint lints (matched against the file name, in every folder)."),
         Option("hadolint_config", "str", "",
-               "hadolint configuration file; default: the repository's .hadolint.yaml (or .hadolint.yml, "
-               ".config/hadolint.yaml), else none (a configuration in the home folder is never used)."),
+               "hadolint configuration file inside the repository; default: its .hadolint.yaml (or .hadolint.yml, "
+               ".config/hadolint.yaml), else none. Passed as a vetted copy; a configuration in the working or "
+               "home folder is never read."),
     )
 
     def skip_reason(self, ctx: ScanContext) -> str:
