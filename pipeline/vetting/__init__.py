@@ -20,11 +20,15 @@ MAX_LISTED = 20
 
 
 class RefusedSetting(ScanError):
-    """A repository configuration key that would load or run code, or reach outside the repository."""
+    """Repository configuration keys that would load or run code, or reach outside the repository."""
 
-    def __init__(self, source: str, key: str, why: str, switch: str = "") -> None:
-        enable = f"; the harness's caller can allow it with {switch} in SECURE_PIPELINE_TRUST" if switch else ""
-        super().__init__(f"{source}: refused {key!r}: it {why} (repository configuration never runs code here{enable})")
+    def __init__(self, source: str, refused: list[tuple[str, str, str]]) -> None:
+        """``refused``: (key, what it would make the tool do, the trust capability that allows it or '')."""
+        reasons = "; ".join(f"{key!r} (it {why})" for key, why, _ in refused)
+        switches = sorted({switch for _, _, switch in refused if switch})
+        enable = (f"; the harness's caller can allow {'it' if len(refused) == 1 else 'them'} with "
+                  f"{', '.join(switches)} in SECURE_PIPELINE_TRUST") if switches and all(s for _, _, s in refused) else ""
+        super().__init__(f"{source}: refused {reasons}: repository configuration never runs code here{enable}")
 
 
 @dataclass

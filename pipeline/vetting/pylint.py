@@ -95,6 +95,7 @@ _ALL_KEYS = frozenset(_TUNING_KEYS | _CODE_KEYS.keys() | _NEVER_KEYS.keys() | _H
 _OPTION_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9_-]*")
 _BUILTIN_PLUGIN = re.compile(r"pylint\.extensions\.[a-z_][a-z0-9_]*")
 _FALSE = {"", "n", "no", "false", "0", "off"}
+_CONFIDENCE_LEVELS = frozenset({"HIGH", "CONTROL_FLOW", "INFERENCE", "INFERENCE_FAILURE", "UNDEFINED"})
 
 
 def find_config(root: Path, configured: str = "") -> Path | None:
@@ -176,8 +177,8 @@ def _csv(value: str) -> list[str]:
     return [part.strip() for part in value.split(",") if part.strip()]
 
 
-def _code_setting(key: str, raw_key: str, value: str, source: str, trust: frozenset[str]) -> bool:
-    """True to keep a code-loading key; RefusedSetting unless it is harmless or trusted."""
+def _code_setting(key: str, raw_key: str, value: str, refused: list[tuple[str, str, str]], trust: frozenset[str]) -> bool:
+    """True to keep a code-loading key; False to leave out a harmless value; else it joins ``refused``."""
     why, switch = _CODE_KEYS[key]
     if key == "unsafe-load-any-extension" and value.strip().lower() in _FALSE:
         return False
@@ -187,7 +188,8 @@ def _code_setting(key: str, raw_key: str, value: str, source: str, trust: frozen
         return True  # pylint's own bundled extensions: the harness's code, not the repository's
     if switch in trust:
         return True
-    raise RefusedSetting(source, raw_key, why, switch)
+    refused.append((raw_key, why, switch))
+    return False
 
 
 def vet(root: Path, work_dir: Path, trust: frozenset[str], configured: str = "") -> VettedConfig:
@@ -198,20 +200,22 @@ def vet(root: Path, work_dir: Path, trust: frozenset[str], configured: str = "")
     source = relative(root, found)
     vetted = VettedConfig("pylint", source=source)
     kept: dict[str, str] = {}
+    refused: list[tuple[str, str, str]] = []  # every refusal is named at once, so one fix round is enough
     for raw_key, value in read_settings(found, source).items():
         if not _OPTION_NAME.fullmatch(raw_key):
-            raise RefusedSetting(source, raw_key, "is not an option name pylint could mean")
+            refused.append((raw_key, "is not an option name pylint could mean", ""))
+            continue
         key = canonical(raw_key)
         if key in _CODE_KEYS:
-            if _code_setting(key, raw_key, value, source, trust):
+            if _code_setting(key, raw_key, value, refused, trust):
                 kept[raw_key] = value
         elif key in _NEVER_KEYS:
             if value.strip().lower() in _FALSE or (key == "evaluation" and " ".join(value.split()) in _DEFAULT_EVALUATIONS):
                 continue
-            raise RefusedSetting(source, raw_key, _NEVER_KEYS[key])
+            refused.append((raw_key, _NEVER_KEYS[key], ""))
         elif key == "output-format" and re.search(r"[.:/]", value):
             # "pkg.Class" is imported; "text:path" is opened for writing while pylint reads its configuration.
-            raise RefusedSetting(source, raw_key, "names a reporter class to import or a file to write")
+            refused.append((raw_key, "names a reporter class to import or a file to write", ""))
         elif key in _HARNESS_KEYS:
             vetted.dropped.append(f"{raw_key} ({_HARNESS_KEYS[key]})")
         elif key == "spelling-private-dict-file" and value.strip():
@@ -221,6 +225,8 @@ def vet(root: Path, work_dir: Path, trust: frozenset[str], configured: str = "")
             kept[raw_key] = value  # a trusted plugin may define options of its own
         else:
             vetted.dropped.append(f"{raw_key} (not an option of pylint or its bundled extensions)")
+    if refused:
+        raise RefusedSetting(source, refused)
     vetted.weakened = _weakenings(kept)
     vetted.path = work_dir / "pylint-vetted.toml"
     vetted.path.write_text(_toml(source, kept.items()), encoding="utf-8")
@@ -232,8 +238,9 @@ def _weakenings(kept: dict[str, str]) -> list[str]:
     disabled = _csv(kept.get("disable", ""))
     if disabled:
         changes.append(f"disables {len(disabled)} pylint message(s) or group(s): {listed(disabled)}")
-    if kept.get("confidence", "").strip():
-        changes.append(f"reports only confidence levels {listed(_csv(kept['confidence']))}")
+    confidence = set(_csv(kept.get("confidence", "")))
+    if confidence and not confidence >= _CONFIDENCE_LEVELS:
+        changes.append(f"hides messages of confidence {listed(sorted(_CONFIDENCE_LEVELS - confidence))}")
     thresholds = [f"{k}={v.strip()}" for k, v in kept.items() if k.startswith(("max-", "min-")) and k in _TUNING_KEYS]
     if thresholds:
         changes.append(f"changes thresholds: {listed(thresholds)}")

@@ -107,7 +107,7 @@ def test_pylint_configuration_cannot_run_repository_code(tmp_path, attack):
     assert_no_repository_code_ran(loot, token, printed)
     assert code == 2 and report["status"] == "error"
     error = _tool(report, "pylint")["error"]
-    assert error.startswith(f"pylint: {source}: refused '{key}': it ") and "\n" not in error
+    assert error.startswith(f"pylint: {source}: refused '{key}' (it ") and "\n" not in error
     assert "SECURE_PIPELINE_TRUST" in error
 
 
