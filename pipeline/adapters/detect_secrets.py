@@ -1,7 +1,8 @@
 """detect-secrets, run fresh with every plugin and compared with the repository's ``.secrets.baseline``.
 
-The baseline is never handed to the tool: detect-secrets loads its plugins and filters from it, so
-a tampered baseline could switch detection off. We scan the explicit file list with ``--all-files``
+The baseline is never handed to the tool (nor ``--custom-plugins``): detect-secrets loads its plugins
+and filters from it, so a tampered baseline could switch detection off, and a ``file://`` plugin or
+filter path in it is the repository's own Python code, imported by the scan. We scan the explicit file list with ``--all-files``
 (so untracked or non-git trees are not silently skipped) and ``--no-verify`` (so no secret is sent
 to a provider), then match results against the baseline by (file, hashed secret, type) ourselves.
 Reports carry the type, file, line and hashed secret, never the value.
