@@ -35,11 +35,10 @@ _CONFIDENCE = {
 # Messages that mean pylint could not analyse a file at all.
 _NOT_SCANNED = {"E0001": "syntax error", "E0013": "bad plugin", "E0011": "unrecognized option"}
 _PSEUDO_MODULES = 2
-DEFAULT_RCFILE = Path(__file__).resolve().parent.parent / "data" / "pylintrc"
 
 
 def rcfile_for(ctx: ScanContext) -> tuple[Path, VettedConfig]:
-    """The vetted copy of the repository's pylint configuration, else the harness's default.
+    """The file for --rcfile: the vetted copy of the repository's pylint configuration, else the harness's defaults.
 
     The repository's own file is never handed to pylint (it can run code); see pipeline/vetting/pylint.py.
     """
@@ -48,7 +47,9 @@ def rcfile_for(ctx: ScanContext) -> tuple[Path, VettedConfig]:
     except TrustError as exc:
         raise ScanError(str(exc)) from exc
     vetted = vet_pylint(ctx.root, ctx.work_dir, trust, ctx.options.get("pylint_rcfile", ""))
-    return (vetted.path or DEFAULT_RCFILE), vetted
+    if vetted.path is None:
+        raise ScanError("no pylint configuration was written")  # vet() always writes one
+    return vetted.path, vetted
 
 
 def _reported_path(path: str, rcfile: Path, vetted: VettedConfig) -> str:

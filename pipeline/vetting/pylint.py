@@ -22,6 +22,9 @@ from ..scanner import ScanError
 from . import RefusedSetting, VettedConfig, inside, listed, relative
 
 # pylint's discovery order in the working directory (pylint/config/find_default_config_files.py).
+DATA = Path(__file__).resolve().parent.parent / "data"
+DEFAULT_RCFILE = DATA / "pylintrc"  # the harness's defaults, for a repository without a configuration
+IMPORT_GUARD = DATA / "pylint_import_guard.py"
 RC_NAMES = ("pylintrc", "pylintrc.toml", ".pylintrc", ".pylintrc.toml")
 SECTION_FILES = ("pyproject.toml", "setup.cfg", "tox.ini")
 
@@ -193,12 +196,36 @@ def _code_setting(key: str, raw_key: str, value: str, refused: list[tuple[str, s
 
 
 def vet(root: Path, work_dir: Path, trust: frozenset[str], configured: str = "") -> VettedConfig:
-    """The vetted pylint configuration for ``root``; ``path`` is None when the repository has none."""
+    """The configuration file to hand pylint: the repository's vetted settings, else the harness's defaults.
+
+    Either way it carries the harness's own init-hook, which keeps pylint from importing modules
+    out of the repository (pylint_import_guard.py), unless the caller trusts the repository's plugins.
+    """
     found = find_config(root, configured)
-    if found is None:
-        return VettedConfig("pylint")
-    source = relative(root, found)
-    vetted = VettedConfig("pylint", source=source)
+    vetted = VettedConfig("pylint", source=relative(root, found) if found else "")
+    kept = _vet_settings(root, found, vetted, trust) if found else read_settings(DEFAULT_RCFILE, "the harness's pylintrc")
+    hooks = [] if "pylint-plugins" in trust else [
+        f"import runpy; runpy.run_path({str(IMPORT_GUARD)!r}, init_globals={{'REPOSITORY': {str(root.resolve())!r}}})"]
+    if kept.get("init-hook"):  # only there when the caller trusts it
+        hooks.append(_unquote(kept.pop("init-hook")))
+    if hooks:
+        kept = {"init-hook": "\n".join(hooks), **kept}
+    vetted.path = work_dir / "pylint-vetted.toml"
+    vetted.path.write_text(_toml(vetted.source or "none (the harness's defaults)", kept.items()), encoding="utf-8")
+    return vetted
+
+
+def _unquote(value: str) -> str:
+    """pylint's own unquoting of init-hook (config/utils.py _unquote), so the joined hooks run as it would."""
+    if value[:1] in "\"'":
+        value = value[1:]
+    if value[-1:] in "\"'":
+        value = value[:-1]
+    return value
+
+
+def _vet_settings(root: Path, found: Path, vetted: VettedConfig, trust: frozenset[str]) -> dict[str, str]:
+    source = vetted.source
     kept: dict[str, str] = {}
     refused: list[tuple[str, str, str]] = []  # every refusal is named at once, so one fix round is enough
     for raw_key, value in read_settings(found, source).items():
@@ -228,9 +255,7 @@ def vet(root: Path, work_dir: Path, trust: frozenset[str], configured: str = "")
     if refused:
         raise RefusedSetting(source, refused)
     vetted.weakened = _weakenings(kept)
-    vetted.path = work_dir / "pylint-vetted.toml"
-    vetted.path.write_text(_toml(source, kept.items()), encoding="utf-8")
-    return vetted
+    return kept
 
 
 def _weakenings(kept: dict[str, str]) -> list[str]:

@@ -198,3 +198,23 @@ def test_detect_secrets_baseline_cannot_load_a_custom_plugin(tmp_path):
     assert_no_repository_code_ran(loot, token, printed)
     assert _tool(report, "detect-secrets")["status"] != "error", report
     assert code in (0, 1)
+
+
+# Standard-library names the harness (under `python -m`) and pylint (which puts the repository first
+# on sys.path while it lints) imported from the repository before the fix.
+SHADOWING = ("argparse", "csv", "dataclasses", "datetime", "email", "json", "multiprocessing", "zipfile")
+
+
+@pytest.mark.parametrize("jobs", [1, 2])
+def test_repository_modules_named_like_the_standard_library_are_never_imported(tmp_path, jobs):
+    loot = tmp_path / "loot"
+    source = payload(loot, tmp_path / "reports")
+    root = hostile_repo(tmp_path, {**{f"{name}.py": source for name in SHADOWING},
+                                   ".pylintrc": f"[MAIN]\njobs={jobs}\n"}, loot)
+    token = planted_token()
+    code, report, printed = scan(root, tmp_path, "lint", token)
+    assert_no_repository_code_ran(loot, token, printed)
+    pylint = _tool(report, "pylint")
+    assert pylint["status"] == "passed", pylint  # and every file, the shadowing ones included, was linted
+    assert pylint["details"]["files_scanned"] == len(SHADOWING) + 5
+    assert code in (0, 1)
