@@ -1,4 +1,4 @@
-"""bandit, through its JSON formatter, honouring ``[tool.bandit]`` in the repository's pyproject.toml.
+"""bandit, through its JSON formatter, honouring the vetted ``[tool.bandit]`` of the repository's pyproject.toml.
 
 bandit exits 0 for files it could not parse, for a crashing plugin and for files it never read, so
 trust comes from the output: ``errors`` must be empty, stderr must carry no ERROR line, and every
@@ -8,7 +8,6 @@ can hold the very secret a test flagged.
 
 from __future__ import annotations
 
-import tomllib
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -17,6 +16,8 @@ from ..evidence import canary
 from ..files import glob_match
 from ..model import Confidence, Finding, Location, Severity
 from ..scanner import CommandScanner, Coverage, Outcome, Parsed, Plan, ScanContext, ScanError, load_json, require
+from ..vetting.bandit import read_settings as read_bandit_settings
+from ..vetting.bandit import vet as vet_bandit
 
 _LEVELS = {"LOW": Severity.LOW, "MEDIUM": Severity.MEDIUM, "HIGH": Severity.HIGH, "UNDEFINED": Severity.INFO}
 _CONFIDENCE = {"LOW": Confidence.LOW, "MEDIUM": Confidence.MEDIUM, "HIGH": Confidence.HIGH}
@@ -24,15 +25,7 @@ _CONFIDENCE = {"LOW": Confidence.LOW, "MEDIUM": Confidence.MEDIUM, "HIGH": Confi
 
 def bandit_settings(root: Path) -> dict[str, Any] | None:
     """The repository's [tool.bandit] table, or None when it has none."""
-    pyproject = root / "pyproject.toml"
-    if not pyproject.is_file():
-        return None
-    try:
-        data = tomllib.loads(pyproject.read_text(encoding="utf-8"))
-    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:
-        raise ScanError(f"cannot read [tool.bandit] from {pyproject}: {exc}") from exc
-    section = data.get("tool", {}).get("bandit")
-    return section if isinstance(section, dict) else None
+    return read_bandit_settings(root)
 
 
 def _norm(path: str) -> str:
@@ -83,8 +76,10 @@ class Bandit(CommandScanner):
 
     def argv(self, plan: Plan) -> list[str]:
         argv = [plan.executable, "-f", "json", "-q"]
-        if bandit_settings(plan.ctx.root) is not None:
-            argv += ["-c", str(plan.ctx.root / "pyproject.toml")]
+        vetted = vet_bandit(plan.ctx.root, plan.ctx.work_dir)
+        if vetted.path is not None:
+            # Never the repository's own file: only the settings the harness vetted and lists.
+            argv += ["-c", str(vetted.path)]
         control = [str(plan.state.control)] if plan.state.control else []
         return [*argv, "-r", "--", *plan.inputs, *control]
 
@@ -139,16 +134,19 @@ class Bandit(CommandScanner):
             control = str(state.control)
             control_hits = sum(1 for f in findings if f.location.path == control and f.rule_id == state.control_test)
             findings = [f for f in findings if f.location.path != control]
-            require(control_hits > 0, f"did not flag the harness's control file ({state.control_test}), so its "
-                                      "analysis did not really run")
+        problem = "" if state.control is None or control_hits else (
+            f"did not flag the harness's control file ({state.control_test}), so its analysis did not really run")
         details: dict[str, Any] = {
             "files_scanned": len(scanned - {str(state.control)}),
             "nosec": int(totals.get("nosec", 0) or 0),
             "skipped_tests": int(totals.get("skipped_tests", 0) or 0),
         }
+        details.update(vet_bandit(ctx.root, ctx.work_dir).details())
         if (ctx.root / ".bandit").is_file():
-            details["notes"] = [f"bandit: {ctx.root / '.bandit'} exists; bandit applies its settings (skips) silently"]
-        return Parsed(findings, Coverage.of(scanned), details)
+            # bandit reads .bandit only while walking directories; it is given files, so it never reads it.
+            details.setdefault("notes", []).append(
+                "bandit: .bandit is not read (the harness passes files); settings belong in [tool.bandit]")
+        return Parsed(findings, Coverage.of(scanned), details, problem)
 
 
 def _check_totals(findings: list[Finding], totals: Any) -> None:

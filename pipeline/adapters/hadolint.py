@@ -6,9 +6,9 @@ Silent-pass traps closed here:
   on. Here it is an error naming the file, since nothing in that file was checked.
 - A configuration file hadolint cannot read is reported on stderr and then ignored: hadolint lints
   with no configuration and exits 0. Here that is an error naming the file.
-- hadolint also reads a configuration from the user's home folder, which would make results
-  depend on the machine: we always pass ``-c``, a copy of the repository's own configuration when
-  it has one, else an empty one.
+- hadolint also reads a configuration from the working folder or the user's home folder on its
+  own: we always pass ``-c`` with a file the harness wrote (pipeline/vetting/hadolint.py), from the
+  repository's configuration when it has one; the rules it ignores or moves are listed in the report.
 - hadolint prints ``[]`` for a clean file and for a file it never read alike: it lints instrumented
   copies (``evidence.canary``), each ending with a deprecated ``MAINTAINER`` (DL4000) that it must
   report for that file. The copy of the configuration never ignores DL4000; the repository's own
@@ -32,11 +32,12 @@ from ..evidence import canary
 from ..model import Finding, Location, Severity
 from ..options import Option
 from ..scanner import Command, CommandScanner, Coverage, Outcome, Parsed, Plan, ScanContext, ScanError, load_json, require
+from ..vetting import VettedConfig
+from ..vetting.hadolint import vet as vet_hadolint
 
 DEFAULT_PATTERNS = ["Dockerfile", "*.Dockerfile", "Dockerfile.*", "*.dockerfile"]
 # Files named like Dockerfiles that are not: BuildKit's per-Dockerfile ignore files.
 NOT_DOCKERFILES = ("*.dockerignore",)
-REPO_CONFIGS = (".hadolint.yaml", ".hadolint.yml", ".config/hadolint.yaml", ".config/hadolint.yml")
 _SEVERITY = {"error": Severity.HIGH, "warning": Severity.MEDIUM, "info": Severity.LOW, "style": Severity.INFO}
 _PARSE_ERROR = "DL1000"
 _CWE = {
@@ -75,6 +76,7 @@ class _HadolintState:
     copies: canary.Copies
     config: Path
     repo_ignores_canary: bool  # the repository ignores DL4000: its real DL4000 results stay ignored
+    vetted: VettedConfig
 
 
 class Hadolint(CommandScanner):
@@ -87,8 +89,9 @@ class Hadolint(CommandScanner):
         Option("dockerfile_patterns", "list[str]", DEFAULT_PATTERNS,
                "File-name globs of the Dockerfiles hadolint lints (matched against the file name, in every folder)."),
         Option("hadolint_config", "str", "",
-               "hadolint configuration file; default: the repository's .hadolint.yaml (or .hadolint.yml, "
-               ".config/hadolint.yaml), else none (a configuration in the home folder is never used)."),
+               "hadolint configuration file inside the repository; default: its .hadolint.yaml (or .hadolint.yml, "
+               ".config/hadolint.yaml), else none. Passed as a vetted copy; a configuration in the working or "
+               "home folder is never read."),
     )
 
     def plan(self, ctx: ScanContext) -> Plan:
@@ -96,37 +99,20 @@ class Hadolint(CommandScanner):
         if not files:
             patterns = ctx.options.get("dockerfile_patterns") or DEFAULT_PATTERNS
             return Plan(ctx, skip=f"no Dockerfiles to lint (file names matching {', '.join(patterns)})")
-        config, ignores_canary = self._config(ctx)
+        config, ignores_canary, vetted = self._config(ctx)
         copies = canary.make(ctx.root, files, ctx.work_dir / "copies", CANARY)
-        return Plan(ctx, inputs=tuple(files), state=_HadolintState(copies, config, ignores_canary))
+        return Plan(ctx, inputs=tuple(files), state=_HadolintState(copies, config, ignores_canary, vetted))
 
-    def _config(self, ctx: ScanContext) -> tuple[Path, bool]:
-        """The configuration to pass, made so the canary rule is never ignored; and whether the repo ignored it."""
-        configured = str(ctx.options.get("hadolint_config") or "")
-        source: Path | None = None
-        if configured:
-            source = ctx.root / configured
-            if not source.is_file():
-                raise ScanError(f"configured hadolint_config {configured!r} does not exist")
-        else:
-            source = next((ctx.root / name for name in REPO_CONFIGS if (ctx.root / name).is_file()), None)
-        settings: dict[str, Any] = {}
-        if source is not None:
-            try:
-                loaded = yaml.safe_load(source.read_text(encoding="utf-8")) if source.stat().st_size < 1024 * 1024 else None
-            except (OSError, UnicodeDecodeError, yaml.YAMLError) as exc:
-                raise ScanError(f"could not read its configuration {source.name}: {exc}") from exc
-            if not isinstance(loaded, dict):
-                raise ScanError(f"its configuration {source.name} is not a YAML mapping")
-            settings = loaded
+    def _config(self, ctx: ScanContext) -> tuple[Path, bool, VettedConfig]:
+        """The vetted configuration, made so the canary rule is never ignored; and whether the repo ignored it."""
+        vetted = vet_hadolint(ctx.root, ctx.work_dir, str(ctx.options.get("hadolint_config") or ""))
+        assert vetted.path is not None  # vet() always writes a file
+        settings = yaml.safe_load(vetted.path.read_text(encoding="utf-8")) or {}
         ignored = settings.get("ignored") or []
-        if not isinstance(ignored, list):
-            raise ScanError(f"its configuration {source.name if source else ''}: `ignored` is not a list")
         ignores_canary = CANARY_RULE in ignored
         settings["ignored"] = [rule for rule in ignored if rule != CANARY_RULE]
-        vetted = ctx.work_dir / "hadolint.yaml"
-        vetted.write_text(yaml.safe_dump(settings), encoding="utf-8")
-        return vetted, ignores_canary
+        vetted.path.write_text(yaml.safe_dump(settings, sort_keys=False), encoding="utf-8")
+        return vetted.path, ignores_canary, vetted
 
     def commands(self, plan: Plan) -> list[Command]:
         state: _HadolintState = plan.state
@@ -175,11 +161,7 @@ class Hadolint(CommandScanner):
                 properties={"checker": "shellcheck" if code.startswith("SC") else "hadolint"},
             ))
         covered = canary.confirmed(state.copies, canaries)
-        details: dict[str, Any] = {"files_scanned": len(covered)}
-        config = next((name for name in REPO_CONFIGS if (ctx.root / name).is_file()), "")
-        if config or ctx.options.get("hadolint_config"):
-            details["notes"] = [f"hadolint: {ctx.options.get('hadolint_config') or config} applies its ignored rules and "
-                                "severity overrides silently"]
+        details: dict[str, Any] = {"files_scanned": len(covered), **state.vetted.details()}
         return Parsed(findings, Coverage.of(covered), details)
 
 

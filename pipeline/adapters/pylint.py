@@ -13,7 +13,6 @@ from __future__ import annotations
 import hashlib
 import re
 import shutil
-import tomllib
 from collections import Counter
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -24,6 +23,9 @@ from ..evidence import pylint_plugin as evidence_plugin
 from ..model import Confidence, Finding, Location, Severity
 from ..options import Option
 from ..scanner import CommandScanner, Coverage, Outcome, Parsed, Plan, ScanContext, ScanError, load_json, require
+from ..trust import TrustError, trusted
+from ..vetting import VettedConfig
+from ..vetting.pylint import vet as vet_pylint
 
 _SEVERITY = {
     "error": Severity.HIGH,
@@ -40,30 +42,21 @@ _CONFIDENCE = {
 }
 # Messages that mean pylint could not analyse a file at all.
 _NOT_SCANNED = {"E0001": "syntax error", "E0013": "bad plugin", "E0011": "unrecognized option"}
-DEFAULT_RCFILE = Path(__file__).resolve().parent.parent / "data" / "pylintrc"
 
 
-def _has_pylint_section(pyproject: Path) -> bool:
+def rcfile_for(ctx: ScanContext) -> tuple[Path, VettedConfig]:
+    """The file for --rcfile: the vetted copy of the repository's pylint configuration, else the harness's defaults.
+
+    The repository's own file is never handed to pylint (it can run code); see pipeline/vetting/pylint.py.
+    """
     try:
-        data = tomllib.loads(pyproject.read_text(encoding="utf-8"))
-    except (OSError, tomllib.TOMLDecodeError, UnicodeDecodeError):
-        return False
-    return "pylint" in data.get("tool", {})
-
-
-def rcfile_for(root: Path, configured: str) -> Path:
-    """The repository's own pylint configuration when it has one, else the harness's default."""
-    if configured:
-        path = (root / configured).resolve()
-        if not path.is_file():
-            raise ScanError(f"configured pylint_rcfile {configured!r} does not exist")
-        return path
-    for name in (".pylintrc", "pylintrc"):
-        if (root / name).is_file():
-            return root / name
-    if (root / "pyproject.toml").is_file() and _has_pylint_section(root / "pyproject.toml"):
-        return root / "pyproject.toml"
-    return DEFAULT_RCFILE
+        trust = trusted()
+    except TrustError as exc:
+        raise ScanError(str(exc)) from exc
+    vetted = vet_pylint(ctx.root, ctx.work_dir, trust, ctx.options.get("pylint_rcfile", ""))
+    if vetted.path is None:
+        raise ScanError("no pylint configuration was written")  # vet() always writes one
+    return vetted.path, vetted
 
 
 class Pylint(CommandScanner):
@@ -75,8 +68,9 @@ class Pylint(CommandScanner):
     ok_exit_codes = frozenset(range(32))
     options = (
         Option("pylint_rcfile", "str", "",
-               "pylint configuration file; default: the repository's .pylintrc, pylintrc or pyproject.toml [tool.pylint], "
-               "else the harness's built-in defaults."),
+               "pylint configuration file inside the repository; default: the one pylint itself would find "
+               "(pylintrc, .pylintrc, pyproject.toml [tool.pylint], setup.cfg, tox.ini), else the harness's "
+               "built-in defaults. Its settings are vetted: code-loading keys are refused."),
     )
 
     def plan(self, ctx: ScanContext) -> Plan:
@@ -87,11 +81,12 @@ class Pylint(CommandScanner):
         plugins.mkdir(exist_ok=True)
         shutil.copyfile(Path(evidence_plugin.__file__), plugins / f"{evidence_plugin.MODULE_NAME}.py")
         digests = {rel: _digest(ctx.root / rel) for rel in ctx.files.python}
-        return Plan(ctx, inputs=tuple(ctx.files.python), state=_PylintState(evidence, plugins, digests))
+        rcfile, vetted = rcfile_for(ctx)
+        return Plan(ctx, inputs=tuple(ctx.files.python), state=_PylintState(evidence, plugins, digests, rcfile, vetted))
 
     def argv(self, plan: Plan) -> list[str]:
-        ctx = plan.ctx
-        rcfile = rcfile_for(ctx.root, ctx.options.get("pylint_rcfile", ""))
+        state: _PylintState = plan.state
+        rcfile = state.rcfile
         # File selection is the harness's job ([tool.secure-pipeline] exclude). pylint's own ignore
         # settings would skip files while still counting them as linted, so they are cleared here.
         return [plan.executable, "--output-format=json2", "--persistent=n", f"--rcfile={rcfile}",
@@ -117,6 +112,7 @@ class Pylint(CommandScanner):
         stats = data.get("statistics")
         require(isinstance(stats, dict) and isinstance(stats.get("messageTypeCount"), dict),
                 "json2 output has no 'statistics' object with a messageTypeCount")
+        state: _PylintState = plan.state
         inputs = set(plan.inputs)
         findings: list[Finding] = []
         counted: Counter[str] = Counter()
@@ -130,7 +126,10 @@ class Pylint(CommandScanner):
             severity = _SEVERITY.get(msg["type"])
             require(severity is not None, f"unknown message type {msg['type']!r}")
             path = Path(msg["path"]).as_posix()
-            require(path in inputs, f"reported a file it was not given: {path[:80]!r}")
+            if path == str(state.rcfile) and state.vetted.source:
+                path = state.vetted.source  # a message about the configuration names the repository's file
+            else:
+                require(path in inputs, f"reported a file it was not given: {path[:80]!r}")
             counted[str(msg["type"])] += 1
             symbol = str(msg["symbol"])
             findings.append(Finding(
@@ -156,10 +155,10 @@ class Pylint(CommandScanner):
                 f"printed {sum(counted.values())} message(s) but counted {sum(claimed.values())} "
                 f"({_tally(counted)} printed vs {_tally(claimed)} counted): its output is incomplete")
         covered, skipped = self._evidence(plan)
-        details: dict[str, Any] = {"files_scanned": len(covered & inputs)}
+        details: dict[str, Any] = {"files_scanned": len(covered & inputs), **state.vetted.details()}
         if skipped:
-            details["notes"] = [f"pylint: {len(skipped)} file(s) opt out with `# pylint: skip-file`: "
-                                + ", ".join(sorted(skipped)[:5])]
+            details.setdefault("notes", []).append(f"pylint: {len(skipped)} file(s) opt out with `# pylint: skip-file`: "
+                                                   + ", ".join(sorted(skipped)[:5]))
         return Parsed(findings, Coverage.of(covered | skipped), details)
 
     def _evidence(self, plan: Plan) -> tuple[frozenset[str], frozenset[str]]:
@@ -189,6 +188,8 @@ class _PylintState:
     evidence: Path  # where the evidence plugin writes the modules it analysed
     plugins: Path  # the private folder the plugin is loaded from
     digests: dict[str, str]  # sha256 of each input as handed over
+    rcfile: Path  # the vetted configuration handed to pylint
+    vetted: VettedConfig
 
 
 _SKIP_FILE = re.compile(r"#\s*pylint:\s*skip-file")

@@ -13,24 +13,30 @@ traps are closed here:
   network access (the runner also keeps tokens away from scanners).
 
 Findings the repository itself ignores (``# zizmor: ignore[...]`` or a ``zizmor.yml``) are left out
-of zizmor's output, like ``# nosec`` for bandit; the report notes when such a configuration exists.
+of zizmor's output, like ``# nosec`` for bandit. The ``zizmor.yml`` reaches zizmor only as the
+harness's vetted copy (pipeline/vetting/zizmor.py), and every audit it disables or ignores is listed.
 """
 
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
+
+import yaml
 
 from ..evidence import canary
 from ..model import Confidence, Finding, Location, Severity
 from ..options import Option
 from ..scanner import CommandScanner, Coverage, Outcome, Parsed, Plan, ScanContext, ScanError, load_json, require
+from ..vetting import VettedConfig
+from ..vetting.zizmor import vet as vet_zizmor
 
 WORKFLOW_DIR = ".github/workflows"
 ACTION_FILES = ("action.yml", "action.yaml")
 DEPENDABOT_FILES = (".github/dependabot.yml", ".github/dependabot.yaml")
 PRE_COMMIT_FILES = (".pre-commit-config.yaml",)
-CONFIG_FILES = ("zizmor.yml", "zizmor.yaml", ".github/zizmor.yml", ".github/zizmor.yaml")
 
 _SEVERITY = {
     "high": Severity.HIGH,
@@ -123,16 +129,39 @@ def _primary(locations: list[dict[str, Any]]) -> dict[str, Any]:
     return locations[0]
 
 
-# A positive control: a workflow with a template injection, which every persona reports (high).
-CONTROL_AUDIT = "template-injection"
-CONTROL_WORKFLOW = """on: issues
+# Positive controls: workflows with a defect every persona reports; the first audit the repository's
+# configuration does not disable is used.
+CONTROLS = {
+    "template-injection": """on: issues
 permissions: {}
 jobs:
   canary:
     runs-on: ubuntu-latest
     steps:
       - run: echo "${{ github.event.issue.title }}"
-"""
+""",
+    "excessive-permissions": """on: push
+permissions: write-all
+jobs:
+  canary:
+    runs-on: ubuntu-latest
+    steps:
+      - run: echo canary
+""",
+}
+
+
+@dataclass(frozen=True)
+class _ZizmorState:
+    config: Path  # the vetted configuration
+    vetted: VettedConfig
+    control: Path | None  # the control workflow, absolute
+    control_audit: str
+
+
+def _disabled(config: Path) -> set[str]:
+    rules = (yaml.safe_load(config.read_text(encoding="utf-8")) or {}).get("rules") or {}
+    return {audit for audit, settings in rules.items() if isinstance(settings, dict) and settings.get("disable") is True}
 
 
 class Zizmor(CommandScanner):
@@ -152,7 +181,11 @@ class Zizmor(CommandScanner):
         if not inputs:
             return Plan(ctx, skip=f"no GitHub Actions files to audit (no {WORKFLOW_DIR}/*.yml, action.yml, "
                                   ".github/dependabot.yml or .pre-commit-config.yaml)")
-        return Plan(ctx, inputs=tuple(inputs), state=canary.control_file(ctx.work_dir / "control", ".yml", CONTROL_WORKFLOW))
+        vetted = vet_zizmor(ctx.root, ctx.work_dir)
+        assert vetted.path is not None  # vet() always writes a file
+        audit = next((a for a in CONTROLS if a not in _disabled(vetted.path)), "")
+        control = canary.control_file(ctx.work_dir / "control", ".yml", CONTROLS[audit]) if audit else None
+        return Plan(ctx, inputs=tuple(inputs), state=_ZizmorState(vetted.path, vetted, control, audit))
 
     def extra_env(self, plan: Plan) -> dict[str, str]:
         # A backtrace would push the one line naming the failing file out of the stderr tail.
@@ -160,9 +193,10 @@ class Zizmor(CommandScanner):
 
     def argv(self, plan: Plan) -> list[str]:
         return [
-            plan.executable, "--offline", "--format", "json", "--strict-collection", "--no-progress", "--color", "never",
-            "--persona", str(plan.options.get("zizmor_persona", "regular")),
-            "--", *plan.inputs, str(plan.state),
+            # --config: only the harness's vetted copy of the repository's zizmor.yml, never discovery.
+            plan.executable, "--offline", "--config", str(plan.state.config), "--format", "json", "--strict-collection",
+            "--no-progress", "--color", "never", "--persona", str(plan.options.get("zizmor_persona", "regular")),
+            "--", *plan.inputs, *([str(plan.state.control)] if plan.state.control else []),
         ]
 
     def parse(self, plan: Plan, outcome: Outcome) -> Parsed:
@@ -172,8 +206,9 @@ class Zizmor(CommandScanner):
             raise ScanError(f"could not audit the workflows (exit code {outcome.exit_code}): {cause}")
         data = load_json(outcome.stdout, "zizmor JSON")
         require(isinstance(data, list), "JSON output is not the documented list of findings")
+        state: _ZizmorState = plan.state
         inputs = list(plan.inputs)
-        control = str(plan.state)
+        control = str(state.control)
         findings: list[Finding] = []
         highest = ""
         control_seen = False
@@ -182,7 +217,7 @@ class Zizmor(CommandScanner):
             if finding is None:
                 continue
             if finding.location.path == control:
-                control_seen = control_seen or finding.rule_id == CONTROL_AUDIT
+                control_seen = control_seen or finding.rule_id == state.control_audit
             else:
                 findings.append(finding)
             if not highest or _EXIT_FOR_SEVERITY[severity_label] > _EXIT_FOR_SEVERITY[highest]:
@@ -191,14 +226,15 @@ class Zizmor(CommandScanner):
         require(outcome.exit_code == expected_exit,
                 f"exit code {outcome.exit_code} disagrees with its JSON output "
                 f"({len(findings)} finding(s), highest severity {highest or 'none'}; expected exit code {expected_exit})")
-        require(control_seen, f"did not report the {CONTROL_AUDIT} in the harness's control workflow, so its audits "
-                              "did not really run")
-        details: dict[str, Any] = {"files_audited": len(inputs), "persona": ctx.options.get("zizmor_persona", "regular")}
-        configs = [name for name in CONFIG_FILES if (ctx.root / name).is_file()]
-        if configs:
-            details["notes"] = [f"zizmor: {configs[0]} exists; zizmor applies its ignore and disable rules silently"]
+        problem = "" if state.control is None or control_seen else (
+            f"did not report the {state.control_audit} in the harness's control workflow, so its audits did not really run")
+        details: dict[str, Any] = {"files_audited": len(inputs), "persona": ctx.options.get("zizmor_persona", "regular"),
+                                   **state.vetted.details()}
+        if state.control is None:
+            details.setdefault("notes", []).append(
+                "zizmor: the repository's configuration disables every control audit; no positive control ran")
         # zizmor logs `completed <file>` for every input it audited: its evidence of coverage.
-        return Parsed(findings, Coverage.of(_audited_files(outcome.stderr)), details)
+        return Parsed(findings, Coverage.of(_audited_files(outcome.stderr)), details, problem)
 
     def _finding(self, item: Any, inputs: set[str]) -> tuple[Finding | None, str]:
         require(isinstance(item, dict) and {"ident", "determinations", "locations"} <= set(item),
