@@ -181,6 +181,7 @@ def _report(config: Config, verdict: Verdict, out_dir: Path, quiet: bool) -> int
         from .reporters.base import ReportContext
 
         ctx = ReportContext(out_dir=out_dir, root=config.root, top_findings=int(config["top_findings"]),
+                            sarif_include_hints=bool(config["sarif_include_hints"]),
                             stdout=open(os.devnull, "w", encoding="utf-8") if quiet else sys.stdout)  # noqa: SIM115
         write_all(verdict, ctx)
     except Exception as exc:  # a reporter failure must not turn a failing verdict into a pass

@@ -27,6 +27,9 @@ GLOBAL_OPTIONS: tuple[Option, ...] = (
     Option("baseline_file", "str", ".secure-pipeline/baseline.json", "The baseline of accepted findings (`pipeline baseline update`)."),
     Option("max_parallel", "int", 0, "How many tools run at once; 0 means one per requested tool."),
     Option("top_findings", "int", 20, "How many findings the console, Markdown and HTML summaries list first."),
+    Option("sarif_include_hints", "bool", False,
+           "Also send non-blocking new findings (hints) to GitHub code scanning; by default only blocking ones go there "
+           "(every finding is in secure-pipeline-full.sarif)."),
     Option("max_suppression_days", "int", 180,
            "Longest a suppression may run: an `expires` further than this many days from today is a configuration error."),
     Option("policy_approvers", "list[str]", [],

@@ -41,7 +41,8 @@ APPROVAL_ENV = "SECURE_PIPELINE_POLICY_APPROVED"
 SEVERITY_RANK = {"info": 0, "low": 1, "medium": 2, "high": 3, "critical": 4, "never": 5}
 CONFIDENCE_RANK = {"low": 0, "medium": 1, "high": 2}
 ZAP_RANK = {"PASS": 0, "IGNORE": 0, "INFO": 1, "WARN": 2, "FAIL": 3}
-HARMLESS_GLOBAL = frozenset({"reports_dir", "max_parallel", "top_findings", "suppressions_file", "baseline_file"})
+HARMLESS_GLOBAL = frozenset({"reports_dir", "max_parallel", "top_findings", "suppressions_file", "baseline_file",
+                             "sarif_include_hints"})
 HARMLESS_STAGE = frozenset({"timeout", "app_start_timeout", "pscan_timeout", "alerts_page_size", "secrets_baseline",
                             "rules_file"})  # the files these name are compared by content below
 Reader = Callable[[str], "str | None"]

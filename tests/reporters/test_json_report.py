@@ -71,7 +71,8 @@ def test_stage_report_matches_its_schema(rich_verdict):
     validator = _validator("stage-report.schema.json")
     result = stage("sast", [run("bandit"), run("semgrep", error="semgrep: timed out")],
                    [finding(cwe=(78,), properties={"identity": "x"})])
-    validator.validate(json.loads(json.dumps(stage_report_dict(result))))
-    broken = stage_report_dict(result)
+    prov = {"commit": "0" * 40, "run_id": "local-1", "config_hash": "a" * 64}
+    validator.validate(json.loads(json.dumps(stage_report_dict(result, prov))))
+    broken = stage_report_dict(result, prov)
     broken["findings"][0]["severity"] = "severe"
     assert list(validator.iter_errors(json.loads(json.dumps(broken))))

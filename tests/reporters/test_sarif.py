@@ -11,16 +11,18 @@ import pytest
 
 from pipeline.model import Location, Severity, Status
 from pipeline.reporters import REPORTERS, write_all
-from pipeline.reporters.sarif import FINGERPRINT_KEY, SECURITY_SEVERITY, SarifReporter
+from pipeline.reporters.sarif import FILE_NAME, FINGERPRINT_KEY, FULL_FILE_NAME, SECURITY_SEVERITY, SarifReporter
 
 from .conftest import DATA, finding, run, stage
 
 SCHEMA = json.loads((DATA / "sarif-schema-2.1.0.json").read_text(encoding="utf-8"))
 
 
-def _sarif(verdict, ctx, reporter: SarifReporter | None = None) -> dict:
-    path = (reporter or SarifReporter()).write(verdict, ctx)
-    data = json.loads(path.read_text(encoding="utf-8"))
+def _sarif(verdict, ctx, reporter: SarifReporter | None = None, name: str = FULL_FILE_NAME) -> dict:
+    """The full SARIF artifact by default (these tests check every finding's rendering); the
+    code-scanning file with ``name=FILE_NAME``."""
+    (reporter or SarifReporter()).write(verdict, ctx)
+    data = json.loads((ctx.out_dir / name).read_text(encoding="utf-8"))
     jsonschema.Draft4Validator(SCHEMA).validate(data)
     return data
 
@@ -161,7 +163,7 @@ def test_gzip_size_limit(make_verdict, make_ctx):
     verdict = _many(make_verdict, 400)
     reporter = SarifReporter(max_gzip_bytes=6_000)
     data = _sarif(verdict, make_ctx(), reporter)
-    written = (make_ctx().out_dir / "secure-pipeline.sarif").read_bytes()
+    written = (make_ctx().out_dir / FULL_FILE_NAME).read_bytes()
     assert len(gzip.compress(written)) <= 6_000
     results = _run(data, "bandit")["results"]
     assert 0 < len(results) < 400
