@@ -305,7 +305,8 @@ def evaluate(
     """Decide the verdict for a set of stage results (``StageResult`` objects).
 
     ``requested``: stages the user asked for (a skip is then an error, not "not applicable");
-    ``expected``: stages that must have a result (a missing one is an error).
+    ``expected``: stages that must have a result (a missing one is an error), such as every stage the
+    configuration runs by default, which are not "asked for" unless ``requested`` says so.
     """
     today = today or dt.date.today()
     used: Counter[int] = Counter()
@@ -313,7 +314,7 @@ def evaluate(
     stages: list[StageVerdict] = []
     seen = {r.stage for r in results}
     missing = [s for s in dict.fromkeys(expected or []) if s not in seen]
-    asked = set(requested) | set(expected or [])
+    asked = set(requested)
 
     for result in sorted(results, key=lambda r: r.stage):
         stage_cfg = config.stages[result.stage]
