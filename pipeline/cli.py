@@ -211,7 +211,9 @@ def cmd_run(args: argparse.Namespace) -> int:
     verdict = decide(config, results, requested=asked, review=review, prov=prov)
     by_stage = {s.stage: s for s in verdict.stages}
     for result in results:
+        # The report records what the policy decided (the verdict derives it again from the tool runs).
         result.status = by_stage[result.stage].status
+        result.reason = by_stage[result.stage].reason or result.reason
         report_io.write_stage_report(result, out_dir, prov, requested=result.stage in asked)
     if args.no_verdict:
         return verdict.exit_code
