@@ -268,7 +268,8 @@ def _tool_runs(tools: list[ToolRun]) -> list[ToolRun]:
     return runs
 
 
-def _stage_status(stage: str, reported: Status, tools: list[ToolRun], blocking: bool, asked: bool) -> tuple[Status, str]:
+def _stage_status(stage: str, reported: Status, tools: list[ToolRun], blocking: bool, asked: bool,
+                  has_findings: bool) -> tuple[Status, str]:
     """The stage's status and one-line reason, from its tool runs alone (plus a reported error, which only
     ever makes things worse)."""
     if any(t.status is Status.ERROR for t in tools):
@@ -278,6 +279,8 @@ def _stage_status(stage: str, reported: Status, tools: list[ToolRun], blocking: 
     if not tools:
         return Status.ERROR, f"{stage}: no tool ran (the report lists no tool runs), so nothing was scanned"
     if all(t.status is Status.SKIPPED for t in tools):
+        if has_findings:
+            return Status.ERROR, f"{stage}: the report lists findings although none of its tools ran"
         why = "; ".join(f"{t.tool}: {t.reason or 'skipped'}" for t in tools)
         if asked:
             fix = STAGE_FIX.get(stage, "make it applicable")
@@ -358,7 +361,7 @@ def evaluate(
             if tool.status is Status.PASSED and tool.tool in blocking_tools:
                 tool.status = Status.FAILED
         status, reason = _stage_status(result.stage, result.status, tools, any(f.blocking for f in evaluated),
-                                       result.stage in asked)
+                                       result.stage in asked, bool(evaluated))
         if status is Status.ERROR and not reason:
             reason = result.reason or f"{result.stage}: the stage reported an error"
         stages.append(StageVerdict(

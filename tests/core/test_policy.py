@@ -238,3 +238,17 @@ def test_verdict_over_parallel_reports_equals_one_run(planted_repo, tmp_path):
                      "--out", str(tmp_path / "v-mixed")], cwd=planted_repo)
     assert mixed.returncode == 2 and "different run ids" in mixed.stderr, mixed.stderr
     assert len(mixed.stderr.strip().splitlines()) == 1
+
+
+def test_a_stage_whose_tools_all_skipped_is_not_applicable_unless_asked_for(tmp_path):
+    skipped = [ToolRun(tool="zizmor", status=Status.SKIPPED, reason="no GitHub Actions files"),
+               ToolRun(tool="hadolint", status=Status.SKIPPED, reason="no Dockerfiles")]
+    default = evaluate(tmp_path, [result("harden", [], tools=skipped)])
+    assert default.stages[0].status is Status.NOT_APPLICABLE and default.exit_code == 0
+    asked = policy.evaluate([result("harden", [], tools=skipped)], cfg(tmp_path), [], baseline_mod.Baseline(),
+                            today=TODAY, requested={"harden"})
+    assert asked.stages[0].status is Status.ERROR and asked.exit_code == 2
+    assert "harden was asked for but did not run" in asked.stages[0].reason
+    # Findings "from" tools that all skipped cannot be: an error, never not-applicable.
+    forged = evaluate(tmp_path, [result("harden", [bandit("DL3002", Severity.HIGH, Confidence.HIGH)], tools=skipped)])
+    assert forged.stages[0].status is Status.ERROR
