@@ -24,7 +24,8 @@ How code scanning treats an upload, and what the code-scanning file does about i
   stale one is removed), so the workflow's ``hashFiles`` condition skips the upload.
 
 The full file keeps every tool run (errors included, ``executionSuccessful: false``) and every
-finding, with ``suppressions`` and ``baselineState``, for consumers that honour them.
+finding, with ``suppressions`` and ``baselineState``, for consumers that honour them, plus the policy
+review against the base branch (``properties.policy_review``) when there is one.
 """
 
 from __future__ import annotations
@@ -404,6 +405,9 @@ class SarifReporter:
 
     def write(self, verdict: Verdict, ctx: ReportContext) -> Path:
         full, notes = self.build(verdict, ctx.root)
+        if verdict.policy_review is not None:
+            # Not an alert (code scanning has no place for it), but consumers of the full file see it.
+            full["properties"] = {"policy_review": verdict.policy_review.to_dict()}
         full_path = write_text_atomic(ctx.out_dir / FULL_FILE_NAME, _serialize(full).decode("utf-8"))
         scanning, scanning_notes = self.build(verdict, ctx.root, code_scanning=True, include_hints=ctx.sarif_include_hints)
         path = ctx.out_dir / FILE_NAME

@@ -238,3 +238,15 @@ def test_hints_stay_out_of_code_scanning_unless_configured(make_verdict, make_ct
     ctx = make_ctx()
     ctx.sarif_include_hints = True
     assert sorted(r["ruleId"] for r in _run(_code_scanning(verdict, ctx), "bandit")["results"]) == ["B101", "B602"]
+
+
+def test_the_full_sarif_carries_the_policy_review(make_verdict, make_ctx):
+    from pipeline.policy import PolicyReview, Weakening
+
+    verdict = make_verdict([stage("sast", [run("bandit")], [])])
+    verdict.policy_review = PolicyReview("main", "0" * 40, [Weakening("required", "[x] required", "True", "False",
+                                                                      "sast: an error no longer fails the gate")])
+    ctx = make_ctx()
+    full = _sarif(verdict, ctx)
+    assert full["properties"]["policy_review"]["weakenings"][0]["kind"] == "required"
+    assert "properties" not in _code_scanning(verdict, ctx)
