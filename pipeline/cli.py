@@ -11,10 +11,10 @@ import os
 import sys
 from pathlib import Path
 
-from . import __version__, baseline as baseline_mod, config as config_mod, policy, report_io, suppressions
+from . import __version__, baseline as baseline_mod, config as config_mod, policy, policy_changes, provenance, report_io, suppressions
 from .config import Config, ConfigError
 from .model import StageResult, Status
-from .policy import EXIT_CONFIG, Verdict
+from .policy import EXIT_CONFIG, PolicyReview, Verdict
 
 DESCRIPTION = """\
 secure-pipeline runs security scanners over a repository, normalises what they find into one model,
@@ -46,6 +46,15 @@ def _add_common(p: argparse.ArgumentParser) -> None:
     p.add_argument("--quiet", action="store_true", help="no progress lines and no console report")
 
 
+def _add_policy_review(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--base", default=None, metavar="REF",
+                   help="compare the policy with this base branch's and fail on any weakening (default: GITHUB_BASE_REF "
+                        "in a pull_request event)")
+    p.add_argument("--policy-approved", action="store_true",
+                   help="the workflow confirms an approver (CODEOWNERS) accepted the policy changes "
+                        "(or set SECURE_PIPELINE_POLICY_APPROVED=true)")
+
+
 def build_parser() -> argparse.ArgumentParser:
     from .registry import STAGES
 
@@ -68,6 +77,7 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--offline", action="store_true", help="deps: use a local advisory database only")
     run.add_argument("--advisory-db", help="deps: local advisory source (folder or zip of OSV records)")
     run.add_argument("--no-verdict", action="store_true", help="only write the stage reports")
+    _add_policy_review(run)
 
     verdict = sub.add_parser("verdict", help="merge stage reports into the final verdict and write every report format",
                              description="Merge any set of stage reports into one verdict, re-applying the policy.")
@@ -75,7 +85,9 @@ def build_parser() -> argparse.ArgumentParser:
     _add_common(verdict)
     verdict.add_argument("--out", type=Path, default=None, help="verdict folder (default: REPORTS_DIR/verdict)")
     verdict.add_argument("--expect", default="", metavar="STAGES",
-                         help="comma-separated stages that must have a report; a missing one is an error")
+                         help="comma-separated stages that must have a report (besides every stage the configuration "
+                              "runs); a missing or skipped one is an error")
+    _add_policy_review(verdict)
 
     base = sub.add_parser("baseline", help="manage the baseline of accepted findings")
     base_sub = base.add_subparsers(dest="baseline_command", metavar="ACTION", parser_class=_Parser)
@@ -114,24 +126,53 @@ def _load(args: argparse.Namespace) -> Config:
     return config_mod.load(args.root or Path.cwd(), args.config)
 
 
-def _stages(config: Config, requested: list[str]) -> list[str]:
+def _stages(config: Config, requested: list[str]) -> tuple[list[str], set[str]]:
+    """The stages to run, and those of them the user asked for (a skip of one of those is an error).
+
+    A stage named on the command line is asked for; ``all`` means the defaults (a stage that does not
+    apply is then "not applicable"), unless the configuration's ``run`` list names stages explicitly.
+    """
     from .registry import stage_names
 
     names: list[str] = []
+    asked: set[str] = set()
     for name in requested:
         expanded = config.selected_stages if name == "all" else [name]
+        if name != "all":
+            asked.add(name)
+        elif config["run"]:
+            asked.update(config["run"])
         for stage in expanded:
             if stage not in stage_names():
                 raise ConfigError(f"command line: unknown stage {stage!r} (known: {', '.join(stage_names())}, all)")
             if stage not in names:
                 names.append(stage)
-    return names
+    return names, asked
 
 
-def decide(config: Config, results: list[StageResult], expected: list[str] | None = None) -> Verdict:
-    sups = suppressions.load(config.path("suppressions_file"))
+def load_suppressions(config: Config) -> list[suppressions.Suppression]:
+    return suppressions.load(config.path("suppressions_file"), today=dt.date.today(),
+                             max_days=int(config["max_suppression_days"]))
+
+
+def policy_review(config: Config, args: argparse.Namespace, auto: bool = True) -> PolicyReview | None:
+    """The comparison with the base branch: --base, else (when ``auto``) a pull_request event's base."""
+    ref = args.base or (policy_changes.base_ref_from_env(dict(os.environ)) if auto else "")
+    if not ref:
+        return None
+    return policy_changes.review(config, ref, approved_flag=bool(args.policy_approved))
+
+
+def decide(config: Config, results: list[StageResult], expected: list[str] | None = None, *,
+           requested: set[str] | None = None, review: PolicyReview | None = None,
+           prov: dict[str, str] | None = None) -> Verdict:
+    from .acceptances import RepositoryAcceptances
+
+    sups = load_suppressions(config)
     base = baseline_mod.load(config.path("baseline_file"))
-    return policy.evaluate(results, config, sups, base, today=dt.date.today(), expected=expected)
+    return policy.evaluate(results, config, sups, base, today=dt.date.today(), expected=expected,
+                           requested=requested or set(), acceptance=RepositoryAcceptances(config),
+                           review=review, provenance=prov)
 
 
 def _report(config: Config, verdict: Verdict, out_dir: Path, quiet: bool) -> int:
@@ -140,6 +181,7 @@ def _report(config: Config, verdict: Verdict, out_dir: Path, quiet: bool) -> int
         from .reporters.base import ReportContext
 
         ctx = ReportContext(out_dir=out_dir, root=config.root, top_findings=int(config["top_findings"]),
+                            sarif_include_hints=bool(config["sarif_include_hints"]),
                             stdout=open(os.devnull, "w", encoding="utf-8") if quiet else sys.stdout)  # noqa: SIM115
         write_all(verdict, ctx)
     except Exception as exc:  # a reporter failure must not turn a failing verdict into a pass
@@ -153,58 +195,76 @@ def cmd_run(args: argparse.Namespace) -> int:
     from .progress import choose
 
     config = _load(args)
+    prov = provenance.current(config)  # before --set: the hash is of the configuration file's policy
     apply_overrides(config, _settings(args))
-    stages = _stages(config, args.stages)
+    stages, asked = _stages(config, args.stages)
     validate_stages(config, stages)
     out_dir = (args.out or config.path("reports_dir")).resolve()
-    # Read suppressions and baseline before scanning: a typo there should not cost a full scan.
-    suppressions.load(config.path("suppressions_file"))
+    # Read suppressions, baseline and the base branch's policy before scanning: a typo there should
+    # not cost a full scan. Stage-only jobs (--no-verdict) compare with the base only when told to.
+    load_suppressions(config)
     baseline_mod.load(config.path("baseline_file"))
+    review = policy_review(config, args, auto=not args.no_verdict)
     for stage in stages:
         (out_dir / f"{stage}.json").unlink(missing_ok=True)  # never leave a stale report to be trusted
     results = run_stages(config, stages, out_dir, choose(args.quiet))
-    verdict = decide(config, results)
+    verdict = decide(config, results, requested=asked, review=review, prov=prov)
     by_stage = {s.stage: s for s in verdict.stages}
     for result in results:
+        # The report records what the policy decided (the verdict derives it again from the tool runs).
         result.status = by_stage[result.stage].status
-        report_io.write_stage_report(result, out_dir)
+        result.reason = by_stage[result.stage].reason or result.reason
+        report_io.write_stage_report(result, out_dir, prov, requested=result.stage in asked)
     if args.no_verdict:
         return verdict.exit_code
     return _report(config, verdict, out_dir / "verdict", args.quiet)
 
 
 def _read_reports(paths: list[Path]) -> list[StageResult]:
-    results: dict[str, StageResult] = {}
+    return [r.result for r in _read_stage_reports(paths)]
+
+
+def _read_stage_reports(paths: list[Path]) -> list[report_io.StageReport]:
+    results: dict[str, report_io.StageReport] = {}
     for path in paths:
         if not path.exists() and any(ch in str(path) for ch in "*?["):
             # An unexpanded shell glob: no report matched it (every stage job died). --expect turns
             # the missing stages into errors, so this must not stop the verdict from being written.
             print(f"pipeline: note: no report matches {path}", file=sys.stderr)
             continue
-        result = report_io.read_stage_report(path)
-        if result is None:
+        report = report_io.read_report(path)
+        if report is None:
             continue  # a verdict.json caught by a glob is not a stage report
-        if result.stage in results:
-            raise ConfigError(f"{path}: a second report for stage {result.stage!r}")
-        results[result.stage] = result
+        if report.result.stage in results:
+            raise ConfigError(f"{path}: a second report for stage {report.result.stage!r}")
+        results[report.result.stage] = report
     return list(results.values())
 
 
 def cmd_verdict(args: argparse.Namespace) -> int:
     from .registry import stage_names
 
+    from .report_checks import check_reports
+
     config = _load(args)
-    results = _read_reports(args.reports)
+    reports = _read_stage_reports(args.reports)
+    results = [r.result for r in reports]
     unknown = [r.stage for r in results if r.stage not in stage_names()]
     if unknown:
         raise ConfigError(f"stage report for unknown stage {unknown[0]!r}")
-    expected = [s.strip() for s in args.expect.split(",") if s.strip()]
-    bad = [s for s in expected if s not in stage_names()]
+    expect = [s.strip() for s in args.expect.split(",") if s.strip()]
+    bad = [s for s in expect if s not in stage_names()]
     if bad:
         raise ConfigError(f"command line: --expect: unknown stage {bad[0]!r}")
-    if not results and not expected:
+    if not results and not expect:
         raise ConfigError("no stage reports given")
-    verdict = decide(config, results, expected)
+    prov = provenance.check([(r.path, r.provenance) for r in reports], config)
+    check_reports(results, config)
+    # Every stage the configuration runs must have a report, --expect or not; a stage is asked for
+    # when --expect or an explicit `run` list names it, or when its own run was told to run it.
+    expected = list(dict.fromkeys([*expect, *config.selected_stages]))
+    asked = set(expect) | set(config["run"]) | {r.result.stage for r in reports if r.requested}
+    verdict = decide(config, results, expected, requested=asked, review=policy_review(config, args), prov=prov)
     out_dir = (args.out or config.path("reports_dir") / "verdict").resolve()
     return _report(config, verdict, out_dir, args.quiet)
 
@@ -225,8 +285,11 @@ def cmd_baseline_update(args: argparse.Namespace) -> int:
             print(f"pipeline: error: stage {r.stage} is in error, baseline not updated: {r.reason}", file=sys.stderr)
         return policy.EXIT_ERROR
     # Only what the suppressions file does not already cover, and what tools have not themselves accepted.
-    sups = suppressions.load(config.path("suppressions_file"))
-    verdict = policy.evaluate(results, config, sups, baseline_mod.Baseline(), today=dt.date.today())
+    from .acceptances import RepositoryAcceptances
+
+    sups = load_suppressions(config)
+    verdict = policy.evaluate(results, config, sups, baseline_mod.Baseline(), today=dt.date.today(),
+                              acceptance=RepositoryAcceptances(config))
     accepted = {
         s.stage: [f.finding for f in s.findings if f.disposition.value == "new"] for s in verdict.stages
     }
@@ -252,6 +315,9 @@ def main(argv: list[str] | None = None) -> int:
             return int(args.func(args))
         parser.print_help(sys.stderr)
         return EXIT_CONFIG
+    except (provenance.ProvenanceError, policy_changes.BaseRefError) as exc:
+        print(f"pipeline: error: {exc}", file=sys.stderr)
+        return policy.EXIT_ERROR
     except ConfigError as exc:
         print(f"pipeline: configuration error: {exc}", file=sys.stderr)
         return EXIT_CONFIG

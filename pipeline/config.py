@@ -27,6 +27,15 @@ GLOBAL_OPTIONS: tuple[Option, ...] = (
     Option("baseline_file", "str", ".secure-pipeline/baseline.json", "The baseline of accepted findings (`pipeline baseline update`)."),
     Option("max_parallel", "int", 0, "How many tools run at once; 0 means one per requested tool."),
     Option("top_findings", "int", 20, "How many findings the console, Markdown and HTML summaries list first."),
+    Option("sarif_include_hints", "bool", False,
+           "Also send non-blocking new findings (hints) to GitHub code scanning; by default only blocking ones go there "
+           "(every finding is in secure-pipeline-full.sarif)."),
+    Option("max_suppression_days", "int", 180,
+           "Longest a suppression may run: an `expires` further than this many days from today is a configuration error."),
+    Option("policy_approvers", "list[str]", [],
+           "Who may approve a pull request that weakens this policy (e.g. CODEOWNERS teams); shown in the verdict. "
+           "Read from the base branch only; the approval itself comes from the workflow "
+           "(--policy-approved or SECURE_PIPELINE_POLICY_APPROVED), never from the repository."),
 )
 TOOL_OVERRIDE_KEYS = ("fail_severity", "fail_confidence", "timeout")
 

@@ -57,10 +57,18 @@ class Status(str, enum.Enum):
     FAILED = "failed"
     ERROR = "error"
     SKIPPED = "skipped"
+    # A default stage with nothing to scan here (no Dockerfile, no workflows, no web app): shown as
+    # such, never as passed. A stage that was asked for and did not run is an ERROR instead.
+    NOT_APPLICABLE = "not_applicable"
 
     @property
     def rank(self) -> int:
-        return {"skipped": 0, "passed": 1, "failed": 2, "error": 3}[self.value]
+        return {"not_applicable": 0, "skipped": 0, "passed": 1, "failed": 2, "error": 3}[self.value]
+
+    @property
+    def label(self) -> str:
+        """How reports show the status ("not applicable", "passed", ...)."""
+        return self.value.replace("_", " ")
 
 
 class Disposition(str, enum.Enum):

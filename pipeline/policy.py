@@ -2,20 +2,30 @@
 
 Order of decisions for each finding:
 1. a tool's own acceptance (an audited false positive in ``.secrets.baseline``, a rules-file IGNORE)
-   marks it suppressed or baselined, as the tool says;
+   marks it suppressed or baselined. Which acceptances count is the caller's ``acceptance``
+   function: ``pipeline verdict`` and ``pipeline run`` both re-derive them from the repository's
+   own files (pipeline/acceptances.py) and never from what a stage report says;
 2. an active entry of the suppressions file suppresses it (an expired entry does not, and is listed);
 3. the baseline absorbs it, by counts;
 4. whatever is left is new, and blocks when it reaches the stage's (or tool's) severity and
-   confidence thresholds, or when its scanner's own gate says FAIL.
-A stage in error fails the verdict unless the stage is configured ``required = false``; even then it
-is shown as an error. A stage that was expected but has no report is an error.
+   confidence thresholds, or when its scanner's own gate (re-derived like 1.) says FAIL.
+
+Stage status is re-derived from the tool runs, never taken from a report: a tool that passed without
+positive coverage evidence (files, packages or URLs it says it scanned) is an error; a stage whose
+every tool was skipped is *not applicable* when it only ran as a default, and an error naming the
+reason and the fix when it was asked for. A stage in error fails the verdict unless the stage is
+configured ``required = false``; even then it is shown as an error. A stage that was expected but
+has no report is an error. A policy weakening found by pipeline/policy_changes.py fails the verdict
+unless it was approved from outside the repository.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 from collections import Counter
+from collections.abc import Callable, Collection
 from dataclasses import dataclass, field
+from typing import Any
 
 from .baseline import Baseline, BaselineEntry
 from .config import Config
@@ -28,6 +38,62 @@ EXIT_FAILED = 1
 EXIT_ERROR = 2
 EXIT_CONFIG = 3
 GATES = ("fail", "warn", "info", "ignore")
+
+# Details keys in which a tool run states what it covered. A run that passed must show one of them
+# with a positive count: "passed, having scanned nothing we can see" is not a pass.
+COVERAGE_KEYS = ("files_scanned", "files_audited", "packages_scanned", "pins_audited", "urls_scanned")
+
+# How to make a stage that was asked for, but had nothing to run on, actually run.
+STAGE_FIX = {
+    "zap": "give --target URL or set [tool.secure-pipeline.stages.zap] target (or provide the sample app app/)",
+    "harden": "add the GitHub Actions workflows or Dockerfiles it should audit, or check paths/exclude",
+    "lint": "check that paths/exclude leave the Python files to lint",
+    "sast": "check that paths/exclude (and [tool.bandit] exclude_dirs) leave the Python files to scan",
+    "secrets": "check that paths/exclude leave files to scan",
+    "deps": "set deps.sources to the files that pin the dependencies",
+}
+NOT_ASKED = "or stop asking for it (command line, `run` in the configuration, --expect)"
+
+
+# --- what the policy reads from a finding: its typed policy fields, never its display properties ---
+def finding_gate(finding: Finding) -> str | None:
+    return finding.tool_gate if finding.tool_gate in GATES else None
+
+
+def finding_suppressed_by(finding: Finding) -> str:
+    accepted = finding.accepted_by
+    return accepted.because if accepted is not None and accepted.disposition is Disposition.SUPPRESSED else ""
+
+
+def finding_baselined_by(finding: Finding) -> str:
+    accepted = finding.accepted_by
+    return accepted.because if accepted is not None and accepted.disposition is Disposition.BASELINED else ""
+
+
+def finding_identity(finding: Finding) -> str:
+    return finding.identity
+
+
+@dataclass(frozen=True)
+class ToolAcceptance:
+    """What a tool's own configuration says about one finding (re-derived, never read from a report)."""
+
+    suppressed_by: str = ""
+    baselined_by: str = ""
+    gate: str | None = None  # fail | warn | info | ignore, or None: the severity thresholds decide
+
+
+AcceptanceFn = Callable[[str, Finding], ToolAcceptance]
+
+
+def in_process_acceptance(stage: str, finding: Finding) -> ToolAcceptance:
+    """The acceptance the adapter set while parsing the tool's output in this very process.
+
+    Only for results made here (and unit tests): a stage report's copy of these fields is never
+    trusted; the CLI passes pipeline.acceptances.from_repository instead.
+    """
+    del stage
+    return ToolAcceptance(finding_suppressed_by(finding), finding_baselined_by(finding), finding_gate(finding))
 
 
 @dataclass
@@ -82,6 +148,43 @@ class StageVerdict:
         return counts
 
 
+@dataclass(frozen=True)
+class Weakening:
+    """One way the pull request's policy is weaker than its base branch's."""
+
+    kind: str  # threshold | required | run | exclude | paths | suppression | baseline | secrets-baseline | option | ...
+    where: str  # the file and key or entry
+    base: str
+    head: str
+    message: str
+
+    def to_dict(self) -> dict[str, str]:
+        return {"kind": self.kind, "where": self.where, "base": self.base, "head": self.head, "message": self.message}
+
+
+@dataclass
+class PolicyReview:
+    """The comparison of the effective policy with the base branch's (pull requests only)."""
+
+    base_ref: str
+    base_commit: str
+    weakenings: list[Weakening] = field(default_factory=list)
+    approved: bool = False
+    approved_by: str = ""  # how the approval was given (flag or environment variable), never the repo
+    approvers: list[str] = field(default_factory=list)  # the BASE branch's policy_approvers, for the message
+
+    @property
+    def blocking(self) -> bool:
+        return bool(self.weakenings) and not self.approved
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "base_ref": self.base_ref, "base_commit": self.base_commit, "approved": self.approved,
+            "approved_by": self.approved_by, "approvers": list(self.approvers),
+            "weakenings": [w.to_dict() for w in self.weakenings],
+        }
+
+
 @dataclass
 class Verdict:
     status: Status
@@ -92,6 +195,9 @@ class Verdict:
     expired_suppressions: list[tuple[Suppression, int]] = field(default_factory=list)
     stale_suppressions: list[Suppression] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
+    policy_review: PolicyReview | None = None
+    # The commit, run and configuration the stage reports came from (pipeline/provenance.py).
+    provenance: dict[str, str] = field(default_factory=dict)
 
     @property
     def findings(self) -> list[EvaluatedFinding]:
@@ -107,19 +213,27 @@ class Verdict:
         }
 
     @property
+    def weakenings(self) -> list[Weakening]:
+        return list(self.policy_review.weakenings) if self.policy_review else []
+
+    @property
     def headline(self) -> str:
         t = self.totals()
         if self.status is Status.ERROR:
             bad = [s.stage for s in self.stages if s.status is Status.ERROR and s.required]
             return f"ERROR: {len(bad)} required stage(s) could not run ({', '.join(bad)}); the gate cannot pass"
         if self.status is Status.FAILED:
-            return f"FAILED: {t['blocking']} blocking finding(s)"
+            parts = []
+            if t["blocking"]:
+                parts.append(f"{t['blocking']} blocking finding(s)")
+            if self.policy_review and self.policy_review.blocking:
+                parts.append(f"{len(self.policy_review.weakenings)} unapproved policy weakening(s)")
+            return "FAILED: " + " and ".join(parts or ["blocking findings"])
         return "PASSED: no blocking findings"
 
 
-def _tool_gate(finding: Finding, stage_cfg, tool: str) -> bool:
+def _tool_gate(finding: Finding, gate: str | None, stage_cfg, tool: str) -> bool:
     """True when the finding reaches the tool's thresholds (or the tool's own gate says FAIL)."""
-    gate = finding.tool_gate
     if gate in GATES:
         return gate == "fail"
     sev = severity_threshold(stage_cfg.for_tool(tool, "fail_severity"))
@@ -127,6 +241,54 @@ def _tool_gate(finding: Finding, stage_cfg, tool: str) -> bool:
         return False
     conf = confidence_threshold(stage_cfg.for_tool(tool, "fail_confidence"))
     return finding.confidence >= conf
+
+
+def coverage_problem(run: ToolRun) -> str:
+    """'' when a run that passed shows what it scanned; else the one-line reason it cannot be trusted."""
+    for key in COVERAGE_KEYS:
+        value = run.details.get(key)
+        if isinstance(value, int) and not isinstance(value, bool) and value > 0:
+            return ""
+    return (f"{run.tool}: reports {run.status.label} but gives no evidence of what it scanned "
+            f"(no positive {' / '.join(COVERAGE_KEYS)} in its details); the result cannot be trusted")
+
+
+def _tool_runs(tools: list[ToolRun]) -> list[ToolRun]:
+    """Copies whose status is re-derived: passed and failed are earned again below, errors stay."""
+    runs = [ToolRun.from_dict(t.to_dict()) for t in tools]
+    for run in runs:
+        if run.status is Status.FAILED:
+            run.status = Status.PASSED  # failed is the policy's word, given again from the findings
+        if run.status is Status.NOT_APPLICABLE:
+            run.status = Status.SKIPPED
+        if run.status is Status.PASSED:
+            problem = coverage_problem(run)
+            if problem:
+                run.status, run.error = Status.ERROR, problem
+    return runs
+
+
+def _stage_status(stage: str, reported: Status, tools: list[ToolRun], blocking: bool, asked: bool,
+                  has_findings: bool) -> tuple[Status, str]:
+    """The stage's status and one-line reason, from its tool runs alone (plus a reported error, which only
+    ever makes things worse)."""
+    if any(t.status is Status.ERROR for t in tools):
+        return Status.ERROR, "; ".join(t.error or f"{t.tool}: error" for t in tools if t.status is Status.ERROR)
+    if reported is Status.ERROR:
+        return Status.ERROR, ""
+    if not tools:
+        return Status.ERROR, f"{stage}: no tool ran (the report lists no tool runs), so nothing was scanned"
+    if all(t.status is Status.SKIPPED for t in tools):
+        if has_findings:
+            return Status.ERROR, f"{stage}: the report lists findings although none of its tools ran"
+        why = "; ".join(f"{t.tool}: {t.reason or 'skipped'}" for t in tools)
+        if asked:
+            fix = STAGE_FIX.get(stage, "make it applicable")
+            return Status.ERROR, f"{stage} was asked for but did not run ({why}): {fix}, {NOT_ASKED}"
+        return Status.NOT_APPLICABLE, f"not applicable here: {why}"
+    if blocking:
+        return Status.FAILED, ""
+    return Status.PASSED, ""
 
 
 def evaluate(
@@ -137,23 +299,37 @@ def evaluate(
     today: dt.date | None = None,
     expected: list[str] | None = None,
     generated_at: str = "",
+    *,
+    requested: Collection[str] = (),
+    acceptance: AcceptanceFn = in_process_acceptance,
+    review: PolicyReview | None = None,
+    provenance: dict[str, str] | None = None,
 ) -> Verdict:
-    """Decide the verdict for a set of stage results (``StageResult`` objects)."""
+    """Decide the verdict for a set of stage results (``StageResult`` objects).
+
+    ``requested``: stages the user asked for (a skip is then an error, not "not applicable");
+    ``expected``: stages that must have a result (a missing one is an error), such as every stage the
+    configuration runs by default, which are not "asked for" unless ``requested`` says so.
+    """
     today = today or dt.date.today()
     used: Counter[int] = Counter()
     expired_hits: Counter[int] = Counter()
     stages: list[StageVerdict] = []
     seen = {r.stage for r in results}
-    missing = [s for s in (expected or []) if s not in seen]
+    missing = [s for s in dict.fromkeys(expected or []) if s not in seen]
+    asked = set(requested)
 
     for result in sorted(results, key=lambda r: r.stage):
         stage_cfg = config.stages[result.stage]
         remaining = baseline.counter(result.stage)
         evaluated: list[EvaluatedFinding] = []
         for finding in sorted(result.findings, key=lambda f: (f.fingerprint, f.location.describe(), f.rule_id)):
+            accepted = acceptance(result.stage, finding)
             disposition, because = Disposition.NEW, ""
-            if finding.accepted_by is not None:
-                disposition, because = finding.accepted_by.disposition, finding.accepted_by.because
+            if accepted.suppressed_by:
+                disposition, because = Disposition.SUPPRESSED, accepted.suppressed_by
+            elif accepted.baselined_by:
+                disposition, because = Disposition.BASELINED, accepted.baselined_by
             if disposition is Disposition.NEW:
                 for sup in suppressions:
                     if sup.matches(finding):
@@ -166,8 +342,8 @@ def evaluate(
             if disposition is Disposition.NEW and remaining[finding.fingerprint] > 0:
                 remaining[finding.fingerprint] -= 1
                 disposition, because = Disposition.BASELINED, "baseline"
-            blocking = disposition is Disposition.NEW and finding.tool_gate != "ignore" and any(
-                _tool_gate(finding, stage_cfg, tool) for tool in finding.found_by or (finding.tool,)
+            blocking = disposition is Disposition.NEW and accepted.gate != "ignore" and any(
+                _tool_gate(finding, accepted.gate, stage_cfg, tool) for tool in finding.found_by or (finding.tool,)
             )
             evaluated.append(EvaluatedFinding(result.stage, finding, disposition, blocking, because))
 
@@ -179,25 +355,15 @@ def evaluate(
                 remaining[entry.fingerprint] -= take
                 fixed.append(BaselineEntry(**{**entry.to_dict(), "count": take}))
 
-        tools = [ToolRun.from_dict(t.to_dict()) for t in result.tools]
+        tools = _tool_runs(result.tools)
         blocking_tools = {t for f in evaluated if f.blocking for t in f.finding.found_by}
         for tool in tools:
             if tool.status is Status.PASSED and tool.tool in blocking_tools:
                 tool.status = Status.FAILED
-
-        if result.status is Status.SKIPPED and not result.tools:
-            status = Status.SKIPPED
-        elif result.status is Status.ERROR or any(t.status is Status.ERROR for t in tools):
-            status = Status.ERROR
-        elif any(f.blocking for f in evaluated):
-            status = Status.FAILED
-        elif tools and all(t.status is Status.SKIPPED for t in tools) and not evaluated:
-            status = Status.SKIPPED
-        else:
-            status = Status.PASSED
-        reason = result.reason
+        status, reason = _stage_status(result.stage, result.status, tools, any(f.blocking for f in evaluated),
+                                       result.stage in asked, bool(evaluated))
         if status is Status.ERROR and not reason:
-            reason = "; ".join(t.error for t in tools if t.status is Status.ERROR)
+            reason = result.reason or f"{result.stage}: the stage reported an error"
         stages.append(StageVerdict(
             stage=result.stage, status=status, required=bool(stage_cfg["required"]), tools=tools,
             duration_s=result.duration_s, reason=reason,
@@ -223,9 +389,10 @@ def evaluate(
 
     if any(s.status is Status.ERROR and s.required for s in stages):
         status, code = Status.ERROR, EXIT_ERROR
-    elif any(s.blocking for s in stages):
+    elif any(s.blocking for s in stages) or (review is not None and review.blocking):
         status, code = Status.FAILED, EXIT_FAILED
     else:
         status, code = Status.PASSED, EXIT_PASSED
     generated_at = generated_at or dt.datetime.now(dt.timezone.utc).replace(microsecond=0).isoformat()
-    return Verdict(status, code, stages, generated_at, missing, expired, stale, notes)
+    return Verdict(status, code, stages, generated_at, missing, expired, stale, notes,
+                   policy_review=review, provenance=dict(provenance or {}))

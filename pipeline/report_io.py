@@ -2,6 +2,11 @@
 
 Stage reports hold the raw tool runs and findings; ``pipeline verdict`` re-applies the policy to any
 set of them, so one machine and many parallel CI jobs reach the same verdict.
+
+A report read back is untrusted input: it must validate against pipeline/data/stage-report.schema.json
+(every field present, nothing extra) or it is rejected with one line naming the file and the field.
+Its ``status`` and its findings' disposition fields are kept only as a record; the policy derives
+them again (pipeline/policy.py, pipeline/acceptances.py).
 """
 
 from __future__ import annotations
@@ -9,7 +14,9 @@ from __future__ import annotations
 import json
 import os
 import tempfile
+from dataclasses import dataclass
 from pathlib import Path
+from functools import lru_cache
 from typing import Any
 
 from . import __version__
@@ -36,9 +43,26 @@ def report_header(schema: str) -> dict[str, Any]:
     }
 
 
-def stage_report_dict(result: StageResult) -> dict[str, Any]:
+SCHEMA_FILE = Path(__file__).parent / "data" / "stage-report.schema.json"
+
+
+@dataclass
+class StageReport:
+    """A stage report read back: the result, where it came from and whether the stage was asked for."""
+
+    path: Path
+    result: StageResult
+    provenance: dict[str, str]
+    requested: bool
+
+
+def stage_report_dict(result: StageResult, provenance: dict[str, str] | None = None, requested: bool = False) -> dict[str, Any]:
+    prov = provenance or {}
     return {
         **report_header(STAGE_SCHEMA),
+        "provenance": {"commit": prov.get("commit", ""), "run_id": prov.get("run_id", ""),
+                       "config_hash": prov.get("config_hash", "")},
+        "requested": requested,
         "stage": result.stage,
         "status": result.status.value,
         "reason": result.reason,
@@ -64,14 +88,40 @@ def write_json(data: Any, path: Path) -> None:
         raise
 
 
-def write_stage_report(result: StageResult, out_dir: Path) -> Path:
+def write_stage_report(result: StageResult, out_dir: Path, provenance: dict[str, str] | None = None,
+                       requested: bool = False) -> Path:
     path = out_dir / f"{result.stage}.json"
-    write_json(stage_report_dict(result), path)
+    write_json(stage_report_dict(result, provenance, requested), path)
     return path
+
+
+@lru_cache(maxsize=1)
+def _validator() -> Any:
+    from jsonschema import Draft202012Validator  # type: ignore[import-untyped]
+
+    schema = json.loads(SCHEMA_FILE.read_text(encoding="utf-8"))
+    Draft202012Validator.check_schema(schema)
+    return Draft202012Validator(schema)
+
+
+def schema_problem(data: Any) -> str:
+    """'' when ``data`` is a complete stage report; else the first problem, naming the field."""
+    errors = sorted(_validator().iter_errors(data), key=lambda e: (list(e.absolute_path), e.message))
+    if not errors:
+        return ""
+    first = errors[0]
+    where = "/".join(str(p) for p in first.absolute_path) or "(top level)"
+    return f"{where}: {first.message[:300]}"
 
 
 def read_stage_report(path: Path) -> StageResult | None:
     """A StageResult, or None for a verdict report (which a glob such as reports/*.json may include)."""
+    report = read_report(path)
+    return report.result if report else None
+
+
+def read_report(path: Path) -> StageReport | None:
+    """The validated report, or None for a verdict report (which a glob such as reports/*.json may include)."""
     try:
         data = json.loads(path.read_text(encoding="utf-8"))
     except FileNotFoundError as exc:
@@ -89,8 +139,11 @@ def read_stage_report(path: Path) -> StageResult | None:
         raise ReportError(f"{path}: not a secure-pipeline stage report (schema is {schema!r}, expected {STAGE_SCHEMA!r})")
     if data.get("schema_version") != SCHEMA_VERSION:
         raise ReportError(f"{path}: stage report schema_version {data.get('schema_version')!r} is not supported (expected {SCHEMA_VERSION})")
+    problem = schema_problem(data)
+    if problem:
+        raise ReportError(f"{path}: incomplete or invalid stage report, rejected: {problem}")
     try:
-        return StageResult(
+        result = StageResult(
             stage=str(data["stage"]),
             status=Status(data["status"]),
             tools=[ToolRun.from_dict(t) for t in data.get("tools", [])],
@@ -102,3 +155,4 @@ def read_stage_report(path: Path) -> StageResult | None:
         )
     except (KeyError, TypeError, ValueError) as exc:
         raise ReportError(f"{path}: malformed stage report: {exc!s}") from exc
+    return StageReport(path, result, {k: str(v) for k, v in data["provenance"].items()}, bool(data["requested"]))

@@ -1,6 +1,10 @@
 """The one suppressions file: each entry matches by rule and/or fingerprint and/or path, and must say
 who owns it, why, and until when. An expired entry stops suppressing; one that matches nothing is stale.
 
+Rejected always (a configuration error, exit 3, naming the file and the entry): a blank owner or
+reason, an entry without rule or fingerprint whose path matches everything (``*``, ``**``), and an
+expiry further than ``max_suppression_days`` (default 180) from today.
+
     # .secure-pipeline/suppressions.toml
     [[suppress]]
     tool = "bandit"                 # optional
@@ -25,6 +29,10 @@ from .model import Finding
 
 MATCH_KEYS = ("tool", "rule", "path", "fingerprint")
 REQUIRED_KEYS = ("owner", "reason", "expires")
+DEFAULT_MAX_DAYS = 180
+# Targets of very different kinds (code, dot-folders, URLs, packages): a path glob matching them all
+# matches every finding, so without a rule or fingerprint its entry would suppress everything.
+_PROBES = ("x", "app/views.py", "a/b/c/d.txt", ".github/workflows/ci.yml", "https://example.invalid/p?q=1", "requests")
 
 
 @dataclass(frozen=True)
@@ -64,7 +72,14 @@ class Suppression:
         return data
 
 
-def _entry(path: Path, index: int, raw: Any) -> Suppression:
+def matches_everything(path_glob: str) -> bool:
+    """True for ``*``, ``**``, ``**/*`` and any other glob that matches every kind of target."""
+    pattern = path_glob.strip()
+    # Nested paths are nearly every finding, so a glob that matches all of them counts (``**/*``).
+    return bool(pattern) and all(glob_match(probe, pattern) for probe in _PROBES if "/" in probe)
+
+
+def _entry(path: Path, index: int, raw: Any, today: dt.date, max_days: int) -> Suppression:
     where = f"{path}: suppression #{index}"
     if not isinstance(raw, dict):
         raise ConfigError(f"{where}: expected a table")
@@ -74,11 +89,18 @@ def _entry(path: Path, index: int, raw: Any) -> Suppression:
     for key in REQUIRED_KEYS:
         if key not in raw or raw[key] in ("", None):
             raise ConfigError(f"{where}: {key}: required")
-    if not any(raw.get(k) for k in ("rule", "path", "fingerprint")):
-        raise ConfigError(f"{where}: needs at least one of rule, path or fingerprint")
     for key in (*MATCH_KEYS, "owner", "reason"):
         if key in raw and not isinstance(raw[key], str):
             raise ConfigError(f"{where}: {key}: expected a string, got {raw[key]!r}")
+    for key in ("owner", "reason"):
+        if not raw[key].strip():
+            raise ConfigError(f"{where}: {key}: must not be blank (say who owns it and why)")
+    if not any(str(raw.get(k) or "").strip() for k in ("rule", "path", "fingerprint")):
+        raise ConfigError(f"{where}: needs at least one of rule, path or fingerprint")
+    if not str(raw.get("rule") or "").strip() and not str(raw.get("fingerprint") or "").strip() \
+            and matches_everything(str(raw.get("path") or "")):
+        raise ConfigError(f"{where}: path {raw['path']!r} without a rule or fingerprint matches every finding; "
+                          "name the rule (or the fingerprint) it is for")
     expires = raw["expires"]
     if isinstance(expires, str):
         try:
@@ -87,21 +109,30 @@ def _entry(path: Path, index: int, raw: Any) -> Suppression:
             raise ConfigError(f"{where}: expires: {raw['expires']!r} is not a date like 2027-01-31") from exc
     if isinstance(expires, dt.datetime) or not isinstance(expires, dt.date):
         raise ConfigError(f"{where}: expires: expected a date like 2027-01-31, got {raw['expires']!r}")
+    latest = today + dt.timedelta(days=max_days)
+    if expires > latest:
+        raise ConfigError(f"{where}: expires: {expires.isoformat()} is more than max_suppression_days ({max_days}) "
+                          f"from today; the latest allowed is {latest.isoformat()}")
     return Suppression(
         index=index, owner=raw["owner"].strip(), reason=raw["reason"].strip(), expires=expires,
         tool=raw.get("tool", ""), rule=raw.get("rule", ""), path=raw.get("path", ""), fingerprint=raw.get("fingerprint", ""),
     )
 
 
-def load(path: Path) -> list[Suppression]:
+def load(path: Path, today: dt.date | None = None, max_days: int = DEFAULT_MAX_DAYS) -> list[Suppression]:
     """Read the suppressions file; a missing file means no suppressions."""
     if not path.exists():
         return []
-    data = read_toml(path)
+    return parse(read_toml(path), path, today, max_days)
+
+
+def parse(data: dict[str, Any], path: Path, today: dt.date | None = None, max_days: int = DEFAULT_MAX_DAYS) -> list[Suppression]:
+    """The entries of an already read suppressions file (``path`` names it in messages)."""
+    today = today or dt.date.today()
     unknown = set(data) - {"suppress"}
     if unknown:
         raise ConfigError(f"{path}: unknown top-level key {sorted(unknown)[0]!r} (entries go in [[suppress]] tables)")
     entries = data.get("suppress", [])
     if not isinstance(entries, list):
         raise ConfigError(f"{path}: suppress: expected [[suppress]] tables")
-    return [_entry(path, i, raw) for i, raw in enumerate(entries, start=1)]
+    return [_entry(path, i, raw, today, max_days) for i, raw in enumerate(entries, start=1)]

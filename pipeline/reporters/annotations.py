@@ -18,7 +18,7 @@ from typing import TextIO
 from ..model import Disposition
 from ..policy import EvaluatedFinding, Verdict
 from .base import ReportContext
-from .common import clean, one_line, rule_label, stage_problems, where
+from .common import clean, one_line, rule_label, stage_problems, weakening_lines, where
 
 MAX_ERRORS = 10
 MAX_WARNINGS = 10
@@ -101,6 +101,13 @@ def plan(verdict: Verdict) -> tuple[list[Annotation], int, int]:
         )
         for p in stage_problems(verdict)
     ]
+    review = verdict.policy_review
+    if review is not None and review.weakenings:
+        level = "warning" if review.approved else "error"
+        errors.extend(
+            Annotation(level=level, title=one_line(f"secure-pipeline: policy weakened vs {review.base_ref}", 250),
+                       message=one_line(line, MAX_MESSAGE))
+            for line in weakening_lines(verdict))
     warnings: list[Annotation] = []
     for item in verdict.findings:  # already ranked: blocking first, most severe first
         if item.blocking:

@@ -19,6 +19,8 @@ class ReportContext:
     top_findings: int = 20
     stdout: TextIO | None = None  # console and workflow-command output go here
     env: dict[str, str] = field(default_factory=lambda: dict(os.environ))
+    # Non-blocking new findings also go to the code-scanning SARIF (configuration: sarif_include_hints).
+    sarif_include_hints: bool = False
 
     @property
     def in_github_actions(self) -> bool:

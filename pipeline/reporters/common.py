@@ -141,7 +141,13 @@ class StageRow:
 def status_label(stage: StageVerdict) -> str:
     if stage.status is Status.ERROR and not stage.required:
         return "error (not required)"
-    return stage.status.value
+    return stage.status.label
+
+
+def status_key(label: str) -> str:
+    """The status a row label starts with ("error (not required)" -> "error", "not applicable" -> itself),
+    for the style or icon each format gives it."""
+    return "not applicable" if label.startswith("not applicable") else label.split()[0]
 
 
 def stage_rows(verdict: Verdict) -> list[StageRow]:
@@ -215,6 +221,28 @@ def fixed_lines(verdict: Verdict) -> list[str]:
                  f"{e.title}")
         for s in verdict.stages for e in s.fixed
     ]
+
+
+def weakening_lines(verdict: Verdict) -> list[str]:
+    """One line per way the pull request weakens the gate's policy (empty without a base comparison)."""
+    review = verdict.policy_review
+    if review is None:
+        return []
+    state = (f"approved ({review.approved_by})" if review.approved
+             else "BLOCKING: needs approval" + (f" by one of {', '.join(review.approvers)}" if review.approvers else ""))
+    return [one_line(f"policy weakened vs {review.base_ref} ({review.base_commit[:12]}), {state}: {w.where}: {w.message}")
+            for w in review.weakenings]
+
+
+def policy_summary(verdict: Verdict) -> str:
+    """One line saying whether the policy was compared with a base branch, and what came of it."""
+    review = verdict.policy_review
+    if review is None:
+        return ""
+    if not review.weakenings:
+        return one_line(f"policy unchanged or stronger than {review.base_ref} ({review.base_commit[:12]})")
+    return one_line(f"{len(review.weakenings)} policy weakening(s) vs {review.base_ref}: "
+                    + (f"approved ({review.approved_by})" if review.approved else "blocking until approved"))
 
 
 def write_text_atomic(path: Path, text: str) -> Path:

@@ -23,11 +23,11 @@ from ..policy import Verdict
 from .annotations import stop_commands
 from .base import ReportContext
 from .common import (
-    SEVERITY_ORDER, disposition_label, expired_lines, finding_detail, fixed_lines, one_line, rule_label,
-    stage_problems, stage_rows, stale_lines, tail, where,
+    SEVERITY_ORDER, disposition_label, expired_lines, finding_detail, fixed_lines, one_line, policy_summary, rule_label,
+    stage_problems, stage_rows, stale_lines, status_key, tail, weakening_lines, where,
 )
 
-STATUS_STYLE = {"passed": "green", "failed": "red", "error": "bold red", "skipped": "yellow"}
+STATUS_STYLE = {"passed": "green", "failed": "red", "error": "bold red", "skipped": "yellow", "not applicable": "dim"}
 SEVERITY_STYLE = {"critical": "bold red", "high": "red", "medium": "yellow", "low": "cyan", "info": "dim"}
 STDERR_LINES = 12
 CI_WIDTH = 140
@@ -61,7 +61,7 @@ def _stage_table(verdict: Verdict) -> Table:
     for row in stage_rows(verdict):
         table.add_row(
             Text(row.stage),
-            Text(row.status, style=STATUS_STYLE.get(row.status.split()[0], "")),
+            Text(row.status, style=STATUS_STYLE.get(status_key(row.status), "")),
             *(Text(str(row.by_severity[s.label])) for s in SEVERITY_ORDER),
             *(Text(str(n)) for n in (row.new, row.baselined, row.suppressed, row.fixed, row.blocking)),
             Text(f"{row.duration_s:.1f}s"),
@@ -120,7 +120,9 @@ def render(verdict: Verdict, ctx: ReportContext, tty: bool = False) -> str:
     if findings is not None:
         console.print(findings)
 
+    summary = policy_summary(verdict)
     sections = (
+        ("Policy changes against the base branch:", weakening_lines(verdict) or ([summary] if summary else [])),
         ("Expired suppressions (no longer suppress):", expired_lines(verdict)),
         ("Stale suppressions (match nothing):", stale_lines(verdict)),
         ("Stale baseline entries (fixed):", fixed_lines(verdict)),

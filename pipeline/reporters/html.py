@@ -12,8 +12,9 @@ from pathlib import Path
 from ..policy import EvaluatedFinding, Verdict
 from .base import ReportContext
 from .common import (
-    SEVERITY_ORDER, code_url, disposition_label, expired_lines, finding_detail, fixed_lines, one_line, rule_label,
-    safe_http_url, stage_problems, stage_rows, stale_lines, tail, where, write_text_atomic,
+    SEVERITY_ORDER, code_url, disposition_label, expired_lines, finding_detail, fixed_lines, one_line, policy_summary,
+    rule_label, safe_http_url, stage_problems, stage_rows, stale_lines, status_key, tail, weakening_lines, where,
+    write_text_atomic,
 )
 
 FILE_NAME = "report.html"
@@ -26,7 +27,7 @@ table{border-collapse:collapse;margin:.5rem 0;width:100%}
 th,td{border:1px solid #d0d7de;padding:.3rem .5rem;text-align:left;vertical-align:top;font-size:.9rem}
 th{background:#f6f8fa}td.n{text-align:right}
 pre{background:#f6f8fa;padding:.5rem;overflow-x:auto;white-space:pre-wrap;word-break:break-word}
-.passed{color:#1a7f37}.failed,.error{color:#cf222e;font-weight:bold}.skipped{color:#9a6700}
+.passed{color:#1a7f37}.failed,.error{color:#cf222e;font-weight:bold}.skipped{color:#9a6700}.not-applicable{color:#57606a}
 .critical,.high{color:#cf222e;font-weight:bold}.medium{color:#9a6700}.low{color:#0969da}.info{color:#57606a}
 .headline{font-size:1.2rem;padding:.6rem;border-radius:6px;background:#f6f8fa}
 .small{color:#57606a;font-size:.85rem}
@@ -52,7 +53,7 @@ def _stage_table(verdict: Verdict) -> str:
         nums = [*(row.by_severity[s.label] for s in SEVERITY_ORDER), row.new, row.baselined, row.suppressed,
                 row.fixed, row.blocking]
         rows.append(
-            f"<tr><td>{e(row.stage)}</td><td class=\"{e(row.status.split()[0])}\">{e(row.status)}</td>"
+            f"<tr><td>{e(row.stage)}</td><td class=\"{e(status_key(row.status).replace(' ', '-'))}\">{e(row.status)}</td>"
             + "".join(f'<td class="n">{n}</td>' for n in nums)
             + f'<td class="n">{row.duration_s:.1f}s</td></tr>'
         )
@@ -96,6 +97,12 @@ def render(verdict: Verdict, ctx: ReportContext, max_findings: int = MAX_FINDING
         f'{t["suppressed"]} suppressed · {t["fixed"]} fixed · generated {e(verdict.generated_at)}</p>',
         "<h2>Stages</h2>", _stage_table(verdict),
     ]
+    summary = policy_summary(verdict)
+    if summary:
+        parts.append(f"<h2>Policy changes</h2><p>{e(summary)}</p>")
+        lines = weakening_lines(verdict)
+        if lines:
+            parts.append("<ul>" + "".join(f"<li>{e(line)}</li>" for line in lines) + "</ul>")
     problems = stage_problems(verdict)
     if problems:
         parts.append("<h2>Stages that could not run</h2>")

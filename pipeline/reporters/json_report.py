@@ -64,6 +64,8 @@ def verdict_dict(verdict: Verdict) -> dict[str, Any]:
         "stale_baseline": [e.to_dict() for s in sorted(verdict.stages, key=lambda s: s.stage) for e in s.fixed],
         "missing_stages": sorted(verdict.missing_stages),
         "notes": list(verdict.notes),
+        "provenance": dict(verdict.provenance),
+        "policy_review": verdict.policy_review.to_dict() if verdict.policy_review else None,
     }
 
 

@@ -1,7 +1,9 @@
 """JUnit XML, ``junit.xml``, for CI test reporters: one testsuite per stage.
 
 Each stage has a test case that errors when the stage could not run (with its cause) and is skipped
-when the stage was skipped; each rule with blocking findings is a failing test case listing them.
+(message "not applicable: ...") when the stage does not apply here; each rule with blocking findings
+is a failing test case listing them. A policy review against the base branch is one more suite,
+``policy``, with a failing case per unapproved weakening.
 Text goes through xml.etree (which escapes markup) after characters XML 1.0 cannot carry are removed.
 """
 
@@ -14,7 +16,9 @@ from pathlib import Path
 from ..model import Status
 from ..policy import EvaluatedFinding, StageVerdict, Verdict
 from .base import ReportContext
-from .common import StageProblem, clean, one_line, rule_label, stage_problems, status_label, tail, where, write_text_atomic
+from .common import (
+    StageProblem, clean, one_line, rule_label, stage_problems, status_label, tail, weakening_lines, where, write_text_atomic,
+)
 
 FILE_NAME = "junit.xml"
 MAX_FINDINGS_LISTED = 200  # per failing rule; the rest are counted
@@ -53,8 +57,8 @@ def _stage_case(suite: ET.Element, stage: StageVerdict, problem: StageProblem | 
         error = ET.SubElement(case, "error", message=_attr(cause), type=_attr(status_label(stage)))
         error.text = _text("\n".join(details))
         return 1, 0
-    if stage.status is Status.SKIPPED:
-        reason = stage.reason or "; ".join(one_line(t.reason) for t in stage.tools if t.reason) or "skipped"
+    if stage.status in (Status.SKIPPED, Status.NOT_APPLICABLE):
+        reason = stage.reason or "; ".join(one_line(t.reason) for t in stage.tools if t.reason) or stage.status.label
         ET.SubElement(case, "skipped", message=_attr(reason))
         return 0, 1
     return 0, 0
@@ -92,6 +96,23 @@ def build(verdict: Verdict) -> ET.Element:
             suite.set(key, str(value))
             totals[key] += value
         suite.set("time", f"{stage.duration_s:.3f}")
+    review = verdict.policy_review
+    if review is not None:
+        suite = ET.SubElement(root, "testsuite", name="policy")
+        case = ET.SubElement(suite, "testcase", name=_attr(f"policy compared with {review.base_ref}"),
+                             classname="secure-pipeline.policy", time="0")
+        failures = 0
+        if review.blocking:
+            failure = ET.SubElement(case, "failure", message=_attr(f"{len(review.weakenings)} unapproved policy weakening(s)"),
+                                    type="policy")
+            failure.text = _text("\n".join(weakening_lines(verdict)))
+            failures = 1
+        elif review.weakenings:
+            ET.SubElement(case, "system-out").text = _text("\n".join(weakening_lines(verdict)))
+        counts = {"tests": 1, "failures": failures, "errors": 0, "skipped": 0}
+        for key, value in counts.items():
+            suite.set(key, str(value))
+            totals[key] += value
     for key, value in totals.items():
         root.set(key, str(value))
     return root

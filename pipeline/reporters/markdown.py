@@ -17,15 +17,16 @@ from ..model import Status
 from ..policy import EvaluatedFinding, Verdict
 from .base import ReportContext
 from .common import (
-    SEVERITY_ORDER, code_url, disposition_label, expired_lines, finding_detail, fixed_lines, one_line, rule_label,
-    safe_http_url, stage_problems, stage_rows, stale_lines, tail, where, write_text_atomic,
+    SEVERITY_ORDER, code_url, disposition_label, expired_lines, finding_detail, fixed_lines, one_line, policy_summary,
+    rule_label, safe_http_url, stage_problems, stage_rows, stale_lines, status_key, tail, weakening_lines, where,
+    write_text_atomic,
 )
 
 FILE_NAME = "summary.md"
 BUDGET_BYTES = 1_000_000  # GitHub's limit is 1 MiB per step; stay under it with room to spare
 STDERR_LINES = 15
 _ESCAPE = {c: "\\" + c for c in string.punctuation}
-STATUS_ICON = {"passed": "✅", "failed": "❌", "error": "⛔", "skipped": "⏭️"}
+STATUS_ICON = {"passed": "✅", "failed": "❌", "error": "⛔", "skipped": "⏭️", "not applicable": "➖"}
 
 
 def md(text: object, limit: int | None = 500) -> str:
@@ -75,7 +76,7 @@ def _table(verdict: Verdict) -> str:
             "New", "Baselined", "Suppressed", "Fixed", "Blocking", "Duration"]
     lines = ["| " + " | ".join(head) + " |", "|" + "|".join(["---"] * 2 + ["---:"] * (len(head) - 2)) + "|"]
     for row in stage_rows(verdict):
-        cells = [md(row.stage), f"{STATUS_ICON.get(row.status.split()[0], '')} {md(row.status)}",
+        cells = [md(row.stage), f"{STATUS_ICON.get(status_key(row.status), '')} {md(row.status)}",
                  *(str(row.by_severity[s.label]) for s in SEVERITY_ORDER),
                  *(str(n) for n in (row.new, row.baselined, row.suppressed, row.fixed, row.blocking)),
                  f"{row.duration_s:.1f}s"]
@@ -103,6 +104,14 @@ def render(verdict: Verdict, ctx: ReportContext, budget: int = BUDGET_BYTES) -> 
     out.add(f"Exit code **{verdict.exit_code}** · {t['blocking']} blocking · {t['new']} new · {t['baselined']} baselined · "
             f"{t['suppressed']} suppressed · {t['fixed']} fixed\n")
     out.add(_table(verdict) + "\n")
+
+    summary = policy_summary(verdict)
+    if summary:
+        out.add(f"### Policy changes\n\n{md(summary, 1000)}\n")
+        for line in weakening_lines(verdict):
+            if not out.add(f"- {md(line, 1000)}"):
+                break
+        out.add("")
 
     problems = stage_problems(verdict)
     if problems:

@@ -1,10 +1,31 @@
-"""SARIF 2.1.0 for GitHub code scanning, ``secure-pipeline.sarif`` (design: docs/report-schema.md).
+"""SARIF 2.1.0: ``secure-pipeline.sarif`` for GitHub code scanning and ``secure-pipeline-full.sarif``
+for every other consumer (design: docs/report-schema.md).
 
 One run per tool, each its own code-scanning category (``automationDetails.id`` =
-``secure-pipeline/<tool>/``); a tool that ran and found nothing still gets an empty run, so its fixed
-alerts close. Merged findings go to their primary tool's run. GitHub's upload limits (20 runs per
-file, 25,000 results per run, 10 MB gzipped) are enforced by keeping the most severe results; every
-cut is stated in the run's ``properties`` and added to the verdict's notes.
+``secure-pipeline/<tool>/``). Merged findings go to their primary tool's run. GitHub's upload limits
+(20 runs per file, 25,000 results per run, 10 MB gzipped) are enforced by keeping the most severe
+results; every cut is stated in the run's ``properties`` and added to the verdict's notes.
+
+How code scanning treats an upload, and what the code-scanning file does about it:
+
+- GitHub ignores SARIF ``suppressions`` (and ``baselineState``) for alert state: a result with a
+  suppression still opens an alert (dismissing from SARIF needs a separate API call per alert).
+  So the code-scanning file holds only what the gate calls *new*: suppressed and baselined findings
+  are left out, and a finding that was uploaded before and is now suppressed is closed as fixed.
+- Alerts are tracked per category: an upload replaces the previous analysis of each category it
+  contains, and a result missing from a category's new analysis closes that alert; a category not in
+  the upload is left exactly as it was. A tool *in error* therefore gets no run at all (not an empty
+  run, which would close all its alerts on the next push): its alerts stay as last known and the
+  verdict's notes say so. A skipped or not-applicable tool gets no run either, for the same reason.
+  A tool that ran and found nothing gets an empty run, so its fixed alerts close.
+- Non-blocking hints (new findings below the gate's thresholds, ZAP WARN/INFO rules) stay out of the
+  Security tab unless ``sarif_include_hints = true`` in the configuration.
+- When no run is left (every tool in error or skipped), the code-scanning file is not written (a
+  stale one is removed), so the workflow's ``hashFiles`` condition skips the upload.
+
+The full file keeps every tool run (errors included, ``executionSuccessful: false``) and every
+finding, with ``suppressions`` and ``baselineState``, for consumers that honour them, plus the policy
+review against the base branch (``properties.policy_review``) when there is one.
 """
 
 from __future__ import annotations
@@ -23,6 +44,7 @@ from .base import ReportContext
 from .common import clean, display_properties, one_line, safe_http_url, tail, write_text_atomic
 
 FILE_NAME = "secure-pipeline.sarif"
+FULL_FILE_NAME = "secure-pipeline-full.sarif"
 SARIF_VERSION = "2.1.0"
 SARIF_SCHEMA_URI = "https://docs.oasis-open.org/sarif/sarif/v2.1.0/errata01/os/schemas/sarif-schema-2.1.0.json"
 CATEGORY_PREFIX = "secure-pipeline"
@@ -294,6 +316,13 @@ def _build_run(run: _Run, root: Path, keep: set[int]) -> dict[str, Any]:
     return body
 
 
+def _for_code_scanning(item: EvaluatedFinding, include_hints: bool) -> bool:
+    """Only what the gate calls new reaches code scanning; non-blocking hints only when asked for."""
+    if item.disposition is not Disposition.NEW:
+        return False
+    return item.blocking or include_hints
+
+
 def _serialize(log: dict[str, Any]) -> bytes:
     return (json.dumps(log, indent=2, ensure_ascii=False) + "\n").encode("utf-8")
 
@@ -307,17 +336,27 @@ class SarifReporter:
         self.max_results_per_run = max_results_per_run
         self.max_gzip_bytes = max_gzip_bytes
 
-    def build(self, verdict: Verdict, root: Path) -> tuple[dict[str, Any], list[str]]:
-        """The SARIF log and the notes saying what had to be cut to fit GitHub's limits."""
+    def build(self, verdict: Verdict, root: Path, code_scanning: bool = False,
+              include_hints: bool = False) -> tuple[dict[str, Any], list[str]]:
+        """The SARIF log and the notes saying what had to be cut (limits) or left out (code scanning)."""
+        notes: list[str] = []
         runs: dict[str, _Run] = {}
+        errored = sorted({t.tool for s in verdict.stages for t in s.tools if t.status is Status.ERROR})
         for stage in sorted(verdict.stages, key=lambda s: s.stage):
             for tool in stage.tools:
-                if tool.status is not Status.SKIPPED:  # a skipped tool's old alerts stay as they were
-                    runs.setdefault(tool.tool, _Run(tool.tool)).invocations.append((stage.stage, tool))
-        ranked = verdict.findings
+                if tool.status in (Status.SKIPPED, Status.NOT_APPLICABLE):
+                    continue  # a skipped tool's old alerts stay as they were
+                if code_scanning and tool.tool in errored:
+                    continue  # no run for its category: an empty one would close its alerts
+                runs.setdefault(tool.tool, _Run(tool.tool)).invocations.append((stage.stage, tool))
+        if code_scanning and errored:
+            notes.append(f"SARIF: no code-scanning run for {', '.join(errored)} (in error): their existing alerts are "
+                         "left as they were, neither closed nor updated")
+        ranked = [i for i in verdict.findings if not code_scanning or _for_code_scanning(i, include_hints)]
         for item in ranked:
+            if code_scanning and item.finding.tool in errored:
+                continue
             runs.setdefault(item.finding.tool, _Run(item.finding.tool)).items.append(item)
-        notes: list[str] = []
 
         chosen = sorted(runs.values(), key=lambda r: r.importance)
         if len(chosen) > self.max_runs:
@@ -365,8 +404,20 @@ class SarifReporter:
         }
 
     def write(self, verdict: Verdict, ctx: ReportContext) -> Path:
-        log, notes = self.build(verdict, ctx.root)
-        for note in notes:  # the other reports (JSON, console, summary) state the cut too
+        full, notes = self.build(verdict, ctx.root)
+        if verdict.policy_review is not None:
+            # Not an alert (code scanning has no place for it), but consumers of the full file see it.
+            full["properties"] = {"policy_review": verdict.policy_review.to_dict()}
+        full_path = write_text_atomic(ctx.out_dir / FULL_FILE_NAME, _serialize(full).decode("utf-8"))
+        scanning, scanning_notes = self.build(verdict, ctx.root, code_scanning=True, include_hints=ctx.sarif_include_hints)
+        path = ctx.out_dir / FILE_NAME
+        if scanning["runs"]:
+            write_text_atomic(path, _serialize(scanning).decode("utf-8"))
+        else:
+            path.unlink(missing_ok=True)  # never leave an older run's file to be uploaded for this one
+            scanning_notes.append(f"SARIF: no tool ran to completion, so {FILE_NAME} was not written "
+                                  "(uploading nothing leaves every code-scanning alert as it was)")
+        for note in [*notes, *scanning_notes]:  # the other reports (JSON, console, summary) state the cut too
             if note not in verdict.notes:
                 verdict.notes.append(note)
-        return write_text_atomic(ctx.out_dir / FILE_NAME, _serialize(log).decode("utf-8"))
+        return path if scanning["runs"] else full_path

@@ -140,14 +140,17 @@ def test_untracked_files_are_scanned_and_non_git_trees_too(tmp_path, secret_valu
         assert any(f["location"]["path"] == "new.py" for f in _stage_report(out, "secrets")["findings"])
 
 
-def test_a_stage_with_nothing_to_scan_is_skipped_not_passed(tmp_path):
+def test_a_stage_asked_for_with_nothing_to_scan_is_an_error_not_passed(tmp_path):
+    # Changed deliberately (issue 9 item 1): a stage named on the command line that has nothing to scan
+    # is an error naming the reason and the fix; only a default stage is "not applicable"
+    # (tests/core/test_not_applicable.py).
     root = write_tree(tmp_path / "repo", {"README.md": "hello\n"})
     out = tmp_path / "reports"
     proc = run_cli(["run", "lint", "--out", str(out), "--no-verdict", "--quiet"], cwd=root)
-    assert proc.returncode == 0
+    assert proc.returncode == 2
     report = _stage_report(out, "lint")
-    assert report["status"] == "skipped"
-    assert "no Python files" in report["reason"]
+    assert report["status"] == "error" and report["requested"] is True
+    assert "no Python files" in report["reason"] and "check that paths/exclude" in report["reason"]
 
 
 def test_files_sharing_a_module_name_are_all_linted(tmp_path):

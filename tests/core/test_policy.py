@@ -21,9 +21,13 @@ def bandit(rule: str, sev: Severity, conf: Confidence, path: str = "app/x.py", f
     return Finding("bandit", rule, rule, sev, Location(path=path, line=3), confidence=conf, fingerprint=fp or f"fp-{rule}-{path}")
 
 
+def scanned(tool: str, status: Status = Status.PASSED, **kwargs) -> ToolRun:
+    """A tool run that says what it scanned, as every adapter's does (the policy requires the evidence)."""
+    return ToolRun(tool=tool, status=status, details={"files_scanned": 3}, **kwargs)
+
+
 def result(stage: str, findings: list[Finding], status: Status = Status.PASSED, tools: list[ToolRun] | None = None) -> StageResult:
-    tools = tools if tools is not None else [ToolRun(tool=f.tool, status=Status.PASSED) for f in findings[:1]] or [
-        ToolRun(tool="bandit", status=Status.PASSED)]
+    tools = tools if tools is not None else [scanned(f.tool) for f in findings[:1]] or [scanned("bandit")]
     return StageResult(stage=stage, status=status, tools=tools, findings=findings)
 
 
@@ -198,13 +202,28 @@ def test_bad_configuration_exits_3_with_a_clear_message(tmp_path):
     assert proc.returncode == 3
 
 
+def _commit_all(root: Path, message: str) -> None:
+    import subprocess
+
+    env = {"GIT_AUTHOR_NAME": "t", "GIT_AUTHOR_EMAIL": "t@example.invalid", "GIT_COMMITTER_NAME": "t",
+           "GIT_COMMITTER_EMAIL": "t@example.invalid", "PATH": __import__("os").environ["PATH"]}
+    subprocess.run(["git", "add", "-A"], cwd=root, check=True, env=env)
+    subprocess.run(["git", "commit", "-qm", message], cwd=root, check=True, env=env)
+
+
 def test_verdict_over_parallel_reports_equals_one_run(planted_repo, tmp_path):
+    # Changed deliberately (issue 9 item 7): the verdict requires every stage the configuration runs,
+    # so the repository says it runs lint and sast; parallel jobs share one run id, as GitHub's
+    # GITHUB_RUN_ID gives every job of a workflow run.
     from core_helpers import run_cli
 
+    (planted_repo / "pyproject.toml").write_text('[tool.secure-pipeline]\nrun = ["lint", "sast"]\n')
+    _commit_all(planted_repo, "run lint and sast")
     together = tmp_path / "together"
     assert run_cli(["run", "lint", "sast", "--out", str(together), "--no-verdict", "--quiet"], cwd=planted_repo).returncode == 1
     for stage in ("lint", "sast"):
-        assert run_cli(["run", stage, "--out", str(tmp_path / stage), "--no-verdict", "--quiet"], cwd=planted_repo).returncode == 1
+        assert run_cli(["run", stage, "--out", str(tmp_path / stage), "--no-verdict", "--quiet"], cwd=planted_repo,
+                       env={"SECURE_PIPELINE_RUN_ID": "ci-42"}).returncode == 1
     results = {}
     for name, paths in (("together", [together / "lint.json", together / "sast.json"]),
                         ("parallel", [tmp_path / "lint" / "lint.json", tmp_path / "sast" / "sast.json"])):
@@ -214,3 +233,22 @@ def test_verdict_over_parallel_reports_equals_one_run(planted_repo, tmp_path):
         data = json.loads((tmp_path / f"v-{name}" / "verdict.json").read_text())
         results[name] = (data["status"], sorted((f["finding"]["fingerprint"], f["disposition"], f["blocking"]) for f in data["findings"]))
     assert results["together"] == results["parallel"]
+    # A report of one run and a report of another never make one verdict.
+    mixed = run_cli(["verdict", str(together / "lint.json"), str(tmp_path / "sast" / "sast.json"), "--quiet",
+                     "--out", str(tmp_path / "v-mixed")], cwd=planted_repo)
+    assert mixed.returncode == 2 and "different run ids" in mixed.stderr, mixed.stderr
+    assert len(mixed.stderr.strip().splitlines()) == 1
+
+
+def test_a_stage_whose_tools_all_skipped_is_not_applicable_unless_asked_for(tmp_path):
+    skipped = [ToolRun(tool="zizmor", status=Status.SKIPPED, reason="no GitHub Actions files"),
+               ToolRun(tool="hadolint", status=Status.SKIPPED, reason="no Dockerfiles")]
+    default = evaluate(tmp_path, [result("harden", [], tools=skipped)])
+    assert default.stages[0].status is Status.NOT_APPLICABLE and default.exit_code == 0
+    asked = policy.evaluate([result("harden", [], tools=skipped)], cfg(tmp_path), [], baseline_mod.Baseline(),
+                            today=TODAY, requested={"harden"})
+    assert asked.stages[0].status is Status.ERROR and asked.exit_code == 2
+    assert "harden was asked for but did not run" in asked.stages[0].reason
+    # Findings "from" tools that all skipped cannot be: an error, never not-applicable.
+    forged = evaluate(tmp_path, [result("harden", [bandit("DL3002", Severity.HIGH, Confidence.HIGH)], tools=skipped)])
+    assert forged.stages[0].status is Status.ERROR

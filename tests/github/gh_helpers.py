@@ -111,8 +111,11 @@ def write_tree(root: Path, files: dict[str, str]) -> Path:
 
 
 def git_init(root: Path) -> None:
+    # Fixed dates: the same tree gives the same commit, so a replay may reuse another replay's
+    # artifacts (the verdict checks that reports are of the commit it has checked out).
     env = {**os.environ, "GIT_AUTHOR_NAME": "t", "GIT_AUTHOR_EMAIL": "t@example.invalid",
-           "GIT_COMMITTER_NAME": "t", "GIT_COMMITTER_EMAIL": "t@example.invalid"}
+           "GIT_COMMITTER_NAME": "t", "GIT_COMMITTER_EMAIL": "t@example.invalid",
+           "GIT_AUTHOR_DATE": "2026-01-01T00:00:00+00:00", "GIT_COMMITTER_DATE": "2026-01-01T00:00:00+00:00"}
     subprocess.run(["git", "init", "-q", "."], cwd=root, check=True, env=env)
     subprocess.run(["git", "add", "-A"], cwd=root, check=True, env=env)
     subprocess.run(["git", "commit", "-qm", "init"], cwd=root, check=True, env=env)
@@ -265,7 +268,10 @@ def replay_ci(source_repo: Path, work: Path, stages: list[str], expected: str,
     """Replay ci.yml: the stage jobs (one workspace each), then the verdict job over their artifacts."""
     workflow = load_yaml(WORKFLOWS / "ci.yml")
     shims = install_shims(work / "shims")
-    base_env = neutral_env({"PATH": f"{shims}{os.pathsep}{os.environ['PATH']}", "CI": "true"})
+    # GitHub gives every job of one workflow run the same GITHUB_RUN_ID and GITHUB_RUN_ATTEMPT; the
+    # verdict uses them to refuse reports of different runs.
+    base_env = neutral_env({"PATH": f"{shims}{os.pathsep}{os.environ['PATH']}", "CI": "true",
+                            "GITHUB_RUN_ID": "4242", "GITHUB_RUN_ATTEMPT": "1"})
     replay = Replay()
     store = work / "artifacts"
     workflow_env = {k: str(v) for k, v in (workflow.get("env") or {}).items()}
@@ -331,6 +337,9 @@ def replay_ci(source_repo: Path, work: Path, stages: list[str], expected: str,
 def make_clean_repo(root: Path) -> Path:
     root.mkdir(parents=True, exist_ok=True)
     write_tree(root, {
+        # The verdict requires a report from every stage the configuration runs; the replay runs four
+        # (deps and zap have their own end-to-end tests), so this repository says so.
+        "pyproject.toml": '[tool.secure-pipeline]\nrun = ["lint", "sast", "secrets", "harden"]\n',
         "app.py": CLEAN_MODULE,
         ".github/workflows/build.yml": CLEAN_WORKFLOW,
         "Dockerfile": CLEAN_DOCKERFILE,

@@ -78,12 +78,16 @@ def test_our_own_workflows_and_dockerfile_pass(tmp_path):
     assert report["findings"] == []
 
 
-def test_nothing_to_audit_is_skipped_with_a_reason_not_passed(tmp_path):
+def test_nothing_to_audit_is_an_error_when_asked_for_never_passed(tmp_path):
+    # Changed deliberately (issue 9 item 1): `pipeline run harden` asks for the stage, so having
+    # nothing to audit is an error naming why and the fix; as a default stage (`pipeline run all`
+    # without a `run` list) it would be "not applicable" instead (tests/core/test_not_applicable.py).
     root = write_tree(tmp_path / "repo", {"app.py": "X = 1\n"})
     git_init(root)
     code, report = _run_harden(root, tmp_path / "out")
-    assert code == 0
-    assert report["status"] == "skipped"
+    assert code == 2
+    assert report["status"] == "error" and "harden was asked for but did not run" in report["reason"]
+    assert "add the GitHub Actions workflows or Dockerfiles" in report["reason"]
     assert "no GitHub Actions files" in _tool(report, "zizmor")["reason"]
     assert "no Dockerfiles" in _tool(report, "hadolint")["reason"]
 

@@ -71,7 +71,21 @@ def test_stage_report_matches_its_schema(rich_verdict):
     validator = _validator("stage-report.schema.json")
     result = stage("sast", [run("bandit"), run("semgrep", error="semgrep: timed out")],
                    [finding(cwe=(78,), identity="x")])
-    validator.validate(json.loads(json.dumps(stage_report_dict(result))))
-    broken = stage_report_dict(result)
+    prov = {"commit": "0" * 40, "run_id": "local-1", "config_hash": "a" * 64}
+    validator.validate(json.loads(json.dumps(stage_report_dict(result, prov))))
+    broken = stage_report_dict(result, prov)
     broken["findings"][0]["severity"] = "severe"
     assert list(validator.iter_errors(json.loads(json.dumps(broken))))
+
+
+def test_policy_review_and_not_applicable_match_the_schema(make_verdict, make_ctx):
+    from pipeline.model import Status
+    from pipeline.policy import PolicyReview, Weakening
+
+    verdict = make_verdict([stage("zap", [run("zap", Status.SKIPPED, reason="no target")], [])])
+    verdict.policy_review = PolicyReview("main", "0" * 40, [Weakening("exclude", "[tool.secure-pipeline] exclude", "[]",
+                                                                      "['*']", "exclude '*' added")])
+    data = json.loads(JsonReporter().write(verdict, make_ctx()).read_text(encoding="utf-8"))
+    _validator("verdict.schema.json").validate(data)
+    assert data["stages"][0]["status"] == "not_applicable"
+    assert data["policy_review"]["weakenings"][0]["message"] == "exclude '*' added"

@@ -31,11 +31,14 @@ def test_suites_cases_errors_and_failures(rich_verdict, make_ctx):
     assert root.get("errors") == "2" and root.get("failures") == "2"
 
 
-def test_skipped_stage(make_verdict, make_ctx):
+def test_not_applicable_stage_is_a_skipped_case(make_verdict, make_ctx):
+    # Changed deliberately (issue 9 item 1): a default stage with nothing to scan is "not applicable",
+    # and its reason comes from the tool runs, not from what the report claimed.
     verdict = make_verdict([stage("sast", [run("bandit", Status.SKIPPED, reason="no Python files")], [],
                                   Status.SKIPPED, reason="no Python files to scan")])
+    assert verdict.stages[0].status is Status.NOT_APPLICABLE and verdict.exit_code == 0
     skipped = _tree(verdict, make_ctx()).find("testsuite/testcase/skipped")
-    assert skipped is not None and skipped.get("message") == "no Python files to scan"
+    assert skipped is not None and skipped.get("message") == "not applicable here: bandit: no Python files"
 
 
 def test_hostile_content_is_well_formed(hostile_verdict, make_ctx):

@@ -11,16 +11,18 @@ import pytest
 
 from pipeline.model import Location, Severity, Status
 from pipeline.reporters import REPORTERS, write_all
-from pipeline.reporters.sarif import FINGERPRINT_KEY, SECURITY_SEVERITY, SarifReporter
+from pipeline.reporters.sarif import FILE_NAME, FINGERPRINT_KEY, FULL_FILE_NAME, SECURITY_SEVERITY, SarifReporter
 
 from .conftest import DATA, finding, run, stage
 
 SCHEMA = json.loads((DATA / "sarif-schema-2.1.0.json").read_text(encoding="utf-8"))
 
 
-def _sarif(verdict, ctx, reporter: SarifReporter | None = None) -> dict:
-    path = (reporter or SarifReporter()).write(verdict, ctx)
-    data = json.loads(path.read_text(encoding="utf-8"))
+def _sarif(verdict, ctx, reporter: SarifReporter | None = None, name: str = FULL_FILE_NAME) -> dict:
+    """The full SARIF artifact by default (these tests check every finding's rendering); the
+    code-scanning file with ``name=FILE_NAME``."""
+    (reporter or SarifReporter()).write(verdict, ctx)
+    data = json.loads((ctx.out_dir / name).read_text(encoding="utf-8"))
     jsonschema.Draft4Validator(SCHEMA).validate(data)
     return data
 
@@ -161,7 +163,7 @@ def test_gzip_size_limit(make_verdict, make_ctx):
     verdict = _many(make_verdict, 400)
     reporter = SarifReporter(max_gzip_bytes=6_000)
     data = _sarif(verdict, make_ctx(), reporter)
-    written = (make_ctx().out_dir / "secure-pipeline.sarif").read_bytes()
+    written = (make_ctx().out_dir / FULL_FILE_NAME).read_bytes()
     assert len(gzip.compress(written)) <= 6_000
     results = _run(data, "bandit")["results"]
     assert 0 < len(results) < 400
@@ -186,3 +188,65 @@ def test_security_severity_per_level(make_verdict, make_ctx, severity, expected)
     verdict = make_verdict([stage("sast", [run("bandit")], [finding(severity=severity)])])
     rule = _run(_sarif(verdict, make_ctx()), "bandit")["tool"]["driver"]["rules"][0]
     assert rule["properties"].get("security-severity") == expected
+
+
+# --- the code-scanning file (issue 9 item 16) ----------------------------------------------------------
+def _code_scanning(verdict, ctx) -> dict:
+    return _sarif(verdict, ctx, name=FILE_NAME)
+
+
+def test_code_scanning_gets_neither_suppressed_nor_baselined_findings(rich_verdict, make_ctx):
+    # GitHub ignores `suppressions` for alert state: a suppressed result there would be an open alert.
+    ctx = make_ctx()
+    data = _code_scanning(rich_verdict, ctx)
+    bandit = _run(data, "bandit")["results"]
+    assert [r["ruleId"] for r in bandit] == ["B602"]  # B105 suppressed, B101 baselined or a non-blocking hint
+    assert all("suppressions" not in r and r["baselineState"] == "new" for r in bandit)
+    # detect-secrets ran and its only finding is audited: an empty run, so an earlier alert closes.
+    assert _run(data, "detect-secrets")["results"] == []
+    full = _sarif(rich_verdict, ctx)
+    assert any(r.get("suppressions") for r in _run(full, "bandit")["results"]), "the full SARIF keeps them"
+
+
+def test_a_tool_in_error_never_closes_its_alerts(make_verdict, make_ctx):
+    crashed = run("bandit", Status.ERROR, error="bandit: exited 2, which it uses for a crash")
+    verdict = make_verdict([stage("sast", [crashed], [finding("bandit", "B602")]),
+                            stage("lint", [run("pylint")], [])])
+    ctx = make_ctx()
+    data = _code_scanning(verdict, ctx)
+    assert [r["tool"]["driver"]["name"] for r in data["runs"]] == ["pylint"]  # no bandit category at all
+    assert any("no code-scanning run for bandit (in error)" in n for n in verdict.notes)
+    full = _sarif(verdict, ctx)
+    assert _run(full, "bandit")["invocations"][0]["executionSuccessful"] is False
+
+
+def test_no_code_scanning_file_when_no_tool_completed(make_verdict, make_ctx):
+    ctx = make_ctx()
+    stale = ctx.out_dir / FILE_NAME
+    stale.parent.mkdir(parents=True)
+    stale.write_text("{}")  # a previous run's file must not be uploaded for this one
+    verdict = make_verdict([stage("sast", [run("bandit", Status.ERROR, error="bandit: crashed")], [])])
+    SarifReporter().write(verdict, ctx)
+    assert not stale.exists() and (ctx.out_dir / FULL_FILE_NAME).is_file()
+    assert any(f"{FILE_NAME} was not written" in n for n in verdict.notes)
+
+
+def test_hints_stay_out_of_code_scanning_unless_configured(make_verdict, make_ctx):
+    hint = finding("bandit", "B101", severity=Severity.LOW, line=3)
+    verdict = make_verdict([stage("sast", [run("bandit")], [finding("bandit", "B602"), hint])])
+    assert [r["ruleId"] for r in _run(_code_scanning(verdict, make_ctx()), "bandit")["results"]] == ["B602"]
+    ctx = make_ctx()
+    ctx.sarif_include_hints = True
+    assert sorted(r["ruleId"] for r in _run(_code_scanning(verdict, ctx), "bandit")["results"]) == ["B101", "B602"]
+
+
+def test_the_full_sarif_carries_the_policy_review(make_verdict, make_ctx):
+    from pipeline.policy import PolicyReview, Weakening
+
+    verdict = make_verdict([stage("sast", [run("bandit")], [])])
+    verdict.policy_review = PolicyReview("main", "0" * 40, [Weakening("required", "[x] required", "True", "False",
+                                                                      "sast: an error no longer fails the gate")])
+    ctx = make_ctx()
+    full = _sarif(verdict, ctx)
+    assert full["properties"]["policy_review"]["weakenings"][0]["kind"] == "required"
+    assert "properties" not in _code_scanning(verdict, ctx)
