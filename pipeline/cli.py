@@ -14,6 +14,7 @@ from pathlib import Path
 from . import __version__, baseline as baseline_mod, config as config_mod, policy, report_io, suppressions
 from .config import Config, ConfigError
 from .model import StageResult, Status
+from .output import emit
 from .policy import EXIT_CONFIG, Verdict
 
 DESCRIPTION = """\
@@ -36,7 +37,7 @@ class _Parser(argparse.ArgumentParser):
 
     def error(self, message: str) -> None:  # type: ignore[override]
         self.print_usage(sys.stderr)
-        print(f"{self.prog}: error: {message}", file=sys.stderr)
+        emit(f"{self.prog}: error: {message}")
         sys.exit(EXIT_CONFIG)
 
 
@@ -143,7 +144,7 @@ def _report(config: Config, verdict: Verdict, out_dir: Path, quiet: bool) -> int
                             stdout=open(os.devnull, "w", encoding="utf-8") if quiet else sys.stdout)  # noqa: SIM115
         write_all(verdict, ctx)
     except Exception as exc:  # a reporter failure must not turn a failing verdict into a pass
-        print(f"pipeline: error: writing reports failed: {type(exc).__name__}: {exc}", file=sys.stderr)
+        emit(f"pipeline: error: writing reports failed: {type(exc).__name__}: {exc}")
         return max(verdict.exit_code, policy.EXIT_ERROR)
     return verdict.exit_code
 
@@ -179,7 +180,7 @@ def _read_reports(paths: list[Path]) -> list[StageResult]:
         if not path.exists() and any(ch in str(path) for ch in "*?["):
             # An unexpanded shell glob: no report matched it (every stage job died). --expect turns
             # the missing stages into errors, so this must not stop the verdict from being written.
-            print(f"pipeline: note: no report matches {path}", file=sys.stderr)
+            emit(f"pipeline: note: no report matches {path}")
             continue
         result = report_io.read_stage_report(path)
         if result is None:
@@ -222,7 +223,7 @@ def cmd_baseline_update(args: argparse.Namespace) -> int:
     if broken:
         # A baseline taken from a scan that did not complete would silently accept less than it should.
         for r in broken:
-            print(f"pipeline: error: stage {r.stage} is in error, baseline not updated: {r.reason}", file=sys.stderr)
+            emit(f"pipeline: error: stage {r.stage} is in error, baseline not updated: {r.reason}")
         return policy.EXIT_ERROR
     # Only what the suppressions file does not already cover, and what tools have not themselves accepted.
     sups = suppressions.load(config.path("suppressions_file"))
@@ -234,7 +235,7 @@ def cmd_baseline_update(args: argparse.Namespace) -> int:
     new = baseline_mod.build(accepted, keep=baseline_mod.load(path))
     baseline_mod.save(new, path)
     total = sum(e.count for e in new.entries)
-    print(f"pipeline: baseline {path} now accepts {total} finding(s) in {len(new.entries)} entr(y/ies)")
+    emit(f"pipeline: baseline {path} now accepts {total} finding(s) in {len(new.entries)} entr(y/ies)", sys.stdout)
     return 0
 
 
@@ -253,7 +254,7 @@ def main(argv: list[str] | None = None) -> int:
         parser.print_help(sys.stderr)
         return EXIT_CONFIG
     except ConfigError as exc:
-        print(f"pipeline: configuration error: {exc}", file=sys.stderr)
+        emit(f"pipeline: configuration error: {exc}")
         return EXIT_CONFIG
     except KeyboardInterrupt:
         print("pipeline: interrupted", file=sys.stderr)

@@ -101,7 +101,7 @@ class Zap:
             return self._error(run, str(exc), started)
         gated = findings.gate(result.alerts, rules, engine)
         in_scope = [a for a in result.alerts if not rules.out_of_scope_for(a.plugin_id, a.url)]
-        report = traditional_json.write(ctx.artifacts_dir / REPORT_NAME, in_scope, result.version)
+        report = ctx.artifacts_dir / REPORT_NAME
         run.version = result.version
         run.duration_s = round(time.monotonic() - started, 3)
         run.details.update({
@@ -114,7 +114,7 @@ class Zap:
         if result.details.get("crawl_stopped_by") in ("time", "max_pages"):
             run.details["notes"] = [f"zap: the crawl stopped at its {result.details['crawl_stopped_by']} limit; "
                                     "pages beyond it were not scanned"]
-        return ScanOutput(run, gated.findings)
+        return ScanOutput(run, gated.findings, {report: traditional_json.build(in_scope, result.version)})
 
     def _run_engine(self, engine: str, target: str, ctx: ScanContext) -> EngineResult:
         opts = ctx.options
