@@ -35,6 +35,8 @@ from .model import Finding, ToolRun
 from .runner import is_credential_name
 
 MASK = "[REDACTED]"
+# In a URL's userinfo brackets would read as an IPv6 host (urlsplit rejects the URL): a plain word.
+URL_MASK = "REDACTED"
 # A finding property through which an adapter hands the redactor a secret value it located; the
 # redactor removes it from the finding, so it is never written.
 LOCATED_SECRET = "located_secret"
@@ -44,15 +46,15 @@ MAX_SOURCE_BYTES = 5_000_000
 _CACHE_LIMIT = 50_000
 
 # --- detect-secrets, in-process ---------------------------------------------------------------------
-# detect-secrets picks its keyword rules by file name: a generic name gets the quotes-required rules,
-# a configuration name also the unquoted ``key=value`` / ``key: value`` ones.
+# detect-secrets picks its keyword rules by file name: a generic name gets the quotes-required rules;
+# the unquoted configuration ones are added by _config_keyword_hits.
 _TEXT_NAME = "report.txt"
-_CONFIG_NAME = "report.cfg"
 # Filters that judge the scanned *file* (its name, or a pragma the repository wrote) do not apply
 # to report text: a repository cannot switch redaction off with an allowlist comment.
 _SKIPPED_FILTERS = frozenset({"detect_secrets.filters.allowlist.is_line_allowlisted"})
 _TEXT_FILTER_INPUTS = frozenset({"secret", "line", "plugin", "context"})
 _QUOTES = "'\"`"
+_DELIMITERS = " \t'\"`"
 # Digests are printed on purpose (commit ids, hashed_secret, sha256 pins): a bare hex string of a
 # digest's length is one. A hex key in a secret position (keyword, URL userinfo, known value) is
 # still masked by the other passes.
@@ -91,10 +93,14 @@ def _regex_spans(line: str, match: re.Match[str]) -> tuple[str, tuple[int, int]]
         g_start, g_end = match.span(groups[-1])
         if g_start > start:
             start, end = g_start, g_end
-    while start < end and line[start] in " \t\"'=:":
+    while start < end and line[start] in _DELIMITERS + "=:":
         start += 1
-    while end > start and line[end - 1] in " \t\"'":
+    while end > start and line[end - 1] in _DELIMITERS:
         end -= 1
+    # A pattern that matches a token's start (a JWT's header and payload) leaves its rest: the
+    # secret runs to the end of the token.
+    while end < len(line) and line[end] not in _DELIMITERS + ",;)]}>&<":
+        end += 1
     return value, (start, end)
 
 
@@ -143,17 +149,41 @@ class _Detectors:
 
         context = get_code_snippet([line], 1)
         hits: list[_Hit] = []
-        passes: list[tuple[_Plugin, str]] = [(p, filename) for p in self.plugins]
-        if filename == _TEXT_NAME:
-            passes.append((self.keyword, _CONFIG_NAME))
-        for plugin, name in passes:
-            for hit in self._plugin_hits(plugin, line, name, context):
-                if filtered and not self._kept(plugin, hit.value, line, context):
-                    continue
-                if name == _CONFIG_NAME and any(c.isspace() for c in hit.value):
-                    continue  # unquoted "secret: could not read" is prose, not a configuration value
-                hits.append(hit)
+        for plugin in self.plugins:
+            candidates = self._plugin_hits(plugin, line, filename, context)
+            if plugin is self.keyword and filename == _TEXT_NAME:
+                candidates += _config_keyword_hits(line)
+            hits.extend(h for h in candidates if not filtered or self._kept(plugin, h.value, line, context))
         return hits
+
+
+_KEY_POSITION = re.compile(r"\s*(?:-\s*)?(?:export\s+|ENV\s+)?[\"']?")
+
+
+def _config_keyword_hits(line: str) -> list[_Hit]:
+    """The Secret Keyword rules detect-secrets applies to configuration files (unquoted values).
+
+    Text of unknown origin (a stderr tail, a quoted comment) may be configuration, so they apply
+    to every line, with two limits that keep prose readable: ``key: value`` counts only where a
+    configuration key would stand (line start, a YAML list item, ``export``, Dockerfile ``ENV``),
+    and an unquoted value never holds a space ("secret: could not read" is a sentence).
+    """
+    from detect_secrets.plugins.keyword import CONFIG_DENYLIST_REGEX_TO_GROUP, FOLLOWED_BY_COLON_REGEX
+
+    hits = []
+    for regex, group in CONFIG_DENYLIST_REGEX_TO_GROUP.items():
+        for match in regex.finditer(line):
+            value = (match.group(group) or "").rstrip(")]};:,")  # code around an unquoted value is not the value
+            if not value or value in _NOT_VALUES or any(c.isspace() for c in value):
+                continue
+            if regex is FOLLOWED_BY_COLON_REGEX:
+                key_start = match.start()
+                while key_start > 0 and (line[key_start - 1].isalnum() or line[key_start - 1] in "_.-"):
+                    key_start -= 1
+                if not _KEY_POSITION.fullmatch(line[:key_start]):
+                    continue
+            hits.append(_Hit("Secret Keyword", value, tuple(_value_spans(line, value))))
+    return hits
 
 
 _DETECTORS: _Detectors | None = None
@@ -178,7 +208,7 @@ def _harmless(hit: _Hit, line: str, detectors: _Detectors) -> bool:
 
 
 # --- URL credentials and session parameters ------------------------------------------------------------
-_USERINFO = re.compile(r"(?<=://)[^/\s@?#\"'<>]+(?=@)")
+_USERINFO = re.compile(r"(?<=://)(?!REDACTED@)[^/\s@?#\"'<>]+(?=@)")
 # Parameter names whose value is a session or a credential wherever they appear (query, cookie, form).
 _SESSION_NAMES = frozenset({
     "sid", "sessid", "sessionid", "session_id", "jsessionid", "phpsessid", "aspsessionid", "cfid", "cftoken",
@@ -188,6 +218,8 @@ _SESSION_NAMES = frozenset({
 })
 # Names that are only secret in a query string or fragment (an OAuth code or state).
 _QUERY_ONLY_NAMES = frozenset({"key", "code", "state", "nonce", "ticket", "otp"})
+# Python defaults and placeholders are not values (``def connect(pwd=None)``).
+_NOT_VALUES = frozenset({MASK, "None", "null", "nil", "True", "False", "true", "false", "''", '""'})
 _PARAM = re.compile(r"(?<![\w.\-\[\]])([A-Za-z0-9_.\-\[\]]{1,80})=([^&;\s\"'<>#,)]+)")
 _JSON_PARAM = re.compile(r"\"([A-Za-z0-9_.\-]{1,80})\"\s*:\s*\"([^\"\\]*(?:\\.[^\"\\]*)*)\"")
 
@@ -202,7 +234,7 @@ def _mask_params(text: str) -> str:
     def param(match: re.Match[str]) -> str:
         start = match.start()
         query = start > 0 and text[start - 1] in "?&#;"
-        if match.group(2) == MASK or not _secret_param(match.group(1), query):
+        if match.group(2) in _NOT_VALUES or not _secret_param(match.group(1), query):
             return match.group(0)
         return f"{match.group(1)}={MASK}"
 
@@ -224,6 +256,15 @@ def _variants(value: str) -> set[str]:
     return {v for v in found if len(v) >= MIN_KNOWN}
 
 
+def _whole(value: str) -> str:
+    """A pattern for the value as a whole token: an Alembic revision id that the secrets stage
+    flagged in ``revision = "1038c2174f5d"`` is masked there, not inside the module name
+    ``1038c2174f5d_make_case`` (a value glued to word characters is part of another identifier)."""
+    before = r"(?<![A-Za-z0-9_])" if value[0].isalnum() or value[0] == "_" else ""
+    after = r"(?![A-Za-z0-9_])" if value[-1].isalnum() or value[-1] == "_" else ""
+    return before + re.escape(value) + after
+
+
 class Redactor:
     """Masks the values it knows and everything detect-secrets and the URL rules flag."""
 
@@ -234,7 +275,7 @@ class Redactor:
                 values |= _variants(value)
         self.known = frozenset(values)
         ordered = sorted(self.known, key=len, reverse=True)  # longest first: no fragment survives a prefix
-        self._known_re = re.compile("|".join(re.escape(v) for v in ordered)) if ordered else None
+        self._known_re = re.compile("|".join(_whole(v) for v in ordered)) if ordered else None
         self._cache: dict[str, str] = {}
         self._lock = threading.Lock()
 
@@ -275,7 +316,7 @@ class Redactor:
     def _redact(self, text: str) -> str:
         if self._known_re is not None:
             text = self._known_re.sub(MASK, text)
-        text = _USERINFO.sub(MASK, text)
+        text = _USERINFO.sub(URL_MASK, text)
         text = _mask_params(text)
         return _mask_detected(text, _detectors())
 
@@ -428,7 +469,7 @@ def _flagged_values(path: Path, raw: list[str], filename: str, line_no: int, has
         line = view[line_no - 1]
         matched: list[str] = []
         for hit in detectors.found(line, filename=filename, filtered=False):
-            texts = [hit.value, *(line[s:e] for s, e in hit.spans)]
+            texts = [hit.value.strip(_DELIMITERS + "=:"), *(line[s:e] for s, e in hit.spans)]
             if hashlib.sha1(hit.value.encode("utf-8")).hexdigest() == hashed:
                 matched.extend(texts)
             candidates.extend(texts)
