@@ -15,6 +15,7 @@ from . import __version__, baseline as baseline_mod, config as config_mod, polic
 from .config import Config, ConfigError
 from .model import StageResult, Status
 from .output import emit
+from .redact import Redactor
 from .policy import EXIT_CONFIG, Verdict
 
 DESCRIPTION = """\
@@ -196,6 +197,9 @@ def cmd_verdict(args: argparse.Namespace) -> int:
 
     config = _load(args)
     results = _read_reports(args.reports)
+    # Reports from other jobs: masked again with this job's credentials and the located values.
+    redactor = Redactor.for_run(config.root, [f for r in results for f in r.findings])
+    results = [redactor.stage(r) for r in results]
     unknown = [r.stage for r in results if r.stage not in stage_names()]
     if unknown:
         raise ConfigError(f"stage report for unknown stage {unknown[0]!r}")

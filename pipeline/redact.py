@@ -31,7 +31,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import quote
 
-from .model import Finding, ToolRun
+from .model import Finding, StageResult, ToolRun
 from .runner import is_credential_name
 
 MASK = "[REDACTED]"
@@ -294,8 +294,9 @@ class Redactor:
     def for_run(cls, root: Path, findings: Iterable[Finding], env: Mapping[str, str] | None = None) -> "Redactor":
         """The environment's credentials plus every value any finding of the run located."""
         known = cls.environment_secrets(env)
+        sources = _Sources(root)
         for finding in findings:
-            known.extend(located_values(root, finding))
+            known.extend(located_values(sources, finding))
         return cls(known)
 
     # --- text ----------------------------------------------------------------------------------------
@@ -355,6 +356,14 @@ class Redactor:
         run.stderr_tail = self.text(run.stderr_tail)
         run.details = self.value(run.details)
         return run
+
+    def stage(self, result: StageResult) -> StageResult:
+        """A whole stage report (``pipeline verdict`` reads reports other jobs wrote)."""
+        result.tools = [self.run(t) for t in result.tools]
+        result.findings = [self.finding(f) for f in result.findings]
+        result.reason = self.text(result.reason)
+        result.details = self.value(result.details)
+        return result
 
     def write_artifacts(self, artifacts: Mapping[Path, Any]) -> list[Path]:
         """Write the JSON artifacts a scanner left in memory (ZAP's traditional report), redacted."""
@@ -435,35 +444,48 @@ def _mask_detected(text: str, detectors: _Detectors) -> str:
 
 
 # --- values located by findings ----------------------------------------------------------------------
-def _source_lines(root: Path, rel_path: str) -> tuple[Path, list[str]] | None:
-    """A repository file's lines, never a file outside the repository (a symlink can point anywhere)."""
-    try:
-        base = root.resolve()
-        path = (base / rel_path).resolve()
-        if not path.is_relative_to(base) or not path.is_file() or path.stat().st_size > MAX_SOURCE_BYTES:
+class _Sources:
+    """Repository files read once per run (many findings point into one file), never a file outside
+    the repository: a symlink or a ``../`` path can point anywhere."""
+
+    def __init__(self, root: Path) -> None:
+        self.root = root.resolve()
+        self._raw: dict[str, tuple[Path, list[str]] | None] = {}
+        self._views: dict[tuple[Path, bool], list[str]] = {}
+
+    def lines(self, rel_path: str) -> tuple[Path, list[str]] | None:
+        if rel_path not in self._raw:
+            self._raw[rel_path] = self._read(rel_path)
+        return self._raw[rel_path]
+
+    def _read(self, rel_path: str) -> tuple[Path, list[str]] | None:
+        try:
+            path = (self.root / rel_path).resolve()
+            if not path.is_relative_to(self.root) or not path.is_file() or path.stat().st_size > MAX_SOURCE_BYTES:
+                return None
+            return path, path.read_text(encoding="utf-8", errors="replace").splitlines()
+        except OSError:
             return None
-        return path, path.read_text(encoding="utf-8", errors="replace").splitlines()
-    except OSError:
-        return None
+
+    def transformed(self, path: Path, eager: bool) -> list[str]:
+        """detect-secrets' own view of a configuration file (YAML, INI), line numbers kept."""
+        if (path, eager) not in self._views:
+            from detect_secrets.transformers import get_transformed_file
+
+            try:
+                with path.open(encoding="utf-8", errors="replace") as handle:
+                    lines = get_transformed_file(handle, use_eager_transformers=eager)  # type: ignore[arg-type]
+            except (OSError, ValueError):
+                lines = None
+            self._views[(path, eager)] = [line.rstrip("\n") for line in lines or ()]
+        return self._views[(path, eager)]
 
 
-def _transformed_lines(path: Path, eager: bool) -> list[str]:
-    """detect-secrets' own view of a configuration file (YAML, INI), line numbers kept."""
-    from detect_secrets.transformers import get_transformed_file
-
-    try:
-        with path.open(encoding="utf-8", errors="replace") as handle:
-            lines = get_transformed_file(handle, use_eager_transformers=eager)  # type: ignore[arg-type]
-    except (OSError, ValueError):
-        return []
-    return [line.rstrip("\n") for line in lines or ()]
-
-
-def _flagged_values(path: Path, raw: list[str], filename: str, line_no: int, hashed: str) -> list[str]:
+def _flagged_values(sources: _Sources, path: Path, raw: list[str], filename: str, line_no: int, hashed: str) -> list[str]:
     """The value detect-secrets hashed on that line, as it reads the file (raw, then transformed)."""
     detectors = _detectors()
     candidates: list[str] = []
-    for view in (raw, _transformed_lines(path, False), _transformed_lines(path, True)):
+    for view in (raw, sources.transformed(path, False), sources.transformed(path, True)):
         if line_no > len(view):
             continue
         line = view[line_no - 1]
@@ -480,7 +502,7 @@ def _flagged_values(path: Path, raw: list[str], filename: str, line_no: int, has
     return [*candidates, raw[line_no - 1].strip()] if line_no <= len(raw) else candidates
 
 
-def located_values(root: Path, finding: Finding) -> list[str]:
+def located_values(sources: _Sources, finding: Finding) -> list[str]:
     """The secret values a finding points at: its LOCATED_SECRET, or the flagged line's detected value."""
     values: list[str] = []
     handed = finding.properties.get(LOCATED_SECRET)
@@ -488,11 +510,13 @@ def located_values(root: Path, finding: Finding) -> list[str]:
         values.append(handed)
     hashed = finding.properties.get("hashed_secret")
     loc = finding.location
-    source = _source_lines(root, loc.path) if isinstance(hashed, str) and loc.path and loc.line else None
-    if source is None or not isinstance(hashed, str) or not loc.path or not loc.line:
+    if not (isinstance(hashed, str) and loc.path and loc.line):
+        return values
+    source = sources.lines(loc.path)
+    if source is None:
         return values
     path, raw = source
-    values.extend(_flagged_values(path, raw, loc.path, loc.line, hashed))
+    values.extend(_flagged_values(sources, path, raw, loc.path, loc.line, hashed))
     if finding.rule_id == "Private Key":
         for line in raw[loc.line:]:  # the key's body, up to its END line
             if _PEM_END.search(line) or not line.strip():
