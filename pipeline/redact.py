@@ -55,6 +55,7 @@ _SKIPPED_FILTERS = frozenset({"detect_secrets.filters.allowlist.is_line_allowlis
 _TEXT_FILTER_INPUTS = frozenset({"secret", "line", "plugin", "context"})
 _QUOTES = "'\"`"
 _DELIMITERS = " \t'\"`"
+_TOKEN_CHARS = "-_=.+/"  # what a base64 or URL-safe token is made of besides letters and digits
 # Digests are printed on purpose (commit ids, hashed_secret, sha256 pins): a bare hex string of a
 # digest's length is one. A hex key in a secret position (keyword, URL userinfo, known value) is
 # still masked by the other passes.
@@ -99,7 +100,7 @@ def _regex_spans(line: str, match: re.Match[str]) -> tuple[str, tuple[int, int]]
         end -= 1
     # A pattern that matches a token's start (a JWT's header and payload) leaves its rest: the
     # secret runs to the end of the token.
-    while end < len(line) and line[end] not in _DELIMITERS + ",;)]}>&<":
+    while end < len(line) and (line[end].isalnum() or line[end] in _TOKEN_CHARS):
         end += 1
     return value, (start, end)
 
@@ -112,6 +113,8 @@ class _Detectors:
         from detect_secrets.plugins.base import RegexBasedDetector
         from detect_secrets.settings import get_filters
 
+        # Plugins built with their defaults; verification (a network call) only runs when the
+        # settings name its filter, and this process never configures detect-secrets' settings.
         classes: dict[str, Any] = dict(get_mapping_from_secret_type_to_class())
         self.plugins = [_Plugin(kind, cls()) for kind, cls in classes.items()]
         self._regex_based = frozenset(p.secret_type for p in self.plugins if isinstance(p.instance, RegexBasedDetector))
@@ -168,15 +171,15 @@ def _config_keyword_hits(line: str) -> list[_Hit]:
     configuration key would stand (line start, a YAML list item, ``export``, Dockerfile ``ENV``),
     and an unquoted value never holds a space ("secret: could not read" is a sentence).
     """
-    from detect_secrets.plugins.keyword import CONFIG_DENYLIST_REGEX_TO_GROUP, FOLLOWED_BY_COLON_REGEX
+    from detect_secrets.plugins import keyword
 
     hits = []
-    for regex, group in CONFIG_DENYLIST_REGEX_TO_GROUP.items():
+    for regex, group in keyword.CONFIG_DENYLIST_REGEX_TO_GROUP.items():
         for match in regex.finditer(line):
             value = (match.group(group) or "").rstrip(")]};:,")  # code around an unquoted value is not the value
             if not value or value in _NOT_VALUES or any(c.isspace() for c in value):
                 continue
-            if regex is FOLLOWED_BY_COLON_REGEX:
+            if regex is keyword.FOLLOWED_BY_COLON_REGEX:
                 key_start = match.start()
                 while key_start > 0 and (line[key_start - 1].isalnum() or line[key_start - 1] in "_.-"):
                     key_start -= 1
