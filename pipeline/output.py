@@ -33,11 +33,18 @@ def visible(text: str) -> str:
 
 def for_workflow_log(text: str) -> str:
     """One line no runner reads as a workflow command (escaping as @actions/core ``escapeData``)."""
-    line = visible(text).replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
-    stripped = line.lstrip()
-    if stripped.startswith("::"):
-        line = line[: len(line) - len(stripped)] + "%3A" + stripped[1:]
-    return line
+    return guard_line_starts(visible(text).replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A"))
+
+
+def guard_line_starts(text: str) -> str:
+    """A multi-line block (the console report) in which no line starts with ``::``: a wrapped table
+    cell or a long reason can put a file name's ``::error`` at the start of a line."""
+    lines = text.split("\n")
+    for i, line in enumerate(lines):
+        stripped = line.lstrip()
+        if stripped.startswith("::"):
+            lines[i] = line[: len(line) - len(stripped)] + "%3A" + stripped[1:]
+    return "\n".join(lines)
 
 
 def for_terminal(text: str) -> str:
