@@ -39,7 +39,7 @@ def bandit_settings(root: Path) -> dict[str, Any] | None:
 
 # bandit's general_hardcoded_password: text=f"Possible hardcoded password: '{value}'".
 _PASSWORD_RULES = frozenset({"B105", "B106", "B107"})
-_PASSWORD_PREFIX = "Possible hardcoded password: '"
+_PASSWORD_PREFIX = "Possible hardcoded password: '"  # nosec B105 - bandit's message, not a password
 
 
 def _password_message(rule_id: str, text: str) -> tuple[str, dict[str, str]]:
@@ -49,7 +49,10 @@ def _password_message(rule_id: str, text: str) -> tuple[str, dict[str, str]]:
         return text, {}
     value = text[len(_PASSWORD_PREFIX):]
     value = value[:-1] if value.endswith("'") else value
-    return f"{_PASSWORD_PREFIX}{MASK}'", {LOCATED_SECRET: value} if value else {}
+    # Only a value that can be a credential is masked everywhere: bandit also flags prompts and
+    # labels ("Enter password: ") whose masking would blank ordinary text across every report.
+    plausible = bool(value) and not any(c.isspace() for c in value)
+    return f"{_PASSWORD_PREFIX}{MASK}'", {LOCATED_SECRET: value} if plausible else {}
 
 
 def _norm(path: str) -> str:

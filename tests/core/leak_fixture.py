@@ -52,7 +52,7 @@ def typed_secrets() -> dict[str, str]:
     """
     return {
         "Artifactory Credentials": "AKC" + _r(ALNUM, 60),
-        "AWS Access Key": "AKIA" + _r("BCDFGHJKLMNPQRSTVWXYZ234567", 16),
+        "AWS Access Key": "AKIA" + _r("BCDFGHJKLMNPQRSTVWXYZ234567", 16),  # pragma: allowlist secret
         "Azure Storage Account access key": _r(B64, 86) + "==",
         "Basic Auth Credentials": "Ba" + _r(ALNUM, 18),
         "Cloudant Credentials": _r(HEX, 64),
@@ -72,7 +72,7 @@ def typed_secrets() -> dict[str, str]:
         "SendGrid API Key": "SG." + _r(ALNUM, 22) + "." + _r(ALNUM, 43),
         "Slack Token": "xoxb-" + _r(DIGITS, 11) + "-" + _r(DIGITS, 12) + "-" + _r(LOWER + DIGITS, 24),
         "SoftLayer Credentials": _r(LOWER + DIGITS, 64),
-        "Square OAuth Secret": "sq0csp-" + _r(ALNUM, 43),
+        "Square OAuth Secret": "sq0csp-" + _r(ALNUM, 43),  # pragma: allowlist secret
         "Stripe Access Key": "sk_live_" + _r(ALNUM, 24),
         "Telegram Bot Token": _r("123456789", 9) + ":" + _r(ALNUM, 35),
         "Twilio API Key": "SK" + _r(LOWER + DIGITS, 32),
@@ -96,7 +96,7 @@ def build() -> Planted:
         "assignment": "Pw" + _r(ALNUM, 18) + "9!",
         "comment": "Cm" + _r(ALNUM, 22),
         "sentry": _r(HEX, 32),
-        "url_password": "Up" + _r(ALNUM, 20),
+        "url_password": "Up" + _r(ALNUM, 20),  # pragma: allowlist secret
         "dotenv": "Dv" + _r(ALNUM, 24),
         "yaml": "Ym" + _r(ALNUM, 24),
         "dockerfile": "Dk" + _r(ALNUM, 24),
@@ -168,7 +168,7 @@ def build() -> Planted:
         ),
         "requirements.txt": f"--index-url https://deploy:{more['index_token']}@index.example/simple/\nflask==2.2.4\n",
         # Harmless identifiers that must come out as they are (a migration module name, a commit id).
-        "migrations/1038c2174f5d_make_case.py": '"""Make case."""\nrevision = "1038c2174f5d"\n',
+        "migrations/1038c2174f5d_make_case.py": '"""Make case."""\nrevision = "1038c2174f5d"\n',  # pragma: allowlist secret
     }
     env = {
         "GITHUB_TOKEN": t["GitHub Token"],  # also planted in the tree
@@ -193,9 +193,10 @@ def start_app(values: dict[str, str]):
 
     page = (f'<html><head><title>t</title></head><body><a href="/account?token={values["zap token in link"]}&page=1">'
             "account</a></body></html>").encode()
-    csp = "default-src 'self'; script-src 'self' 'sha256-B2yPHKaXnvFWtRChIbabYmUBFZdVfKKXHbWtWidDVF8='"
+    csp = ("default-src 'self'; script-src 'self' "
+           "'sha256-B2yPHKaXnvFWtRChIbabYmUBFZdVfKKXHbWtWidDVF8='")  # pragma: allowlist secret
 
-    def app(environ, start_response):
+    def app(_environ, start_response):
         start_response("200 OK", [("Content-Type", "text/html"), ("Content-Security-Policy", csp),
                                   ("Set-Cookie", f"sessionid={values['zap session cookie']}; Path=/"),
                                   ("Content-Length", str(len(page)))])

@@ -32,9 +32,9 @@ def _ctx(root: Path, stage: str, tmp_path: Path) -> ScanContext:
     "Potential secret: Base64 High Entropy String",
     'Module name "1038c2174f5d_make_case" doesn\'t conform to snake_case naming style',
     "uses: actions/checkout@b4ffde65f46336ab88eb53be808477a3936bae11",
-    "pinned to 'b4ffde65f46336ab88eb53be808477a3936bae11'",  # a quoted commit id is still a digest
+    "pinned to 'b4ffde65f46336ab88eb53be808477a3936bae11'",  # a quoted commit id is still a digest  # pragma: allowlist secret
     "hashed secret 9d4e1e23bd5b727046a9e3b4b7db57bd8d6ee684",
-    "script-src 'self' 'sha256-B2yPHKaXnvFWtRChIbabYmUBFZdVfKKXHbWtWidDVF8='",
+    "script-src 'self' 'sha256-B2yPHKaXnvFWtRChIbabYmUBFZdVfKKXHbWtWidDVF8='",  # pragma: allowlist secret
     "flask==2.2.4 has CVE-2023-30861; upgrade to 2.2.5",
     "tests/deps/fixtures/PYSEC-2023-62/app/settings.py:12",
     "secrets/detect-secrets: started",
@@ -48,19 +48,21 @@ def test_harmless_identifiers_are_not_rewritten(text):
 
 @pytest.mark.parametrize(("text", "secret"), [
     # A Sentry DSN's key is 32 hex characters, like a digest, but it sits in the URL's userinfo.
-    ("SENTRY_DSN=https://0f1e2d3c4b5a69788796a5b4c3d2e1f0@o4501.ingest.sentry.io/4502", "0f1e2d3c4b5a69788796a5b4c3d2e1f0"),
-    ("--index-url https://deploy:s3cr3tT0kenValue@index.example/simple/", "s3cr3tT0kenValue"),
+    ("SENTRY_DSN=https://0f1e2d3c4b5a69788796a5b4c3d2e1f0@o4501.ingest.sentry.io/4502",  # pragma: allowlist secret
+     "0f1e2d3c4b5a69788796a5b4c3d2e1f0"),  # pragma: allowlist secret
+    ("--index-url https://deploy:s3cr3tT0kenValue@index.example/simple/", "s3cr3tT0kenValue"),  # pragma: allowlist secret
     ("GET https://shop.example/account?sessionid=Ses5ion1dValue99&page=2", "Ses5ion1dValue99"),
     ("Set-Cookie: PHPSESSID=Ph9sess1onValue77; HttpOnly", "Ph9sess1onValue77"),
     ("callback https://app.example/cb?code=OauthC0deValue55&state=St4teValue33", "OauthC0deValue55"),
     ("callback https://app.example/cb?code=OauthC0deValue55&state=St4teValue33", "St4teValue33"),
     ('{"access_token": "Acc3ssTok3nValue11", "expires": 3600}', "Acc3ssTok3nValue11"),
     # A quoted value runs to its real closing quote: bandit's message used to leak "s-MyS3cretP4ss".
-    ("Possible hardcoded password: 'it's-MyS3cretP4ss'", "s-MyS3cretP4ss"),
-    ("app.config['SECRET_KEY'] = 'aaaaaaaaaaaa'", "aaaaaaaaaaaa"),
+    ("Possible hardcoded password: 'it's-MyS3cretP4ss'", "s-MyS3cretP4ss"),  # pragma: allowlist secret
+    ("app.config['SECRET_KEY'] = 'aaaaaaaaaaaa'", "aaaaaaaaaaaa"),  # pragma: allowlist secret
     ("  password: Yaml5ecretValue", "Yaml5ecretValue"),
     ("ENV API_KEY=D0ckerSecretValue", "D0ckerSecretValue"),
-    ("token ghp_abcdefghijklmnopqrstuvwxyz0123456789 rejected", "abcdefghijklmnopqrstuvwxyz0123456789"),
+    ("token ghp_abcdefghijklmnopqrstuvwxyz0123456789 rejected",  # pragma: allowlist secret
+     "abcdefghijklmnopqrstuvwxyz0123456789"),
 ])
 def test_secrets_in_every_form_are_masked_whole(text, secret):
     redacted = Redactor().text(text)
@@ -68,13 +70,15 @@ def test_secrets_in_every_form_are_masked_whole(text, secret):
 
 
 def test_a_private_key_is_masked_to_its_end_line():
-    text = "stderr:\n-----BEGIN RSA PRIVATE KEY-----\nMIICXAIBAAKBgQCqGKukO1De7zhZj6\nzhZj6+H0qtjTkVxwTCpvKe4e\n-----END RSA PRIVATE KEY-----\nafter"
+    text = ("stderr:\n-----BEGIN RSA PRIVATE KEY-----\n"  # pragma: allowlist secret
+            "MIICXAIBAAKBgQCqGKukO1De7zhZj6\nzhZj6+H0qtjTkVxwTCpvKe4e\n-----END RSA PRIVATE KEY-----\nafter")
     redacted = Redactor().text(text)
     assert "MIICXAIBAAKBgQ" not in redacted and "zhZj6+H0" not in redacted and redacted.endswith("\nafter")
 
 
 def test_environment_credentials_are_masked_wherever_they_appear():
-    env = {"DEPLOY_API_KEY": "plainwordsecret", "GITHUB_TOKEN": "ghs_notquotedanywhere", "HOME": "/root", "AUTH_MODE": "on"}
+    env = {"DEPLOY_API_KEY": "plainwordsecret", "GITHUB_TOKEN": "ghs_notquotedanywhere",  # pragma: allowlist secret
+           "HOME": "/root", "AUTH_MODE": "on"}
     redactor = Redactor.for_environment(env)
     assert redactor.text("echo plainwordsecret done") == f"echo {MASK} done"
     assert "notquotedanywhere" not in redactor.text("x ghs_notquotedanywhere")
@@ -124,7 +128,8 @@ def test_a_finding_cannot_make_the_redactor_read_outside_the_repository(tmp_path
 def test_tool_runs_and_artifacts_are_redacted_as_json(tmp_path):
     redactor = Redactor.for_environment({"ZAP_API_KEY": "zapkeyvalue123"})
     run = redactor.run(ToolRun(tool="zap", status=Status.ERROR, command=["zap", "apikey=zapkeyvalue123"],
-                               error="zap: 401 for https://u:pw123456@zap.local/", stderr_tail="key zapkeyvalue123"))
+                               error="zap: 401 for https://u:pw123456@zap.local/",  # pragma: allowlist secret
+                               stderr_tail="key zapkeyvalue123"))
     assert "zapkeyvalue123" not in str(run.to_dict()) and "pw123456" not in run.error
     path = tmp_path / "zap" / "zap-traditional.json"
     redactor.write_artifacts({path: {"site": [{"uri": "http://h/?token=Tok3nInUrl42", "evidence": "Set-Cookie: sid=S1dValue9"}]}})
@@ -145,7 +150,8 @@ def test_progress_lines_are_redacted_and_escaped_for_a_ci_log(monkeypatch):
     stream = io.StringIO()
     progress = Progress(stream, Redactor.for_environment({"GITHUB_TOKEN": "ghs_envtokenvalue42"}))
     progress.tool_finished("sast", "bandit", ToolRun(tool="bandit", status=Status.ERROR, error=HOSTILE), 0)
-    progress.note("deps", "pip-audit", "resolving https://deploy:IdxT0kenValue@index.example/simple with ghs_envtokenvalue42")
+    note = "resolving https://deploy:IdxT0kenValue@index.example/simple with ghs_envtokenvalue42"  # pragma: allowlist secret
+    progress.note("deps", "pip-audit", note)
     out = stream.getvalue()
     assert len(out.splitlines()) == 2 and not any(line.lstrip().startswith("::") for line in out.splitlines())
     assert "evil%0A::error title=INJECTED::x.py" in out and "100%250A" in out  # one line, % escaped as the toolkit does
@@ -173,3 +179,12 @@ def test_cli_messages_naming_hostile_files_are_escaped(tmp_path):
     assert proc.returncode == 3
     assert proc.stderr.count("\n") == 1 and "INJECTED" in proc.stderr, proc.stderr
     assert not any(line.startswith("::") for line in proc.stderr.splitlines())
+
+
+def test_a_bandit_false_positive_with_spaces_is_masked_in_its_message_only(tmp_path):
+    # bandit flags prompts too; masking "Enter the password: " everywhere would blank ordinary text.
+    root = write_tree(tmp_path / "repo", {"app.py": 'PASSWORD_PROMPT = "Enter the password: "\n'})
+    out = Bandit().scan(_ctx(root, "sast", tmp_path))
+    [finding] = [f for f in out.findings if f.rule_id == "B105"]
+    assert finding.message == f"Possible hardcoded password: '{MASK}'" and LOCATED_SECRET not in finding.properties
+    assert Redactor.for_run(root, out.findings, env={}).text("Enter the password: now") == "Enter the password: now"

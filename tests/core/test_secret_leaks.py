@@ -26,7 +26,8 @@ from core_helpers import REPO, fake_tool, git_init, run_cli, write_tree
 HOSTILE_NAMES = ("evil\n::error title=INJECTED::x.py", "pct%0A::warning::y.py", "ansi\x1b[2J\x1b[31mALL PASSED.py")
 WINDOW = 10  # a leak of any 10 consecutive characters of a value counts (bandit used to leak 14 of 17)
 # A workflow command this harness prints: its annotations (always titled) and the stop-commands pair.
-OUR_COMMAND = re.compile(r"::(?:(?:error|warning|notice) [^:]*title=(?:\[|secure-pipeline)|stop-commands::[0-9a-f]{32}$|[0-9a-f]{32}::$)")
+OUR_COMMAND = re.compile(r"::(?:(?:error|warning|notice) [^:]*title=(?:\[|secure-pipeline)"
+                         r"|stop-commands::[0-9a-f]{32}$|[0-9a-f]{32}::$)")
 CONTROL = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f]")
 
 
@@ -47,8 +48,8 @@ def _leaks(values: dict[str, str], texts: dict[str, str]) -> list[str]:
     return found
 
 
-@pytest.fixture(scope="module")
-def leak_run(tmp_path_factory):
+@pytest.fixture(scope="module", name="leak_run")
+def _leak_run(tmp_path_factory):
     """The one run of every stage over the planted repository (module-scoped: it is the expensive part)."""
     base = tmp_path_factory.mktemp("leaks")
     planted = leak_fixture.build()
@@ -106,7 +107,8 @@ def test_every_stage_saw_the_planted_secrets(leak_run):
 
 def test_no_piece_of_any_planted_value_anywhere(leak_run):
     _proc, _out, texts, values, _planted = leak_run
-    assert _leaks(values, texts) == []
+    leaks = _leaks(values, texts)
+    assert not leaks, leaks
     assert {"verdict/secure-pipeline.sarif", "verdict/report.html", "verdict/summary.md", "verdict/junit.xml",
             "verdict/verdict.json", "zap/zap-traditional.json", "lint.json", "zap.json"} <= set(texts)
 
@@ -124,7 +126,7 @@ def test_harmless_identifiers_stay_readable(leak_run):
     assert hashes and all(h in texts["verdict/summary.md"] or h in verdict for h in hashes)
     report = json.loads((out / "zap" / "zap-traditional.json").read_text())
     evidence = [i["evidence"] for site in report["site"] for a in site["alerts"] for i in a["instances"]]
-    assert any("'sha256-B2yPHKaXnvFWtRChIbabYmUBFZdVfKKXHbWtWidDVF8='" in e for e in evidence)
+    assert any("'sha256-B2yPHKaXnvFWtRChIbabYmUBFZdVfKKXHbWtWidDVF8='" in e for e in evidence)  # pragma: allowlist secret
     assert any(e.startswith("Set-Cookie: sessionid") for e in evidence)
 
 
