@@ -263,3 +263,12 @@ def main(argv: list[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("pipeline: interrupted", file=sys.stderr)
         return 130
+    except Exception as exc:  # pylint: disable=broad-exception-caught  # a crash is an error, printed safely
+        # Python's own traceback would print the exception's text raw (a file name, a URL with a
+        # token): each line goes through the same redaction and escaping as every other line.
+        import traceback
+
+        for line in traceback.format_exc().rstrip().splitlines():
+            emit(line)
+        emit(f"pipeline: error: internal error: {type(exc).__name__}: {exc}")
+        return policy.EXIT_ERROR

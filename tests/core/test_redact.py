@@ -188,3 +188,26 @@ def test_a_bandit_false_positive_with_spaces_is_masked_in_its_message_only(tmp_p
     [finding] = [f for f in out.findings if f.rule_id == "B105"]
     assert finding.message == f"Possible hardcoded password: '{MASK}'" and LOCATED_SECRET not in finding.properties
     assert Redactor.for_run(root, out.findings, env={}).text("Enter the password: now") == "Enter the password: now"
+
+
+def test_a_hostile_baseline_path_is_a_configuration_error_printed_on_one_line(tmp_path):
+    hostile = "evil\n::error title=INJECTED::x"
+    root = write_tree(tmp_path / "repo", {"pkg/__init__.py": "", "pyproject.toml":
+                                          '[tool.secure-pipeline]\nbaseline_file = "evil\\n::error title=INJECTED::x"\n'})
+    (root / hostile).mkdir()  # a directory where the baseline file should be
+    proc = run_cli(["run", "lint", "--no-verdict"], cwd=root, env={"GITHUB_ACTIONS": "true"})
+    assert proc.returncode == 3 and proc.stderr.count("\n") == 1 and "evil%0A::error" in proc.stderr, proc.stderr
+
+
+def test_an_internal_crash_is_exit_2_and_its_traceback_is_redacted_and_escaped(monkeypatch, capsys):
+    from pipeline import cli
+
+    def crash(_args):  # any bug in the harness, with hostile text in its message
+        raise RuntimeError("cannot open evil\n::error title=INJECTED::x.py via https://ci:Tr4cebackT0ken@idx.example/")
+
+    monkeypatch.setenv("GITHUB_ACTIONS", "true")
+    monkeypatch.setattr(cli, "cmd_run", crash)
+    assert cli.main(["run", "lint"]) == 2
+    err = capsys.readouterr().err
+    assert "RuntimeError" in err and "Tr4cebackT0ken" not in err  # pragma: allowlist secret
+    assert not any(line.lstrip().startswith("::") for line in err.splitlines()), err
