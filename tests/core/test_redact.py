@@ -203,7 +203,8 @@ def test_an_internal_crash_is_exit_2_and_its_traceback_is_redacted_and_escaped(m
     from pipeline import cli
 
     def crash(_args):  # any bug in the harness, with hostile text in its message
-        raise RuntimeError("cannot open evil\n::error title=INJECTED::x.py via https://ci:Tr4cebackT0ken@idx.example/")
+        url = "https://ci:Tr4cebackT0ken@idx.example/"  # pragma: allowlist secret
+        raise RuntimeError(f"cannot open evil\n::error title=INJECTED::x.py via {url}")
 
     monkeypatch.setenv("GITHUB_ACTIONS", "true")
     monkeypatch.setattr(cli, "cmd_run", crash)
