@@ -9,6 +9,7 @@ import argparse
 import datetime as dt
 import os
 import sys
+import traceback
 from pathlib import Path
 
 from . import __version__, baseline as baseline_mod, config as config_mod, policy, report_io, suppressions
@@ -266,8 +267,6 @@ def main(argv: list[str] | None = None) -> int:
     except Exception as exc:  # pylint: disable=broad-exception-caught  # a crash is an error, printed safely
         # Python's own traceback would print the exception's text raw (a file name, a URL with a
         # token): each line goes through the same redaction and escaping as every other line.
-        import traceback
-
         for line in traceback.format_exc().rstrip().splitlines():
             emit(line)
         emit(f"pipeline: error: internal error: {type(exc).__name__}: {exc}")

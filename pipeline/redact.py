@@ -261,8 +261,8 @@ def _variants(value: str) -> set[str]:
 
 def _whole(value: str) -> str:
     """A pattern for the value as a whole token: an Alembic revision id that the secrets stage
-    flagged in ``revision = "1038c2174f5d"`` is masked there, not inside the module name  # pragma: allowlist secret
-    ``1038c2174f5d_make_case`` (a value glued to word characters is part of another identifier)."""
+    flagged where the migration assigns it (``revision = "<id>"``) is masked there, not inside the
+    module name ``<id>_make_case`` (a value glued to word characters is part of another identifier)."""
     before = r"(?<![A-Za-z0-9_])" if value[0].isalnum() or value[0] == "_" else ""
     after = r"(?![A-Za-z0-9_])" if value[-1].isalnum() or value[-1] == "_" else ""
     return before + re.escape(value) + after
