@@ -9,11 +9,14 @@ import argparse
 import datetime as dt
 import os
 import sys
+import traceback
 from pathlib import Path
 
 from . import __version__, baseline as baseline_mod, config as config_mod, policy, policy_changes, provenance, report_io, suppressions
 from .config import Config, ConfigError
 from .model import StageResult, Status
+from .output import emit
+from .redact import Redactor
 from .policy import EXIT_CONFIG, PolicyReview, Verdict
 
 DESCRIPTION = """\
@@ -36,7 +39,7 @@ class _Parser(argparse.ArgumentParser):
 
     def error(self, message: str) -> None:  # type: ignore[override]
         self.print_usage(sys.stderr)
-        print(f"{self.prog}: error: {message}", file=sys.stderr)
+        emit(f"{self.prog}: error: {message}")
         sys.exit(EXIT_CONFIG)
 
 
@@ -185,7 +188,7 @@ def _report(config: Config, verdict: Verdict, out_dir: Path, quiet: bool) -> int
                             stdout=open(os.devnull, "w", encoding="utf-8") if quiet else sys.stdout)  # noqa: SIM115
         write_all(verdict, ctx)
     except Exception as exc:  # a reporter failure must not turn a failing verdict into a pass
-        print(f"pipeline: error: writing reports failed: {type(exc).__name__}: {exc}", file=sys.stderr)
+        emit(f"pipeline: error: writing reports failed: {type(exc).__name__}: {exc}")
         return max(verdict.exit_code, policy.EXIT_ERROR)
     return verdict.exit_code
 
@@ -230,7 +233,7 @@ def _read_stage_reports(paths: list[Path]) -> list[report_io.StageReport]:
         if not path.exists() and any(ch in str(path) for ch in "*?["):
             # An unexpanded shell glob: no report matched it (every stage job died). --expect turns
             # the missing stages into errors, so this must not stop the verdict from being written.
-            print(f"pipeline: note: no report matches {path}", file=sys.stderr)
+            emit(f"pipeline: note: no report matches {path}")
             continue
         report = report_io.read_report(path)
         if report is None:
@@ -249,6 +252,9 @@ def cmd_verdict(args: argparse.Namespace) -> int:
     config = _load(args)
     reports = _read_stage_reports(args.reports)
     results = [r.result for r in reports]
+    # Reports from other jobs: masked again with this job's credentials and the located values.
+    redactor = Redactor.for_run(config.root, [f for r in results for f in r.findings])
+    results = [redactor.stage(r) for r in results]
     unknown = [r.stage for r in results if r.stage not in stage_names()]
     if unknown:
         raise ConfigError(f"stage report for unknown stage {unknown[0]!r}")
@@ -282,7 +288,7 @@ def cmd_baseline_update(args: argparse.Namespace) -> int:
     if broken:
         # A baseline taken from a scan that did not complete would silently accept less than it should.
         for r in broken:
-            print(f"pipeline: error: stage {r.stage} is in error, baseline not updated: {r.reason}", file=sys.stderr)
+            emit(f"pipeline: error: stage {r.stage} is in error, baseline not updated: {r.reason}")
         return policy.EXIT_ERROR
     # Only what the suppressions file does not already cover, and what tools have not themselves accepted.
     from .acceptances import RepositoryAcceptances
@@ -297,7 +303,7 @@ def cmd_baseline_update(args: argparse.Namespace) -> int:
     new = baseline_mod.build(accepted, keep=baseline_mod.load(path))
     baseline_mod.save(new, path)
     total = sum(e.count for e in new.entries)
-    print(f"pipeline: baseline {path} now accepts {total} finding(s) in {len(new.entries)} entr(y/ies)")
+    emit(f"pipeline: baseline {path} now accepts {total} finding(s) in {len(new.entries)} entr(y/ies)", sys.stdout)
     return 0
 
 
@@ -319,8 +325,15 @@ def main(argv: list[str] | None = None) -> int:
         print(f"pipeline: error: {exc}", file=sys.stderr)
         return policy.EXIT_ERROR
     except ConfigError as exc:
-        print(f"pipeline: configuration error: {exc}", file=sys.stderr)
+        emit(f"pipeline: configuration error: {exc}")
         return EXIT_CONFIG
     except KeyboardInterrupt:
         print("pipeline: interrupted", file=sys.stderr)
         return 130
+    except Exception as exc:  # pylint: disable=broad-exception-caught  # a crash is an error, printed safely
+        # Python's own traceback would print the exception's text raw (a file name, a URL with a
+        # token): each line goes through the same redaction and escaping as every other line.
+        for line in traceback.format_exc().rstrip().splitlines():
+            emit(line)
+        emit(f"pipeline: error: internal error: {type(exc).__name__}: {exc}")
+        return policy.EXIT_ERROR

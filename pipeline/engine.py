@@ -8,17 +8,17 @@ import tempfile
 import time
 import traceback
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from . import fingerprint
 from .config import Config, ConfigError, stage_options
 from .files import FileSet
-from .model import Finding, StageResult, Status, ToolRun
+from .model import StageResult, Status, ToolRun
 from .options import OptionError
 from .progress import Progress
-from .redact import redact, redact_value
+from .redact import Redactor
 from .registry import scanners_for, stage_spec
 from .scanner import ScanContext, ScanOutput, Scanner
 
@@ -49,27 +49,6 @@ def validate_stages(config: Config, stages: list[str]) -> None:
             validate = getattr(scanner, "validate", None)
             if callable(validate):
                 validate(config.root, dict(config.stages[stage].values))
-
-
-def _sanitize_finding(finding: Finding) -> Finding:
-    loc = finding.location
-    if loc.url or loc.param:
-        # A URL can carry a token in its query string, and ZAP names the parameter it saw.
-        finding.location = replace(loc, url=redact(loc.url or "") or None, param=redact(loc.param or "") or None)
-    finding.title = redact(finding.title)
-    finding.message = redact(finding.message)
-    finding.fix_hint = redact(finding.fix_hint)
-    finding.properties = redact_value(finding.properties)
-    return finding
-
-
-def _sanitize_run(run: ToolRun) -> ToolRun:
-    run.command = [redact(arg) for arg in run.command]
-    run.error = redact(run.error)
-    run.reason = redact(run.reason)
-    run.stderr_tail = redact(run.stderr_tail)
-    run.details = redact_value(run.details)
-    return run
 
 
 @dataclass
@@ -141,11 +120,15 @@ def run_stages(config: Config, stages: list[str], out_dir: Path, progress: Progr
         progress.stop()
     elapsed = time.monotonic() - stage_started
 
+    # After every stage: the secrets stage locates the values that other stages' messages quote.
+    redactor = Redactor.for_run(config.root, [f for outputs in results.values() for o in outputs for f in o.findings])
     stage_results: list[StageResult] = []
     for stage in stages:
         outputs = results[stage]
-        runs = [_sanitize_run(o.run) for o in outputs]
-        findings = [_sanitize_finding(f) for o in outputs for f in o.findings]
+        runs = [redactor.run(o.run) for o in outputs]
+        findings = [redactor.finding(f) for o in outputs for f in o.findings]
+        for output in outputs:
+            redactor.write_artifacts(output.artifacts)
         fingerprint.assign(findings, config.root)
         findings = stage_spec(stage).merge(findings)
         if any(r.status is Status.ERROR for r in runs):

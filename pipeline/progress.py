@@ -1,4 +1,9 @@
-"""Live progress: a rich table on a terminal, plain timestamped lines in CI logs."""
+"""Live progress: a rich table on a terminal, plain timestamped lines in CI logs.
+
+Progress lines are printed while stages run, before the run's findings are known, so they pass
+through the redactor of what is known then (the environment's credentials and detect-secrets'
+detectors) and are escaped for their stream: tool errors and notes carry file names and URLs.
+"""
 
 from __future__ import annotations
 
@@ -8,20 +13,26 @@ import threading
 import time
 from typing import TextIO
 
+from rich.text import Text
+
 from .model import Status, ToolRun
+from .output import for_terminal, safe_line
+from .redact import Redactor
 
 
 class Progress:
     """Plain lines, one per event: what CI logs want (no cursor tricks, greppable)."""
 
-    def __init__(self, stream: TextIO | None = None) -> None:
+    def __init__(self, stream: TextIO | None = None, redactor: Redactor | None = None) -> None:
         self.stream = stream or sys.stderr
+        self.redactor = redactor or Redactor.for_environment()
         self._lock = threading.Lock()
         self._t0 = time.monotonic()
 
     def _line(self, text: str) -> None:
+        safe = safe_line(self.redactor.text(text), self.stream)
         with self._lock:
-            print(f"[{time.monotonic() - self._t0:6.1f}s] {text}", file=self.stream, flush=True)
+            print(f"[{time.monotonic() - self._t0:6.1f}s] {safe}", file=self.stream, flush=True)
 
     def start(self, tasks: list[tuple[str, str]]) -> None:
         self._line(f"running {len(tasks)} tool(s): " + ", ".join(f"{s}/{t}" for s, t in tasks))
@@ -48,13 +59,13 @@ class Progress:
 class RichProgress(Progress):
     """A live table of every tool's state, redrawn in place on an interactive terminal."""
 
-    def __init__(self, stream: TextIO | None = None) -> None:
-        super().__init__(stream)
+    def __init__(self, stream: TextIO | None = None, redactor: Redactor | None = None) -> None:
+        super().__init__(stream, redactor)
         from rich.console import Console
         from rich.live import Live
 
         self._console = Console(file=self.stream)
-        self._state: dict[tuple[str, str], str] = {}
+        self._state: dict[tuple[str, str], Text] = {}
         self._started: dict[tuple[str, str], float] = {}
         # get_renderable: redrawn on every refresh, so running times tick while a tool works.
         self._live = Live(console=self._console, refresh_per_second=4, transient=False, get_renderable=self._render)
@@ -67,9 +78,9 @@ class RichProgress(Progress):
         table.add_column("tool")
         table.add_column("state")
         for (stage, tool), state in list(self._state.items()):
-            if state == "running" and (stage, tool) in self._started:
-                state = f"running {time.monotonic() - self._started[(stage, tool)]:.0f}s"
-            table.add_row(stage, tool, state)
+            if state.plain == "running" and (stage, tool) in self._started:
+                state = Text(f"running {time.monotonic() - self._started[(stage, tool)]:.0f}s")
+            table.add_row(Text(stage), Text(tool), state)
         return table
 
     def _refresh(self) -> None:
@@ -77,25 +88,26 @@ class RichProgress(Progress):
             self._live.refresh()
 
     def start(self, tasks: list[tuple[str, str]]) -> None:
-        self._state = {task: "queued" for task in tasks}
+        self._state = {task: Text("queued") for task in tasks}
         self._live.start()
 
     def tool_started(self, stage: str, tool: str) -> None:
         self._started[(stage, tool)] = time.monotonic()
-        self._state[(stage, tool)] = "running"
+        self._state[(stage, tool)] = Text("running")
         self._refresh()
 
     def note(self, stage: str, tool: str, message: str) -> None:
-        self._state[(stage, tool)] = message[:60]
+        # Text, never markup: a note can carry a file name such as "[red]x[/red].py".
+        self._state[(stage, tool)] = Text(for_terminal(self.redactor.text(message))[:60])
         self._refresh()
 
     def tool_finished(self, stage: str, tool: str, run: ToolRun, findings: int) -> None:
         if run.status is Status.ERROR:
-            state = "[red]error[/red]"
+            state = Text("error", style="red")
         elif run.status is Status.SKIPPED:
-            state = "[yellow]skipped[/yellow]"
+            state = Text("skipped", style="yellow")
         else:
-            state = f"[green]done[/green] {findings} finding(s), {run.duration_s:.1f}s"
+            state = Text.assemble(("done", "green"), f" {findings} finding(s), {run.duration_s:.1f}s")
         self._state[(stage, tool)] = state
         self._refresh()
 

@@ -58,6 +58,9 @@ class ScanContext:
 class ScanOutput:
     run: ToolRun
     findings: list[Finding] = field(default_factory=list)
+    # JSON artifacts (path -> data) the engine writes once the run's redaction is known: a scanner
+    # never writes raw tool data to the report folder itself.
+    artifacts: dict[Path, Any] = field(default_factory=dict)
 
 
 class Scanner(Protocol):

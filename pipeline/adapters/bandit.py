@@ -3,7 +3,9 @@
 bandit exits 0 for files it could not parse, for a crashing plugin and for files it never read, so
 trust comes from the output: ``errors`` must be empty, stderr must carry no ERROR line, and every
 file we passed must appear in ``metrics``. The ``code`` field (raw source lines) is never kept: it
-can hold the very secret a test flagged.
+can hold the very secret a test flagged. The hardcoded-password tests (B105-B107) quote the value
+in their message; it is masked here, whole (the value can hold quotes itself), and handed to the
+redactor, which masks it wherever else it is quoted.
 """
 
 from __future__ import annotations
@@ -18,6 +20,7 @@ from ..model import Confidence, Finding, Location, Severity
 from ..scanner import CommandScanner, Coverage, Outcome, Parsed, Plan, ScanContext, ScanError, load_json, require
 from ..vetting.bandit import read_settings as read_bandit_settings
 from ..vetting.bandit import vet as vet_bandit
+from ..redact import LOCATED_SECRET, MASK
 
 _LEVELS = {"LOW": Severity.LOW, "MEDIUM": Severity.MEDIUM, "HIGH": Severity.HIGH, "UNDEFINED": Severity.INFO}
 _CONFIDENCE = {"LOW": Confidence.LOW, "MEDIUM": Confidence.MEDIUM, "HIGH": Confidence.HIGH}
@@ -26,6 +29,24 @@ _CONFIDENCE = {"LOW": Confidence.LOW, "MEDIUM": Confidence.MEDIUM, "HIGH": Confi
 def bandit_settings(root: Path) -> dict[str, Any] | None:
     """The repository's [tool.bandit] table, or None when it has none."""
     return read_bandit_settings(root)
+
+
+# bandit's general_hardcoded_password: text=f"Possible hardcoded password: '{value}'".
+_PASSWORD_RULES = frozenset({"B105", "B106", "B107"})
+_PASSWORD_PREFIX = "Possible hardcoded password: '"  # nosec B105 - bandit's message, not a password
+
+
+def _password_message(rule_id: str, text: str) -> tuple[str, dict[str, str]]:
+    """The message with the quoted value masked, and the value for the redactor (everything between
+    the first quote and the closing one, which bandit puts last: ``it's-x`` is one value)."""
+    if rule_id not in _PASSWORD_RULES or not text.startswith(_PASSWORD_PREFIX):
+        return text, {}
+    value = text[len(_PASSWORD_PREFIX):]
+    value = value[:-1] if value.endswith("'") else value
+    # Only a value that can be a credential is masked everywhere: bandit also flags prompts and
+    # labels ("Enter password: ") whose masking would blank ordinary text across every report.
+    plausible = bool(value) and not any(c.isspace() for c in value)
+    return f"{_PASSWORD_PREFIX}{MASK}'", {LOCATED_SECRET: value} if plausible else {}
 
 
 def _norm(path: str) -> str:
@@ -109,6 +130,7 @@ class Bandit(CommandScanner):
             col = item.get("col_offset")
             end_col = item.get("end_col_offset")
             line_range = item.get("line_range") or [item["line_number"]]
+            message, located = _password_message(str(item["test_id"]), str(item.get("issue_text", "")))
             findings.append(Finding(
                 tool=self.name,
                 rule_id=str(item["test_id"]),
@@ -125,8 +147,9 @@ class Bandit(CommandScanner):
                     end_column=end_col + 1 if isinstance(end_col, int) else None,
                 ),
                 cwe=cwe_ids,
-                message=str(item.get("issue_text", "")),
+                message=message,
                 help_uri=str(item.get("more_info", "")),
+                properties=located,
             ))
         totals = data["metrics"].get("_totals", {})
         _check_totals(findings, totals)

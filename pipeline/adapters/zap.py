@@ -125,7 +125,7 @@ class Zap:
             return self._error(run, str(exc), started)
         gated = findings.gate(result.alerts, rules, engine)
         in_scope = [a for a in result.alerts if not rules.out_of_scope_for(a.plugin_id, a.url)]
-        report = traditional_json.write(ctx.artifacts_dir / REPORT_NAME, in_scope, result.version)
+        report = ctx.artifacts_dir / REPORT_NAME
         run.version = result.version
         run.duration_s = round(time.monotonic() - started, 3)
         run.details.update({
@@ -142,7 +142,7 @@ class Zap:
             # Fail closed, but keep what was found: the report shows the alerts raised before the cut.
             run.status = Status.ERROR
             run.error = redact(f"{self.name}: partial scan: {result.partial}")
-        return ScanOutput(run, gated.findings)
+        return ScanOutput(run, gated.findings, {report: traditional_json.build(in_scope, result.version)})
 
     def _run_engine(self, engine: str, target: str, ctx: ScanContext, settings: rule_settings.RuleSettings) -> EngineResult:
         opts = ctx.options

@@ -17,6 +17,7 @@ from typing import Any
 from urllib.parse import quote, urlsplit
 
 from ..model import Disposition, Finding, Severity, Status, ToolRun
+from ..output import visible
 from ..policy import EvaluatedFinding, StageVerdict, Verdict
 
 # Finding.properties keys that are facts meant for display. Anything else (evidence, raw output,
@@ -41,10 +42,10 @@ _SPACES = re.compile(r" {2,}")
 
 
 def clean(text: Any) -> str:
-    """The text without control characters; line breaks kept (as \\n)."""
+    """The text with control characters shown as visible escapes (``\\x1b``); line breaks kept (as \\n)."""
     value = "" if text is None else str(text)
     value = value.replace("\r\n", "\n").replace("\r", "\n")
-    return _CONTROL.sub("", value)
+    return visible(value)
 
 
 def one_line(text: Any, limit: int | None = None) -> str:

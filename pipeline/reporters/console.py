@@ -3,7 +3,8 @@
 Rendered with rich, colours only on a terminal; in a CI log it is plain text at a fixed width. All
 finding and scanner text is passed as ``rich.text.Text`` (never parsed as markup). Under GitHub
 Actions the whole block is wrapped in ``::stop-commands::`` because it echoes scanner output
-(stderr tails, messages) that could otherwise issue workflow commands.
+(stderr tails, messages) that could otherwise issue workflow commands; off a terminal no line of it
+starts with ``::`` either (a wrapped cell could put a file name's ``::error`` there).
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ from rich.table import Table
 from rich.text import Text
 
 from ..model import Status
+from ..output import guard_line_starts
 from ..policy import Verdict
 from .annotations import stop_commands
 from .base import ReportContext
@@ -144,7 +146,11 @@ class ConsoleReporter:
 
     def write(self, verdict: Verdict, ctx: ReportContext) -> Path | None:
         out: TextIO = ctx.stdout or sys.stdout
-        text = render(verdict, ctx, tty=_is_tty(out) and "NO_COLOR" not in ctx.env)
+        tty = _is_tty(out)
+        text = render(verdict, ctx, tty=tty and "NO_COLOR" not in ctx.env)
+        if not tty:
+            # A CI log (GitHub's runner reads it even when the variable did not reach us).
+            text = guard_line_starts(text)
         if ctx.in_github_actions:
             text = stop_commands(text)
         out.write(text)

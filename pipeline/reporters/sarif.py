@@ -149,7 +149,10 @@ def _location(finding: Finding, root: Path) -> dict[str, Any]:
         elif loc.package:
             uri = next((m for m in DEPENDENCY_MANIFESTS if (root / m).is_file()), DEPENDENCY_MANIFESTS[0])
         elif loc.url:
-            url_path = urlsplit(clean(loc.url)).path.strip("/") or "index"
+            try:
+                url_path = urlsplit(clean(loc.url)).path.strip("/") or "index"
+            except ValueError:  # not a URL urllib accepts (a redacted host): still one result, never a lost report
+                url_path = "index"
             uri = f"{WEB_ARTIFACT_PREFIX}/{quote(url_path, safe='/')}"
         else:
             uri = f"{UNLOCATED_PREFIX}/{quote(finding.tool, safe='')}"

@@ -4,18 +4,16 @@ zap-baseline.py ``-J`` writes), so tools that import ZAP reports can read ours.
 Shape: ``@programName``, ``@version``, ``@generated``, ``created``, ``site[]`` with ``@name``, ``@host``,
 ``@port``, ``@ssl`` and ``alerts[]`` (one per plugin id + alertRef + name, with ``instances[]``).
 All values are strings except ``systemic``, as in ZAP. Like ZAP's, the report is not filtered by
-the rules file (OUTOFSCOPE aside, which drops alerts before reporting).
+the rules file (OUTOFSCOPE aside, which drops alerts before reporting). The adapter hands the
+report to the engine, which writes it after the run's redaction (URLs, evidence, cookies).
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import html
-import json
-from pathlib import Path
 from urllib.parse import urlsplit
 
-from ..redact import redact
 from .model import CONFIDENCES, RISKS, Alert
 
 
@@ -47,10 +45,10 @@ def build(alerts: list[Alert], program_version: str, now: dt.datetime | None = N
                 "riskdesc": f"{RISKS[first.risk]} ({CONFIDENCES[first.confidence]})",
                 "desc": _para(first.description),
                 "instances": [{"id": str(i), "uri": a.url, "nodeName": None, "method": a.method, "param": a.param,
-                               "attack": a.attack, "evidence": redact(a.evidence), "otherinfo": redact(a.other)}
+                               "attack": a.attack, "evidence": a.evidence, "otherinfo": a.other}
                               for i, a in enumerate(members)],
                 "count": str(len(members)), "systemic": False, "solution": _para(first.solution),
-                "otherinfo": _para(redact(first.other)), "reference": _para(first.reference),
+                "otherinfo": _para(first.other), "reference": _para(first.reference),
                 "cweid": str(first.cwe_id or -1), "wascid": str(first.wasc_id or -1), "sourceid": first.source_id,
             })
         report_sites.append({"@name": name, "@host": host, "@port": port, "@ssl": ssl, "alerts": report_alerts})
@@ -61,8 +59,3 @@ def build(alerts: list[Alert], program_version: str, now: dt.datetime | None = N
         "site": report_sites,
     }
 
-
-def write(path: Path, alerts: list[Alert], program_version: str) -> Path:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(json.dumps(build(alerts, program_version), indent=2) + "\n", encoding="utf-8")
-    return path

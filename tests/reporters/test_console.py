@@ -6,6 +6,8 @@ import io
 
 from pipeline.reporters.console import ConsoleReporter
 
+from pipeline.model import Status
+
 from .conftest import finding, run, stage
 
 
@@ -52,3 +54,16 @@ def test_markup_in_findings_is_printed_literally(make_verdict, make_ctx):
     ConsoleReporter().write(verdict, ctx)
     out = ctx.stdout.getvalue()
     assert "[bold red]x[/bold red]" in out and ":smile:" in out and "[link=https://evil.example]" in out
+
+
+def test_off_a_terminal_no_wrapped_line_starts_a_workflow_command(make_verdict, make_ctx):
+    # GitHub's runner reads the log even when GITHUB_ACTIONS did not reach the harness (a container
+    # step): a long reason that wraps right before a file name's "::error" must not start a line.
+    name = "x" * 134 + " ::error title=INJECTED::x.py"  # wraps right before "::error" at 140 columns
+    verdict = make_verdict([stage("sast", [run("bandit", Status.ERROR, error=f"bandit: could not scan {name}")], [],
+                                  status=Status.ERROR, reason=f"bandit: could not scan {name}")])
+    ctx = make_ctx({})
+    ConsoleReporter().write(verdict, ctx)
+    out = ctx.stdout.getvalue()
+    assert "title=INJECTED" in out
+    assert not any(line.lstrip().startswith("::") for line in out.splitlines()), out

@@ -34,3 +34,17 @@ def test_no_non_display_property_on_stdout(planted_verdict, make_ctx):
     write_all(planted_verdict, ctx, [r for r in REPORTERS if r.name in ("console", "annotations")])
     out = ctx.stdout.getvalue()
     assert PLANTED not in out and "Secret Keyword" in out
+
+
+def test_control_sequences_are_shown_as_escapes_in_every_format(make_verdict, make_ctx):
+    # A file named to repaint a terminal ("ALL PASSED" in green over a cleared screen).
+    painted = finding("pylint", "W0611", path="app/ansi\x1b[2J\x1b[32mALL PASSED.py", message="Unused import os \x1b]0;title\x07")
+    verdict = make_verdict([stage("lint", [run("pylint")], [painted])])
+    ctx = make_ctx({"GITHUB_ACTIONS": "true"})
+    write_all(verdict, ctx)
+    texts = {name: (ctx.out_dir / name).read_text(encoding="utf-8") for name in DISPLAY_FORMATS}
+    texts["stdout"] = ctx.stdout.getvalue()
+    for name, text in texts.items():
+        assert "\x1b" not in text and "\x07" not in text, name
+    for name in ("report.html", "stdout"):
+        assert "\\x1b[2J\\x1b[32mALL PASSED" in texts[name], name
