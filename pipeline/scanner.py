@@ -113,11 +113,11 @@ class CommandScanner:
             found = shutil.which(self.executable, path=str(Path(sys.executable).parent))
         return found
 
-    def version(self, executable: str) -> str:
+    def version(self, executable: str, timeout: float = 30.0) -> str:
         found = _version_from_metadata(self.distribution or self.executable, executable)
         if found:
             return found
-        outcome = runner.run([executable, "--version"], cwd=Path.cwd(), timeout=30)
+        outcome = runner.run([executable, "--version"], cwd=Path.cwd(), timeout=timeout)
         text = (outcome.stdout or outcome.stderr).strip().splitlines()
         return text[0][:100] if text and outcome.exit_code == 0 else "unknown"
 
@@ -138,7 +138,8 @@ class CommandScanner:
         executable = self.resolve()
         if executable is None:
             return self.error(run, f"`{self.executable}` is not installed (not found on PATH)")
-        run.version = self.version(executable)
+        budget_started = time.monotonic()  # the --version probe spends the tool's own budget
+        run.version = self.version(executable, timeout=min(30.0, ctx.timeout))
         try:
             argv = self.argv(ctx, executable)
         except ScanError as exc:
@@ -148,7 +149,7 @@ class CommandScanner:
         outcome = runner.run(
             argv,
             cwd=ctx.root,
-            timeout=ctx.timeout,
+            timeout=max(0.1, ctx.timeout - (time.monotonic() - budget_started)),
             passthrough_env=self.env_passthrough,
             extra_env=self.extra_env(ctx),
         )

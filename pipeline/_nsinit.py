@@ -1,0 +1,57 @@
+"""PID 1 of a scanner's namespace (run by ``sandbox.py``, stdlib only, started with ``python -I -S``).
+
+Usage: ``_nsinit.py STATUS_FD -- TOOL [ARGS...]``. Runs the tool as its child, reaps every orphan,
+and when the tool ends writes one line to STATUS_FD: ``exit N LEFT`` or ``signal N LEFT``, LEFT
+being how many other processes were still running in the namespace. The tool never inherits
+STATUS_FD, so it cannot forge that line. When this process exits the kernel kills the namespace.
+
+Why an init at all: a tool that is itself PID 1 ignores signals it has no handler for (even its own
+``kill -9 $$``), and util-linux ``unshare`` cannot report a child's death by signal.
+"""
+
+import os
+import sys
+
+
+def _others() -> int:
+    me = os.getpid()
+    return sum(1 for entry in os.listdir("/proc") if entry.isdigit() and int(entry) != me)
+
+
+def main() -> int:
+    status_fd = int(sys.argv[1])
+    argv = sys.argv[3:]
+    os.set_inheritable(status_fd, False)
+    pid = os.fork()
+    if pid == 0:
+        try:
+            os.execv(argv[0], argv)
+        except OSError as exc:
+            os.write(2, f"cannot execute {argv[0]}: {exc.strerror}\n".encode())
+        os._exit(127)
+    while True:
+        try:
+            done, status = os.wait()
+        except ChildProcessError:
+            return 125
+        except InterruptedError:
+            continue
+        if done == pid:
+            break
+    while True:  # reap orphans that already died, so only the living count as left behind
+        try:
+            if os.waitpid(-1, os.WNOHANG)[0] == 0:
+                break
+        except ChildProcessError:
+            break
+    left = _others()
+    if os.WIFSIGNALED(status):
+        line, code = f"signal {os.WTERMSIG(status)} {left}\n", 128 + os.WTERMSIG(status)
+    else:
+        line, code = f"exit {os.waitstatus_to_exitcode(status)} {left}\n", os.waitstatus_to_exitcode(status)
+    os.write(status_fd, line.encode())
+    return code
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,111 @@
+"""Runs each scanner in its own user, PID and mount namespaces with a fresh /proc, where the kernel allows it.
+
+Inside, /proc lists only the scanner's own processes: the harness, its parent and every other
+ancestor (whose environments hold the CI's credentials) do not exist there. The scanner runs as a
+non-root user of its namespace, so it has no capability that could unmount that /proc to reveal the
+host's. When the namespace's init (``_nsinit.py``) exits, the kernel kills every process left in
+it, detached or not; ``--kill-child`` ties the init to the ``unshare`` process the runner started.
+
+Whether this works is probed once per harness run (root may do it; so may unprivileged users where
+user namespaces are enabled, as on many CI runners); the result, and the fallback when it does not
+work, is reported in every tool run's ``details.isolation``. ``SECURE_PIPELINE_SANDBOX=off`` turns
+it off (for debugging a tool that misbehaves in a namespace).
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+import threading
+from dataclasses import dataclass
+from pathlib import Path
+
+DISABLE_VAR = "SECURE_PIPELINE_SANDBOX"
+_INIT = Path(__file__).with_name("_nsinit.py")
+_PROBE_TIMEOUT = 10.0
+# Root outside must not be root inside: a non-root user of the namespace has no capabilities.
+_INSIDE_ID_FOR_ROOT = 1000
+
+
+@dataclass(frozen=True)
+class Isolation:
+    namespaces: bool
+    description: str
+
+
+_lock = threading.Lock()
+_cached: Isolation | None = None
+
+
+def _ids() -> tuple[int, int]:
+    return os.getuid() or _INSIDE_ID_FOR_ROOT, os.getgid() or _INSIDE_ID_FOR_ROOT
+
+
+def wrap(argv: list[str], status_fd: int, unshare: str) -> list[str]:
+    """``argv`` run under the namespace init; ``argv[0]`` must be an absolute path."""
+    uid, gid = _ids()
+    return [
+        unshare, "--user", f"--map-user={uid}", f"--map-group={gid}",
+        "--pid", "--fork", "--kill-child", "--mount", "--mount-proc",
+        "--", sys.executable, "-I", "-S", str(_INIT), str(status_fd), "--", *argv,
+    ]
+
+
+def parse_status(text: str) -> tuple[str, int, int] | None:
+    """``("exit"|"signal", number, processes left)`` from the init's status line, or None."""
+    parts = text.strip().split()
+    if len(parts) != 3 or parts[0] not in ("exit", "signal"):
+        return None
+    try:
+        return parts[0], int(parts[1]), int(parts[2])
+    except ValueError:
+        return None
+
+
+def _probe() -> Isolation:
+    if os.environ.get(DISABLE_VAR, "").lower() in ("off", "0", "false", "no"):
+        return Isolation(False, f"none: namespaces turned off by {DISABLE_VAR}; ancestors' /proc entries are visible")
+    if not sys.platform.startswith("linux"):
+        return Isolation(False, "none: not Linux; ancestors' /proc entries are visible")
+    unshare = shutil.which("unshare")
+    if unshare is None:
+        return Isolation(False, "none: util-linux `unshare` is not installed; ancestors' /proc entries are visible")
+    read_fd, write_fd = os.pipe()
+    try:
+        true = shutil.which("true") or "/bin/true"
+        try:
+            proc = subprocess.run(wrap([true], write_fd, unshare), pass_fds=(write_fd,), stdin=subprocess.DEVNULL,
+                                  capture_output=True, timeout=_PROBE_TIMEOUT, check=False)
+        except (OSError, subprocess.TimeoutExpired) as exc:
+            return Isolation(False, f"none: namespaces unavailable ({type(exc).__name__}); ancestors' /proc entries are visible")
+        os.close(write_fd)
+        write_fd = -1
+        os.set_blocking(read_fd, False)
+        try:
+            status = os.read(read_fd, 256).decode("ascii", "replace")
+        except BlockingIOError:
+            status = ""
+        if proc.returncode != 0 or parse_status(status) != ("exit", 0, 0):
+            why = (proc.stderr.decode("utf-8", "replace").strip().splitlines() or [f"exit code {proc.returncode}"])[-1]
+            return Isolation(False, f"none: the kernel refused new namespaces ({why[:160]}); ancestors' /proc entries are visible")
+    finally:
+        os.close(read_fd)
+        if write_fd >= 0:
+            os.close(write_fd)
+    uid, _gid = _ids()
+    return Isolation(True, f"user+pid+mount namespaces, fresh /proc, uid {uid} inside")
+
+
+def isolation() -> Isolation:
+    """What isolation scanners run under in this harness (probed once)."""
+    global _cached
+    with _lock:
+        if _cached is None:
+            _cached = _probe()
+        return _cached
+
+
+def unshare_path() -> str:
+    return shutil.which("unshare") or "unshare"
