@@ -8,10 +8,13 @@ from __future__ import annotations
 import argparse
 import datetime as dt
 import os
+import signal
 import sys
+import threading
 from pathlib import Path
+from types import FrameType
 
-from . import __version__, baseline as baseline_mod, config as config_mod, policy, report_io, suppressions
+from . import __version__, baseline as baseline_mod, config as config_mod, outdir, policy, report_io, runner, suppressions
 from .config import Config, ConfigError
 from .model import StageResult, Status
 from .policy import EXIT_CONFIG, Verdict
@@ -160,17 +163,18 @@ def cmd_run(args: argparse.Namespace) -> int:
     # Read suppressions and baseline before scanning: a typo there should not cost a full scan.
     suppressions.load(config.path("suppressions_file"))
     baseline_mod.load(config.path("baseline_file"))
-    for stage in stages:
-        (out_dir / f"{stage}.json").unlink(missing_ok=True)  # never leave a stale report to be trusted
-    results = run_stages(config, stages, out_dir, choose(args.quiet))
-    verdict = decide(config, results)
-    by_stage = {s.stage: s for s in verdict.stages}
-    for result in results:
-        result.status = by_stage[result.stage].status
-        report_io.write_stage_report(result, out_dir)
-    if args.no_verdict:
-        return verdict.exit_code
-    return _report(config, verdict, out_dir / "verdict", args.quiet)
+    with outdir.claim(out_dir) as folder:  # exclusive for the whole run: two runs never mix reports
+        outdir.remove_stale(folder, stages)  # nothing of an earlier run can pass for this one's
+        results = run_stages(config, stages, out_dir, choose(args.quiet))
+        # Every scanner process is dead now (run_stages kills what they left): only now write.
+        verdict = decide(config, results)
+        by_stage = {s.stage: s for s in verdict.stages}
+        for result in results:
+            result.status = by_stage[result.stage].status
+            report_io.write_stage_report(result, out_dir, run_id=folder.run_id)
+        if args.no_verdict:
+            return verdict.exit_code
+        return _report(config, verdict, out_dir / "verdict", args.quiet)
 
 
 def _read_reports(paths: list[Path]) -> list[StageResult]:
@@ -238,9 +242,46 @@ def cmd_baseline_update(args: argparse.Namespace) -> int:
     return 0
 
 
+class Interrupted(BaseException):
+    """SIGINT or SIGTERM arrived (BaseException, like KeyboardInterrupt: no `except Exception` swallows it)."""
+
+    def __init__(self, signum: int) -> None:
+        super().__init__(signum)
+        self.signum = signum
+
+    @property
+    def exit_code(self) -> int:
+        return 128 + self.signum
+
+
+# If unwinding after an interruption ever stalls, the process still ends this many seconds later.
+_INTERRUPT_DEADLINE_S = 10.0
+
+
+def _on_signal(signum: int, _frame: FrameType | None) -> None:
+    if runner.aborting():
+        return  # already shutting down; a second Ctrl-C changes nothing
+    runner.abort_all()  # first, so every scanner dies within seconds whatever the main thread does
+    timer = threading.Timer(_INTERRUPT_DEADLINE_S, os._exit, args=(128 + signum,))
+    timer.daemon = True
+    timer.start()
+    raise Interrupted(signum)
+
+
+def _install_signal_handlers() -> None:
+    if threading.current_thread() is threading.main_thread():
+        signal.signal(signal.SIGINT, _on_signal)
+        signal.signal(signal.SIGTERM, _on_signal)
+
+
 def main(argv: list[str] | None = None) -> int:
+    if argv is None:
+        from .credentials import protect_process
+
+        protect_process()  # the real command line: re-exec without credentials, before anything else
     parser = build_parser()
     args = parser.parse_args(argv)
+    _install_signal_handlers()
     try:
         if args.command == "run":
             return cmd_run(args)
@@ -255,6 +296,15 @@ def main(argv: list[str] | None = None) -> int:
     except ConfigError as exc:
         print(f"pipeline: configuration error: {exc}", file=sys.stderr)
         return EXIT_CONFIG
+    except Interrupted as exc:
+        name = signal.Signals(exc.signum).name
+        print(f"pipeline: interrupted by {name}: every scanner was killed; this run is incomplete and wrote no verdict", file=sys.stderr)
+        return exc.exit_code
     except KeyboardInterrupt:
-        print("pipeline: interrupted", file=sys.stderr)
+        print("pipeline: interrupted: every scanner was killed; this run is incomplete and wrote no verdict", file=sys.stderr)
         return 130
+    except Exception as exc:  # never a traceback with exit 1: 1 means findings and nothing else
+        from .redact import redact
+
+        print(f"pipeline: error: unexpected {type(exc).__name__}: {redact(str(exc))[:300]}", file=sys.stderr)
+        return policy.EXIT_ERROR

@@ -173,10 +173,12 @@ def from_mapping(root: Path, raw: dict[str, Any], source: Path | None) -> Config
 
 def read_toml(path: Path) -> dict[str, Any]:
     """A TOML file's content, or a ConfigError naming the file and what is wrong with it."""
+    from .files import read_regular_file  # late import: files.py is a leaf module, keep it one
+
     try:
-        return tomllib.loads(path.read_text(encoding="utf-8"))
+        return tomllib.loads(read_regular_file(path).decode("utf-8"))
     except (OSError, UnicodeDecodeError) as exc:
-        raise ConfigError(f"{path}: cannot read: {exc}") from exc
+        raise ConfigError(f"{path}: cannot read: {exc.strerror if isinstance(exc, OSError) and exc.strerror else exc}") from exc
     except tomllib.TOMLDecodeError as exc:
         raise ConfigError(f"{path}: invalid TOML: {exc}") from exc
 

@@ -26,19 +26,22 @@ class ReportError(ConfigError):
     """A report file that cannot be read (usage error: names the file and the problem)."""
 
 
-def report_header(schema: str) -> dict[str, Any]:
-    """The fields every canonical report starts with: what it is and which harness wrote it."""
-    return {
+def report_header(schema: str, run_id: str = "") -> dict[str, Any]:
+    """The fields every canonical report starts with: what it is, which harness and which run wrote it."""
+    header = {
         "schema": schema,
         "schema_version": SCHEMA_VERSION,
         "harness_version": __version__,
         "fingerprint_scheme": SCHEME_VERSION,
     }
+    if run_id:
+        header["run_id"] = run_id  # every report one `pipeline run` wrote carries the same id
+    return header
 
 
-def stage_report_dict(result: StageResult) -> dict[str, Any]:
+def stage_report_dict(result: StageResult, run_id: str = "") -> dict[str, Any]:
     return {
-        **report_header(STAGE_SCHEMA),
+        **report_header(STAGE_SCHEMA, run_id),
         "stage": result.stage,
         "status": result.status.value,
         "reason": result.reason,
@@ -64,9 +67,9 @@ def write_json(data: Any, path: Path) -> None:
         raise
 
 
-def write_stage_report(result: StageResult, out_dir: Path) -> Path:
+def write_stage_report(result: StageResult, out_dir: Path, run_id: str = "") -> Path:
     path = out_dir / f"{result.stage}.json"
-    write_json(stage_report_dict(result), path)
+    write_json(stage_report_dict(result, run_id), path)
     return path
 
 
