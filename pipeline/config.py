@@ -7,6 +7,7 @@ configuration gets the documented defaults.
 
 from __future__ import annotations
 
+import os
 import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -62,7 +63,9 @@ class Config:
         return self.values[key]
 
     def path(self, key: str) -> Path:
-        return (self.root / self.values[key]).resolve()
+        # Absolute but not resolved: messages must name the file the configuration names, not
+        # whatever a symlink points at (/dev/zero).
+        return Path(os.path.abspath(self.root / self.values[key]))
 
     @property
     def selected_stages(self) -> list[str]:

@@ -7,7 +7,7 @@ host's. When the namespace's init (``_nsinit.py``) exits, the kernel kills every
 it, detached or not; ``--kill-child`` ties the init to the ``unshare`` process the runner started.
 
 Whether this works is probed once per harness run (root may do it; so may unprivileged users where
-user namespaces are enabled, as on many CI runners); the result, and the fallback when it does not
+the kernel and its security policy allow user namespaces; Ubuntu's AppArmor may not); the result, and the fallback when it does not
 work, is reported in every tool run's ``details.isolation``. ``SECURE_PIPELINE_SANDBOX=off`` turns
 it off (for debugging a tool that misbehaves in a namespace).
 """
