@@ -159,7 +159,8 @@ def _ensure_subreaper() -> None:
 def collect_problems() -> Iterator[list[str]]:
     """The problems (one line each) of every ``run`` on this thread inside the block."""
     previous = getattr(_local, "problems", None)
-    _local.problems = found = []
+    found: list[str] = []
+    _local.problems = found
     try:
         yield found
     finally:
