@@ -166,7 +166,9 @@ def cmd_run(args: argparse.Namespace) -> int:
     with outdir.claim(out_dir) as folder:  # exclusive for the whole run: two runs never mix reports
         outdir.remove_stale(folder, stages)  # nothing of an earlier run can pass for this one's
         results = run_stages(config, stages, out_dir, choose(args.quiet))
-        # Every scanner process is dead now (run_stages kills what they left): only now write.
+        # Every scanner process is dead now (run_stages kills what they left): only now write, after
+        # removing again whatever a scanner may have planted where this run's reports go.
+        outdir.remove_stale(folder, stages)
         verdict = decide(config, results)
         by_stage = {s.stage: s for s in verdict.stages}
         for result in results:

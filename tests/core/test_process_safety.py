@@ -370,3 +370,36 @@ def test_reexec_keeps_arguments_and_working_directory(clean_repo):
                           text=True, timeout=60, env={**os.environ, "GITHUB_TOKEN": "ghp_" + "a" * 36,
                                                       })
     assert proc.returncode == 0 and proc.stdout.startswith("secure-pipeline ")
+
+
+def test_refused_namespaces_fall_back_and_say_so(tmp_path, monkeypatch):
+    # Where the kernel or its policy refuses user namespaces, unshare fails like this.
+    fake_python_tool(tmp_path / "sbin", "unshare", """
+        sys.stderr.write("unshare: write failed /proc/self/uid_map: Operation not permitted\\n")
+        sys.exit(1)
+        """)
+    monkeypatch.setenv("PATH", f"{tmp_path / 'sbin'}{os.pathsep}{os.environ['PATH']}")
+    monkeypatch.delenv(sandbox.DISABLE_VAR, raising=False)
+    monkeypatch.setattr(sandbox, "_cached", None)
+    out = runner.run([sys.executable, "-c", "import os; print(os.getpid() != 1 and os.path.exists('/proc/1'))"],
+                     cwd=tmp_path, timeout=60)
+    assert out.exit_code == 0 and out.stdout.strip() == "True"
+    assert out.isolation.startswith("none: the kernel refused new namespaces (unshare: write failed")
+    monkeypatch.setattr(sandbox, "_cached", None)  # later tests probe the real unshare again
+
+
+def test_a_scanner_cannot_plant_a_verdict_for_this_run(clean_repo, tmp_path):
+    out = tmp_path / "reports"
+    bin_dir = tmp_path / "bin"
+    # A scanner (or a plugin it loads) writes a passing verdict where this run's will go, then fails.
+    fake_python_tool(bin_dir, "pyflakes", f"""
+        import os
+        os.makedirs({str(out / 'verdict')!r}, exist_ok=True)
+        open({str(out / 'verdict' / 'verdict.json')!r}, "w").write('{{"status": "passed", "planted": true}}')
+        open({str(out / 'verdict' / 'planted.sarif')!r}, "w").write("{{}}")
+        raise SystemExit(70)
+        """)
+    proc = run_cli(["run", "lint", "--out", str(out), "--quiet"], cwd=clean_repo, env=_path_env(bin_dir), timeout=300)
+    assert proc.returncode == 2
+    assert "planted" not in (out / "verdict" / "verdict.json").read_text()
+    assert not (out / "verdict" / "planted.sarif").exists()
