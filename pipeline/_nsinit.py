@@ -18,10 +18,19 @@ def _others() -> int:
     return sum(1 for entry in os.listdir("/proc") if entry.isdigit() and int(entry) != me)
 
 
+def _undumpable() -> None:
+    """The tool runs as the same user: without this it could open /proc/1/fd/STATUS_FD and forge the line."""
+    import ctypes
+
+    if ctypes.CDLL(None, use_errno=True).prctl(4, 0, 0, 0, 0) != 0:  # PR_SET_DUMPABLE
+        raise SystemExit("nsinit: prctl(PR_SET_DUMPABLE) failed")
+
+
 def main() -> int:
     status_fd = int(sys.argv[1])
     argv = sys.argv[3:]
     os.set_inheritable(status_fd, False)
+    _undumpable()
     pid = os.fork()
     if pid == 0:
         try:

@@ -364,14 +364,18 @@ def run(
             if pipe is not None:
                 pipe.close()
     exit_code = proc.returncode
+    problem = ""
     if status_read >= 0:
         status = _read_status(status_read)
         if status is not None:
             kind, number, inside_left = status
             exit_code = -number if kind == "signal" else number
             left += inside_left
-    problem = ""
-    if capture.overflow:
+        elif not (capture.timed_out or capture.interrupted or capture.overflow):
+            problem = "its namespace init reported no exit status (the sandbox failed or was tampered with)"
+    if problem:
+        pass
+    elif capture.overflow:
         problem = (f"printed more than {MAX_OUTPUT_BYTES // (1024 * 1024)} MiB on {capture.overflow}; "
                    "it was killed and its output discarded")
     elif capture.held_open:

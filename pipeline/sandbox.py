@@ -55,8 +55,8 @@ def wrap(argv: list[str], status_fd: int, unshare: str) -> list[str]:
 
 def parse_status(text: str) -> tuple[str, int, int] | None:
     """``("exit"|"signal", number, processes left)`` from the init's status line, or None."""
-    parts = text.strip().split()
-    if len(parts) != 3 or parts[0] not in ("exit", "signal"):
+    parts = text.split()
+    if not text.endswith("\n") or text.count("\n") != 1 or len(parts) != 3 or parts[0] not in ("exit", "signal"):
         return None
     try:
         return parts[0], int(parts[1]), int(parts[2])

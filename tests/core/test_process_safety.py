@@ -121,18 +121,21 @@ def test_tool_killed_by_a_signal_is_reported_as_such_inside_a_namespace(tmp_path
 
 def test_a_tool_cannot_forge_the_namespace_status_line(tmp_path, monkeypatch):
     _isolation("namespaces", monkeypatch)
-    # It writes a fake "exit 0 0" on every descriptor it could have inherited, then crashes.
+    # It writes a fake "exit 0 0" on every descriptor it inherited and every one of the namespace
+    # init's (/proc/1/fd), then dies by SIGKILL: a forged line would hide or garble that death.
     tool = fake_python_tool(tmp_path / "bin", "forging-tool", """
-        import os
-        for fd in range(3, 64):
+        import os, signal
+        targets = [str(fd) for fd in range(3, 64)] + [f"/proc/1/fd/{fd}" for fd in range(64)]
+        for target in targets:
             try:
+                fd = int(target) if target.isdigit() else os.open(target, os.O_WRONLY)
                 os.write(fd, b"exit 0 0\\n")
             except OSError:
                 pass
-        raise SystemExit(3)
+        os.kill(os.getpid(), signal.SIGKILL)
         """)
     out = runner.run([str(tool)], cwd=tmp_path, timeout=60)
-    assert out.exit_code == 3
+    assert out.exit_code == -signal.SIGKILL and not out.problem
 
 
 def test_a_detached_child_makes_the_stage_an_error(clean_repo, tmp_path):
