@@ -125,6 +125,8 @@ def run_stages(config: Config, stages: list[str], out_dir: Path, progress: Progr
         progress.start([(t.stage, t.scanner.name) for t in tasks])
         workers = int(config["max_parallel"]) or max(1, len(tasks))
         pool = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="scanner")
+        hiding = runner.hidden_from_scanners([out_dir])  # scanners cannot touch the reports
+        hiding.__enter__()
         try:
             futures = [(t, pool.submit(_run_task, t, progress)) for t in tasks]
             for task, future in futures:
@@ -134,9 +136,14 @@ def run_stages(config: Config, stages: list[str], out_dir: Path, progress: Progr
             # wait only for threads whose processes are already dead.
             runner.abort_all()
             pool.shutdown(wait=True, cancel_futures=True)
+            try:
+                progress.stop()
+            except Exception:  # pylint: disable=broad-except  # the terminal is restored on a best-effort basis
+                pass
             raise
         finally:
             pool.shutdown(wait=True)
+            hiding.__exit__(None, None, None)
             runner.kill_leftovers()  # nothing a scanner started outlives the scan
         progress.stop()
     elapsed = time.monotonic() - stage_started

@@ -6,6 +6,7 @@ disagree with the stage reports beside it), so the second run fails at once with
 interrupted or failed run must not leave the previous run's ``verdict/`` (saying "passed") or
 stage reports to be mistaken for its own, so they are removed before the scan starts; reports
 are then written only after every scanner process is dead, atomically, each with this run's id.
+(Where namespaces are available, scanners do not even see this folder: ``sandbox.py``.)
 """
 
 from __future__ import annotations

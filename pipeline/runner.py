@@ -140,6 +140,21 @@ _subreaper = False
 _local = threading.local()
 
 
+_hidden: tuple[str, ...] = ()
+
+
+@contextmanager
+def hidden_from_scanners(folders: Iterable[Path]) -> Iterator[None]:
+    """Inside the block, scanners run in a namespace (where available) in which these folders look empty."""
+    global _hidden
+    previous = _hidden
+    _hidden = tuple(sorted({str(Path(f).resolve()) for f in folders if Path(f).is_dir()}))
+    try:
+        yield
+    finally:
+        _hidden = previous
+
+
 def claim_all_descendants() -> None:
     """Called by the CLI: every descendant of this process is a scanner's, so the sweeps may kill all of them.
 
@@ -200,6 +215,10 @@ def abort_all() -> None:
 
 def aborting() -> bool:
     return _aborting.is_set()
+
+
+def _contains(folder: str, path: Path) -> bool:
+    return path == Path(folder) or Path(folder) in path.parents
 
 
 def _resolve(program: str, env: Mapping[str, str], cwd: Path) -> str | None:
@@ -328,7 +347,9 @@ def run(
     command = [executable, *argv[1:]]
     if isolation.namespaces:
         status_read, status_write = os.pipe()
-        command = sandbox.wrap(command, status_write, sandbox.unshare_path())
+        # A folder that holds the tool's working directory cannot be hidden from it.
+        hide = tuple(h for h in _hidden if not _contains(h, Path(cwd).resolve()))
+        command = sandbox.wrap(command, status_write, sandbox.unshare_path(), hide)
     try:
         with _lock:
             proc = subprocess.Popen(  # argument list, never a shell

@@ -3,7 +3,8 @@
 Inside, /proc lists only the scanner's own processes: the harness, its parent and every other
 ancestor (whose environments hold the CI's credentials) do not exist there. The scanner runs as a
 non-root user of its namespace, so it has no capability that could unmount that /proc to reveal the
-host's. When the namespace's init (``_nsinit.py``) exits, the kernel kills every process left in
+host's. The harness's output folder is covered by an empty read-only tmpfs there, so a scanner
+can neither read nor change a report (``runner.hidden_from_scanners``). When the namespace's init (``_nsinit.py``) exits, the kernel kills every process left in
 it, detached or not; ``--kill-child`` ties the init to the ``unshare`` process the runner started.
 
 Whether this works is probed once per harness run (root may do it; so may unprivileged users where
@@ -14,10 +15,12 @@ it off (for debugging a tool that misbehaves in a namespace).
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
 import subprocess
 import sys
+import tempfile
 import threading
 from dataclasses import dataclass
 from pathlib import Path
@@ -43,13 +46,17 @@ def _ids() -> tuple[int, int]:
     return os.getuid() or _INSIDE_ID_FOR_ROOT, os.getgid() or _INSIDE_ID_FOR_ROOT
 
 
-def wrap(argv: list[str], status_fd: int, unshare: str) -> list[str]:
-    """``argv`` run under the namespace init; ``argv[0]`` must be an absolute path."""
+def wrap(argv: list[str], status_fd: int, unshare: str, hide: tuple[str, ...] = ()) -> list[str]:
+    """``argv`` run under the namespace init, with the folders of ``hide`` out of its sight.
+
+    ``argv[0]`` must be an absolute path. The outer namespace maps this user to root so that the
+    init may mount; the tool itself runs in a nested user namespace as a non-root user.
+    """
     uid, gid = _ids()
     return [
-        unshare, "--user", f"--map-user={uid}", f"--map-group={gid}",
-        "--pid", "--fork", "--kill-child", "--mount", "--mount-proc",
-        "--", sys.executable, "-I", "-S", str(_INIT), str(status_fd), "--", *argv,
+        unshare, "--user", "--map-root-user", "--pid", "--fork", "--kill-child", "--mount", "--mount-proc",
+        "--", sys.executable, "-I", "-S", str(_INIT), str(status_fd), json.dumps(list(hide)),
+        "--", unshare, "--user", f"--map-user={uid}", f"--map-group={gid}", "--", *argv,
     ]
 
 
@@ -73,10 +80,16 @@ def _probe() -> Isolation:
     if unshare is None:
         return Isolation(False, "none: util-linux `unshare` is not installed; ancestors' /proc entries are visible")
     read_fd, write_fd = os.pipe()
+    hidden = ""
     try:
-        true = shutil.which("true") or "/bin/true"
+        # The probe proves every promise: a hidden folder's file is invisible, no ancestor is in /proc.
+        hidden = tempfile.mkdtemp(prefix="secure-pipeline-probe-")
+        Path(hidden, "report.json").write_text("{}", encoding="utf-8")
+        check = ("import os, sys; sys.exit(os.path.exists(sys.argv[1] + '/report.json')"
+                 " or sum(p.isdigit() for p in os.listdir('/proc')) > 2 or os.getuid() == 0)")
         try:
-            proc = subprocess.run(wrap([true], write_fd, unshare), pass_fds=(write_fd,), stdin=subprocess.DEVNULL,
+            proc = subprocess.run(wrap([sys.executable, "-I", "-S", "-c", check, hidden], write_fd, unshare, (hidden,)),
+                                  pass_fds=(write_fd,), stdin=subprocess.DEVNULL,
                                   capture_output=True, timeout=_PROBE_TIMEOUT, check=False)
         except (OSError, subprocess.TimeoutExpired) as exc:
             return Isolation(False, f"none: namespaces unavailable ({type(exc).__name__}); ancestors' /proc entries are visible")
@@ -94,8 +107,10 @@ def _probe() -> Isolation:
         os.close(read_fd)
         if write_fd >= 0:
             os.close(write_fd)
+        if hidden:
+            shutil.rmtree(hidden, ignore_errors=True)
     uid, _gid = _ids()
-    return Isolation(True, f"user+pid+mount namespaces, fresh /proc, uid {uid} inside")
+    return Isolation(True, f"user+pid+mount namespaces, fresh /proc, output folder hidden, uid {uid} inside")
 
 
 def isolation() -> Isolation:

@@ -391,7 +391,9 @@ def test_refused_namespaces_fall_back_and_say_so(tmp_path, monkeypatch):
     monkeypatch.setattr(sandbox, "_cached", None)  # later tests probe the real unshare again
 
 
-def test_a_scanner_cannot_plant_a_verdict_for_this_run(clean_repo, tmp_path):
+@pytest.mark.parametrize("mode", ISOLATION_MODES)
+def test_a_scanner_cannot_plant_a_verdict_for_this_run(clean_repo, tmp_path, mode):
+    # In a namespace the folder is hidden; without, what it planted is removed before reports are written.
     out = tmp_path / "reports"
     bin_dir = tmp_path / "bin"
     # A scanner (or a plugin it loads) writes a passing verdict where this run's will go, then fails.
@@ -402,7 +404,29 @@ def test_a_scanner_cannot_plant_a_verdict_for_this_run(clean_repo, tmp_path):
         open({str(out / 'verdict' / 'planted.sarif')!r}, "w").write("{{}}")
         raise SystemExit(70)
         """)
-    proc = run_cli(["run", "lint", "--out", str(out), "--quiet"], cwd=clean_repo, env=_path_env(bin_dir), timeout=300)
+    env = _path_env(bin_dir, **({sandbox.DISABLE_VAR: "off"} if mode == "off" else {}))
+    proc = run_cli(["run", "lint", "--out", str(out), "--quiet"], cwd=clean_repo, env=env, timeout=300)
     assert proc.returncode == 2
     assert "planted" not in (out / "verdict" / "verdict.json").read_text()
     assert not (out / "verdict" / "planted.sarif").exists()
+
+
+def test_in_a_namespace_scanners_neither_see_nor_touch_the_output_folder(clean_repo, tmp_path):
+    out, seen, bin_dir = tmp_path / "reports", tmp_path / "seen.json", tmp_path / "bin"
+    out.mkdir()
+    (out / "deps.json").write_text("{}")  # another stage's report, from an earlier run
+    fake_python_tool(bin_dir, "pyflakes", f"""
+        import json, os
+        try:
+            open({str(out / 'deps.json')!r}, "w").write("tampered")
+            wrote = True
+        except OSError:
+            wrote = False
+        json.dump({{"listing": os.listdir({str(out)!r}), "wrote": wrote}}, open({str(seen)!r}, "w"))
+        """)
+    proc = run_cli(["run", "lint", "--out", str(out), "--no-verdict", "--quiet"], cwd=clean_repo,
+                   env=_path_env(bin_dir), timeout=300)
+    assert proc.returncode in (0, 1, 2), proc.stderr
+    assert json.loads(seen.read_text()) == {"listing": [], "wrote": False}
+    assert (out / "deps.json").read_text() == "{}"
+    assert "output folder hidden" in json.loads((out / "lint.json").read_text())["tools"][0]["details"]["isolation"]
