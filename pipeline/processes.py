@@ -114,26 +114,31 @@ def alive(pid: int) -> bool:
     return state not in ("Z", "X")
 
 
-def kill_pids(pids: Iterable[int], reap: Iterable[int] = ()) -> None:
-    """SIGKILL each pid; then reap those of ``reap`` that are (orphaned) children of ours, briefly."""
-    for pid in pids:
+def kill_pids(pids: Iterable[int], reap: Iterable[int] = (), wait: float = 2.0) -> None:
+    """SIGKILL each pid and wait (at most ``wait`` seconds) until it is dead; reap those of ``reap``
+    that are (orphaned) children of ours. A killed process takes a moment to die: returning
+    before that would let a caller believe it is gone while it can still write a file."""
+    killed = set(pids)
+    for pid in killed:
         try:
             os.kill(pid, signal.SIGKILL)
         except (ProcessLookupError, PermissionError):
             pass
-    pending = set(reap)
-    deadline = time.monotonic() + 1.0
-    while pending and time.monotonic() < deadline:
-        for pid in list(pending):
+    pending_reap = set(reap)
+    pending_death = set(killed)
+    deadline = time.monotonic() + wait
+    while (pending_reap or pending_death) and time.monotonic() < deadline:
+        for pid in list(pending_reap):
             try:
                 done, _status = os.waitpid(pid, os.WNOHANG)
             except ChildProcessError:
-                pending.discard(pid)  # not our child (or already reaped): nothing to reap
+                pending_reap.discard(pid)  # not our child (or already reaped): nothing to reap
                 continue
             if done:
-                pending.discard(pid)
-        if pending:
-            time.sleep(0.02)
+                pending_reap.discard(pid)
+        pending_death = {pid for pid in pending_death if alive(pid)}
+        if pending_reap or pending_death:
+            time.sleep(0.01)
 
 
 def kill_group(pgid: int) -> bool:

@@ -136,7 +136,6 @@ _lock = threading.RLock()  # re-entrant: the signal handler may run while the ma
 _live: dict[int, subprocess.Popen] = {}
 _aborting = threading.Event()
 _owns_all_descendants = False
-_subreaper = False
 _local = threading.local()
 
 
@@ -162,12 +161,9 @@ def claim_all_descendants() -> None:
     """
     global _owns_all_descendants
     _owns_all_descendants = True
-
-
-def _ensure_subreaper() -> None:
-    global _subreaper
-    if not _subreaper:
-        _subreaper = processes.become_subreaper()
+    # Orphans of scanners are reparented here, not to PID 1, and stay findable. Only for the CLI:
+    # in a library caller (a test process) it would make other code's daemons our zombies.
+    processes.become_subreaper()
 
 
 @contextmanager
@@ -342,7 +338,6 @@ def run(
     tag = f"{_RUN_PREFIX}-{next(_counter)}"
     env[processes.TAG_VAR] = tag + ":"
     isolation = sandbox.isolation()
-    _ensure_subreaper()
     status_read = status_write = -1
     command = [executable, *argv[1:]]
     if isolation.namespaces:
