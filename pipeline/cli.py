@@ -13,6 +13,7 @@ import sys
 import threading
 from pathlib import Path
 from types import FrameType
+from typing import Any
 
 from . import __version__, baseline as baseline_mod, config as config_mod, outdir, policy, report_io, runner, suppressions
 from .config import Config, ConfigError
@@ -260,6 +261,9 @@ class Interrupted(BaseException):
 _INTERRUPT_DEADLINE_S = 10.0
 
 
+_watchdogs: list[threading.Timer] = []
+
+
 def _on_signal(signum: int, _frame: FrameType | None) -> None:
     if runner.aborting():
         return  # already shutting down; a second Ctrl-C changes nothing
@@ -267,13 +271,18 @@ def _on_signal(signum: int, _frame: FrameType | None) -> None:
     timer = threading.Timer(_INTERRUPT_DEADLINE_S, os._exit, args=(128 + signum,))
     timer.daemon = True
     timer.start()
+    _watchdogs.append(timer)
     raise Interrupted(signum)
 
 
-def _install_signal_handlers() -> None:
-    if threading.current_thread() is threading.main_thread():
-        signal.signal(signal.SIGINT, _on_signal)
-        signal.signal(signal.SIGTERM, _on_signal)
+def _install_signal_handlers() -> list[tuple[int, Any]]:
+    """Our handlers for SIGINT and SIGTERM; returns the previous ones (an in-process caller gets them back)."""
+    if threading.current_thread() is not threading.main_thread():
+        return []
+    previous: list[tuple[int, Any]] = [(signum, signal.getsignal(signum)) for signum in (signal.SIGINT, signal.SIGTERM)]
+    for signum, _handler in previous:
+        signal.signal(signum, _on_signal)
+    return previous
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -283,7 +292,18 @@ def main(argv: list[str] | None = None) -> int:
         protect_process()  # the real command line: re-exec without credentials, before anything else
     parser = build_parser()
     args = parser.parse_args(argv)
-    _install_signal_handlers()
+    previous_handlers = _install_signal_handlers()
+    try:
+        return _dispatch(parser, args)
+    finally:
+        for signum, handler in previous_handlers:
+            signal.signal(signum, handler)
+        while _watchdogs:  # we got here in time: an in-process caller lives on
+            _watchdogs.pop().cancel()
+        runner.end_abort()
+
+
+def _dispatch(parser: argparse.ArgumentParser, args: argparse.Namespace) -> int:
     try:
         if args.command == "run":
             return cmd_run(args)

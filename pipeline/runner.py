@@ -213,6 +213,11 @@ def aborting() -> bool:
     return _aborting.is_set()
 
 
+def end_abort() -> None:
+    """After an interruption has been handled: an in-process caller may run tools again."""
+    _aborting.clear()
+
+
 def _contains(folder: str, path: Path) -> bool:
     return path == Path(folder) or Path(folder) in path.parents
 
