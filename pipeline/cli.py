@@ -320,12 +320,13 @@ def _dispatch(parser: argparse.ArgumentParser, args: argparse.Namespace) -> int:
         return EXIT_CONFIG
     except Interrupted as exc:
         name = signal.Signals(exc.signum).name
-        print(f"pipeline: interrupted by {name}: every scanner was killed; this run is incomplete and wrote no verdict", file=sys.stderr)
+        print(f"pipeline: interrupted by {name}: every scanner was killed; this run is incomplete and wrote no verdict",
+              file=sys.stderr)
         return exc.exit_code
     except KeyboardInterrupt:
         print("pipeline: interrupted: every scanner was killed; this run is incomplete and wrote no verdict", file=sys.stderr)
         return 130
-    except Exception as exc:  # never a traceback with exit 1: 1 means findings and nothing else
+    except Exception as exc:  # pylint: disable=broad-exception-caught  # never a traceback with exit 1
         from .redact import redact
 
         print(f"pipeline: error: unexpected {type(exc).__name__}: {redact(str(exc))[:300]}", file=sys.stderr)

@@ -135,23 +135,27 @@ _counter = itertools.count(1)
 _lock = threading.RLock()  # re-entrant: the signal handler may run while the main thread holds it
 _live: dict[int, subprocess.Popen] = {}
 _aborting = threading.Event()
-_owns_all_descendants = False
 _local = threading.local()
 
 
-_hidden: tuple[str, ...] = ()
+@dataclass
+class _Settings:
+    owns_all_descendants: bool = False  # the CLI: every descendant is a scanner's
+    hidden: tuple[str, ...] = ()  # folders scanners in a namespace see as empty
+
+
+_settings = _Settings()
 
 
 @contextmanager
 def hidden_from_scanners(folders: Iterable[Path]) -> Iterator[None]:
     """Inside the block, scanners run in a namespace (where available) in which these folders look empty."""
-    global _hidden
-    previous = _hidden
-    _hidden = tuple(sorted({str(Path(f).resolve()) for f in folders if Path(f).is_dir()}))
+    previous = _settings.hidden
+    _settings.hidden = tuple(sorted({str(Path(f).resolve()) for f in folders if Path(f).is_dir()}))
     try:
         yield
     finally:
-        _hidden = previous
+        _settings.hidden = previous
 
 
 def claim_all_descendants() -> None:
@@ -159,8 +163,7 @@ def claim_all_descendants() -> None:
 
     (A library caller, such as a test process running a fixture database, keeps its own children.)
     """
-    global _owns_all_descendants
-    _owns_all_descendants = True
+    _settings.owns_all_descendants = True
     # Orphans of scanners are reparented here, not to PID 1, and stay findable. Only for the CLI:
     # in a library caller (a test process) it would make other code's daemons our zombies.
     processes.become_subreaper()
@@ -190,10 +193,10 @@ def kill_leftovers() -> None:
         live = set(_live)
     procs = processes.snapshot()
     mine = processes.tagged(_RUN_PREFIX, procs) - live
-    if _owns_all_descendants:
+    if _settings.owns_all_descendants:
         mine |= processes.descendants(os.getpid(), procs) - live
     processes.kill_pids(mine, reap=mine)
-    if _owns_all_descendants:
+    if _settings.owns_all_descendants:
         # Orphans that died on their own were reparented here (subreaper): reap their zombies.
         zombies = {p.pid for p in processes.snapshot().values() if p.ppid == os.getpid() and p.state == "Z"}
         processes.kill_pids((), reap=zombies - live)
@@ -317,6 +320,68 @@ def _finish(proc: subprocess.Popen, tag: str) -> int:
     return len(leftovers) + (1 if group_left and not leftovers else 0)
 
 
+@dataclass
+class _Started:
+    proc: subprocess.Popen
+    tag: str
+    status_read: int  # the namespace init's status pipe, or -1
+
+
+def _start(argv: list[str], executable: str, cwd: Path, env: dict[str, str], stdin: bool,
+           isolation: sandbox.Isolation) -> _Started:
+    """Start the tool (inside its namespaces where available), registered for abort_all; OSError if it cannot start."""
+    # The marker ends in ":" so that tool 1's tag is not a prefix of tool 12's.
+    tag = f"{_RUN_PREFIX}-{next(_counter)}"
+    env[processes.TAG_VAR] = tag + ":"
+    status_read = status_write = -1
+    command = [executable, *argv[1:]]
+    if isolation.namespaces:
+        status_read, status_write = os.pipe()
+        # A folder that holds the tool's working directory cannot be hidden from it.
+        hide = tuple(h for h in _settings.hidden if not _contains(h, Path(cwd).resolve()))
+        command = sandbox.wrap(command, status_write, sandbox.unshare_path(), hide)
+    try:
+        with _lock:
+            proc = subprocess.Popen(  # pylint: disable=consider-using-with  # its lifetime is managed by run()
+                command,  # argument list, never a shell
+                cwd=cwd,
+                env=env,
+                stdin=subprocess.PIPE if stdin else subprocess.DEVNULL,
+                stdout=subprocess.PIPE,
+                stderr=subprocess.PIPE,
+                start_new_session=True,  # its own process group, so a timeout can kill every child
+                pass_fds=(status_write,) if status_write >= 0 else (),
+            )
+            _live[proc.pid] = proc
+    except OSError:
+        if status_read >= 0:
+            os.close(status_read)
+        raise
+    finally:
+        if status_write >= 0:
+            os.close(status_write)
+    return _Started(proc, tag, status_read)
+
+
+def _problem(capture: _Capture, left: int, status_missing: bool) -> str:  # pylint: disable=too-many-return-statements
+    """The one fault, if any, that the exit code does not show."""
+    if capture.overflow:
+        return (f"printed more than {MAX_OUTPUT_BYTES // (1024 * 1024)} MiB on {capture.overflow}; "
+                "it was killed and its output discarded")
+    if capture.interrupted:
+        return "interrupted: the harness is shutting down"
+    if capture.timed_out:
+        return ""  # the adapter names the timeout itself
+    if status_missing:
+        return "its namespace init reported no exit status (the sandbox failed or was tampered with)"
+    if capture.held_open:
+        return ("exited, but a process it left behind kept its output open; every leftover process "
+                "was killed and its output may be incomplete")
+    if left:
+        return f"left {left} process(es) running after it exited; they were killed"
+    return ""
+
+
 def run(
     argv: list[str],
     *,
@@ -339,43 +404,18 @@ def run(
     executable = _resolve(argv[0], env, Path(cwd))
     if executable is None:
         return ProcessOutcome(list(argv), None, "", f"{argv[0]}: not found or not executable", 0.0, not_found=True)
-    # The marker ends in ":" so that tool 1's tag is not a prefix of tool 12's.
-    tag = f"{_RUN_PREFIX}-{next(_counter)}"
-    env[processes.TAG_VAR] = tag + ":"
     isolation = sandbox.isolation()
-    status_read = status_write = -1
-    command = [executable, *argv[1:]]
-    if isolation.namespaces:
-        status_read, status_write = os.pipe()
-        # A folder that holds the tool's working directory cannot be hidden from it.
-        hide = tuple(h for h in _hidden if not _contains(h, Path(cwd).resolve()))
-        command = sandbox.wrap(command, status_write, sandbox.unshare_path(), hide)
     try:
-        with _lock:
-            proc = subprocess.Popen(  # argument list, never a shell
-                command,
-                cwd=cwd,
-                env=env,
-                stdin=subprocess.PIPE if stdin_text is not None else subprocess.DEVNULL,
-                stdout=subprocess.PIPE,
-                stderr=subprocess.PIPE,
-                start_new_session=True,  # its own process group, so a timeout can kill every child
-                pass_fds=(status_write,) if status_write >= 0 else (),
-            )
-            _live[proc.pid] = proc
+        started = _start(argv, executable, cwd, env, stdin_text is not None, isolation)
     except OSError as exc:
-        for fd in (status_read, status_write):
-            if fd >= 0:
-                os.close(fd)
         return ProcessOutcome(list(argv), None, "", str(exc), time.monotonic() - start, not_found=True)
-    if status_write >= 0:
-        os.close(status_write)
+    proc = started.proc
     capture = _Capture(proc, start + timeout)
     try:
         if stdin_text is not None:
             _feed_stdin(proc, stdin_text.encode())
         capture.run()
-        left = _finish(proc, tag)
+        left = _finish(proc, started.tag)
     finally:
         if proc.poll() is None:
             processes.kill_group(proc.pid)
@@ -385,27 +425,15 @@ def run(
             if pipe is not None:
                 pipe.close()
     exit_code = proc.returncode
-    problem = ""
-    if status_read >= 0:
-        status = _read_status(status_read)
+    status_missing = False
+    if started.status_read >= 0:
+        status = _read_status(started.status_read)
         if status is not None:
             kind, number, inside_left = status
             exit_code = -number if kind == "signal" else number
             left += inside_left
-        elif not (capture.timed_out or capture.interrupted or capture.overflow):
-            problem = "its namespace init reported no exit status (the sandbox failed or was tampered with)"
-    if problem:
-        pass
-    elif capture.overflow:
-        problem = (f"printed more than {MAX_OUTPUT_BYTES // (1024 * 1024)} MiB on {capture.overflow}; "
-                   "it was killed and its output discarded")
-    elif capture.held_open:
-        problem = ("exited, but a process it left behind kept its output open; every leftover process "
-                   "was killed and its output may be incomplete")
-    elif left and not capture.timed_out and not capture.interrupted:
-        problem = f"left {left} process(es) running after it exited; they were killed"
-    elif capture.interrupted:
-        problem = "interrupted: the harness is shutting down"
+        status_missing = status is None
+    problem = _problem(capture, left, status_missing)
     _record(problem)
     return ProcessOutcome(
         argv=list(argv),

@@ -4,13 +4,14 @@ Inside, /proc lists only the scanner's own processes: the harness, its parent an
 ancestor (whose environments hold the CI's credentials) do not exist there. The scanner runs as a
 non-root user of its namespace, so it has no capability that could unmount that /proc to reveal the
 host's. The harness's output folder is covered by an empty read-only tmpfs there, so a scanner
-can neither read nor change a report (``runner.hidden_from_scanners``). When the namespace's init (``_nsinit.py``) exits, the kernel kills every process left in
-it, detached or not; ``--kill-child`` ties the init to the ``unshare`` process the runner started.
+can neither read nor change a report (``runner.hidden_from_scanners``). When the namespace's init
+(``_nsinit.py``) exits, the kernel kills every process left in it, detached or not;
+``--kill-child`` ties the init to the ``unshare`` process the runner started.
 
 Whether this works is probed once per harness run (root may do it; so may unprivileged users where
-the kernel and its security policy allow user namespaces; Ubuntu's AppArmor may not); the result, and the fallback when it does not
-work, is reported in every tool run's ``details.isolation``. ``SECURE_PIPELINE_SANDBOX=off`` turns
-it off (for debugging a tool that misbehaves in a namespace).
+the kernel and its security policy allow user namespaces; Ubuntu's AppArmor may not); the result,
+and the fallback when it does not work, is reported in every tool run's ``details.isolation``.
+``SECURE_PIPELINE_SANDBOX=off`` turns it off (for debugging a tool that misbehaves in a namespace).
 """
 
 from __future__ import annotations
@@ -39,7 +40,7 @@ class Isolation:
 
 
 _lock = threading.Lock()
-_cached: Isolation | None = None
+_cache: dict[str, Isolation] = {}  # the probe's one result, under "probe"
 
 
 def _ids() -> tuple[int, int]:
@@ -86,13 +87,15 @@ def _probe() -> Isolation:
         hidden = tempfile.mkdtemp(prefix="secure-pipeline-probe-")
         Path(hidden, "report.json").write_text("{}", encoding="utf-8")
         check = ("import os, sys; sys.exit(os.path.exists(sys.argv[1] + '/report.json')"
-                 " or sum(p.isdigit() for p in os.listdir('/proc')) > 2 or os.getuid() == 0)")
+                 " or sum(p.isdigit() for p in os.listdir('/proc')) > 2"
+                 " or os.getuid() == 0)")
         try:
-            proc = subprocess.run(wrap([sys.executable, "-I", "-S", "-c", check, hidden], write_fd, unshare, (hidden,)),
-                                  pass_fds=(write_fd,), stdin=subprocess.DEVNULL,
+            command = wrap([sys.executable, "-I", "-S", "-c", check, hidden], write_fd, unshare, (hidden,))
+            proc = subprocess.run(command, pass_fds=(write_fd,), stdin=subprocess.DEVNULL,
                                   capture_output=True, timeout=_PROBE_TIMEOUT, check=False)
         except (OSError, subprocess.TimeoutExpired) as exc:
-            return Isolation(False, f"none: namespaces unavailable ({type(exc).__name__}); ancestors' /proc entries are visible")
+            return Isolation(False, f"none: namespaces unavailable ({type(exc).__name__}); "
+                                    "ancestors' /proc entries are visible")
         os.close(write_fd)
         write_fd = -1
         os.set_blocking(read_fd, False)
@@ -102,7 +105,8 @@ def _probe() -> Isolation:
             status = ""
         if proc.returncode != 0 or parse_status(status) != ("exit", 0, 0):
             why = (proc.stderr.decode("utf-8", "replace").strip().splitlines() or [f"exit code {proc.returncode}"])[-1]
-            return Isolation(False, f"none: the kernel refused new namespaces ({why[:160]}); ancestors' /proc entries are visible")
+            return Isolation(False, f"none: the kernel refused new namespaces ({why[:160]}); "
+                                    "ancestors' /proc entries are visible")
     finally:
         os.close(read_fd)
         if write_fd >= 0:
@@ -115,11 +119,10 @@ def _probe() -> Isolation:
 
 def isolation() -> Isolation:
     """What isolation scanners run under in this harness (probed once)."""
-    global _cached
     with _lock:
-        if _cached is None:
-            _cached = _probe()
-        return _cached
+        if "probe" not in _cache:
+            _cache["probe"] = _probe()
+        return _cache["probe"]
 
 
 def unshare_path() -> str:

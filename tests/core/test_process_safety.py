@@ -36,7 +36,7 @@ def _isolation(mode: str, monkeypatch: pytest.MonkeyPatch) -> None:
         monkeypatch.setenv(sandbox.DISABLE_VAR, "off")
     else:
         monkeypatch.delenv(sandbox.DISABLE_VAR, raising=False)
-    monkeypatch.setattr(sandbox, "_cached", None)
+    monkeypatch.setattr(sandbox, "_cache", {})
     if mode == "namespaces" and not sandbox.isolation().namespaces:
         pytest.fail(f"namespaces are expected to work on this machine: {sandbox.isolation().description}")
 
@@ -383,12 +383,11 @@ def test_refused_namespaces_fall_back_and_say_so(tmp_path, monkeypatch):
         """)
     monkeypatch.setenv("PATH", f"{tmp_path / 'sbin'}{os.pathsep}{os.environ['PATH']}")
     monkeypatch.delenv(sandbox.DISABLE_VAR, raising=False)
-    monkeypatch.setattr(sandbox, "_cached", None)
+    monkeypatch.setattr(sandbox, "_cache", {})
     out = runner.run([sys.executable, "-c", "import os; print(os.getpid() != 1 and os.path.exists('/proc/1'))"],
                      cwd=tmp_path, timeout=60)
     assert out.exit_code == 0 and out.stdout.strip() == "True"
     assert out.isolation.startswith("none: the kernel refused new namespaces (unshare: write failed")
-    monkeypatch.setattr(sandbox, "_cached", None)  # later tests probe the real unshare again
 
 
 @pytest.mark.parametrize("mode", ISOLATION_MODES)
