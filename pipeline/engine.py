@@ -103,6 +103,27 @@ def _run_task(task: _Task, progress: Progress) -> ScanOutput:
     return output
 
 
+def _run_all(tasks: list[_Task], workers: int, progress: Progress, results: dict[str, list[ScanOutput]]) -> None:
+    pool = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="scanner")
+    try:
+        futures = [(t, pool.submit(_run_task, t, progress)) for t in tasks]
+        for task, future in futures:
+            results[task.stage].append(future.result())
+    except BaseException:
+        # Interrupted (SIGINT/SIGTERM) or broken: kill every tool, start no queued one, and wait
+        # only for threads whose processes are already dead.
+        runner.abort_all()
+        pool.shutdown(wait=True, cancel_futures=True)
+        try:
+            progress.stop()
+        except Exception:  # pylint: disable=broad-except  # restoring the terminal is best effort
+            pass
+        raise
+    finally:
+        pool.shutdown(wait=True)
+        runner.kill_leftovers()  # nothing a scanner started outlives the scan
+
+
 def run_stages(config: Config, stages: list[str], out_dir: Path, progress: Progress) -> list[StageResult]:
     files = FileSet(config.root, list(config["paths"]), list(config["exclude"]))
     started_at = dt.datetime.now(dt.timezone.utc).replace(microsecond=0).isoformat()
@@ -124,27 +145,8 @@ def run_stages(config: Config, stages: list[str], out_dir: Path, progress: Progr
                 )))
         progress.start([(t.stage, t.scanner.name) for t in tasks])
         workers = int(config["max_parallel"]) or max(1, len(tasks))
-        pool = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="scanner")
-        hiding = runner.hidden_from_scanners([out_dir])  # scanners cannot touch the reports
-        hiding.__enter__()
-        try:
-            futures = [(t, pool.submit(_run_task, t, progress)) for t in tasks]
-            for task, future in futures:
-                results[task.stage].append(future.result())
-        except BaseException:
-            # Interrupted (SIGINT/SIGTERM) or broken: kill every tool, start no queued one, and
-            # wait only for threads whose processes are already dead.
-            runner.abort_all()
-            pool.shutdown(wait=True, cancel_futures=True)
-            try:
-                progress.stop()
-            except Exception:  # pylint: disable=broad-except  # the terminal is restored on a best-effort basis
-                pass
-            raise
-        finally:
-            pool.shutdown(wait=True)
-            hiding.__exit__(None, None, None)
-            runner.kill_leftovers()  # nothing a scanner started outlives the scan
+        with runner.hidden_from_scanners([out_dir]):  # in a namespace, scanners cannot touch the reports
+            _run_all(tasks, workers, progress, results)
         progress.stop()
     elapsed = time.monotonic() - stage_started
 

@@ -6,7 +6,8 @@ Guarantees, and how each is kept:
   ``communicate()``), and stops at ``timeout``; once the main process has exited it drains for at
   most ``DRAIN_SECONDS``, so a detached child that keeps the pipes open cannot hold the harness.
   Then the process group and every leftover process of the tool are killed and the pipes closed:
-  ``run`` returns within ``timeout + DRAIN_SECONDS + 2 * GRACE_SECONDS`` plus scheduling noise.
+  ``run`` returns at most ``DRAIN_SECONDS + 4 * GRACE_SECONDS`` (9 s) after ``timeout``, however
+  the tool and its children behave.
 * **Output is bounded.** More than ``MAX_OUTPUT_BYTES`` on stdout or on stderr kills the tool and
   is an error ("printed more than 64 MiB"); memory stays bounded by twice that.
 * **Nothing outlives its tool.** Each tool runs in its own session and, where the kernel allows,
@@ -34,6 +35,8 @@ import selectors
 import shutil
 import signal
 import subprocess
+import sys
+import tempfile
 import threading
 import time
 import uuid
@@ -337,8 +340,10 @@ def _start(argv: list[str], executable: str, cwd: Path, env: dict[str, str], std
     command = [executable, *argv[1:]]
     if isolation.namespaces:
         status_read, status_write = os.pipe()
-        # A folder that holds the tool's working directory cannot be hidden from it.
-        hide = tuple(h for h in _settings.hidden if not _contains(h, Path(cwd).resolve()))
+        # A folder that holds what the tool needs (its working directory, its executable, the
+        # interpreter of the namespace init, the scratch folders) cannot be hidden from it.
+        needed = [Path(p).resolve() for p in (cwd, executable, sys.executable, tempfile.gettempdir())]
+        hide = tuple(h for h in _settings.hidden if not any(_contains(h, p) for p in needed))
         command = sandbox.wrap(command, status_write, sandbox.unshare_path(), hide)
     try:
         with _lock:

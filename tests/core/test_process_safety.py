@@ -19,7 +19,7 @@ from pathlib import Path
 
 import pytest
 
-from core_helpers import run_cli
+from core_helpers import REPO as REPO_ROOT, run_cli
 from pipeline import runner, sandbox
 from process_helpers import fake_python_tool, running_with_arg, sleep_marker
 
@@ -429,3 +429,12 @@ def test_in_a_namespace_scanners_neither_see_nor_touch_the_output_folder(clean_r
     assert json.loads(seen.read_text()) == {"listing": [], "wrote": False}
     assert (out / "deps.json").read_text() == "{}"
     assert "output folder hidden" in json.loads((out / "lint.json").read_text())["tools"][0]["details"]["isolation"]
+
+
+def test_an_output_folder_holding_the_tool_itself_is_not_hidden(tmp_path, monkeypatch):
+    # `--out /` or `--out $HOME` must not make the scanner unrunnable: such a folder stays visible.
+    _isolation("namespaces", monkeypatch)
+    tool = fake_python_tool(tmp_path / "bin", "tool", "print('ran')\n")
+    with runner.hidden_from_scanners([tmp_path]):
+        out = runner.run([str(tool)], cwd=REPO_ROOT, timeout=60)
+    assert out.exit_code == 0 and out.stdout.strip() == "ran"
