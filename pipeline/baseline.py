@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from .config import ConfigError
+from .files import read_regular_file
 from .model import Finding
 
 SCHEMA = "secure-pipeline/baseline"
@@ -56,7 +57,7 @@ def load(path: Path) -> Baseline:
     if not path.exists():
         return Baseline()
     try:
-        data = json.loads(path.read_text(encoding="utf-8"))
+        data = json.loads(read_regular_file(path).decode("utf-8"))
     except (OSError, UnicodeDecodeError) as exc:
         raise ConfigError(f"{path}: cannot read baseline: {exc}") from exc
     except json.JSONDecodeError as exc:

@@ -8,16 +8,22 @@ from __future__ import annotations
 import argparse
 import datetime as dt
 import os
+import signal
 import sys
+import threading
 import traceback
 from pathlib import Path
+from types import FrameType
+from typing import Any
 
-from . import __version__, baseline as baseline_mod, config as config_mod, policy, policy_changes, provenance, report_io, suppressions
+from . import __version__, baseline as baseline_mod, config as config_mod, outdir, policy, policy_changes, provenance, report_io, runner, suppressions
 from .config import Config, ConfigError
 from .model import StageResult, Status
 from .output import emit
 from .redact import Redactor
 from .policy import EXIT_CONFIG, PolicyReview, Verdict
+
+DEBUG_ENV = "SECURE_PIPELINE_DEBUG"
 
 DESCRIPTION = """\
 secure-pipeline runs security scanners over a repository, normalises what they find into one model,
@@ -208,19 +214,24 @@ def cmd_run(args: argparse.Namespace) -> int:
     load_suppressions(config)
     baseline_mod.load(config.path("baseline_file"))
     review = policy_review(config, args, auto=not args.no_verdict)
-    for stage in stages:
-        (out_dir / f"{stage}.json").unlink(missing_ok=True)  # never leave a stale report to be trusted
-    results = run_stages(config, stages, out_dir, choose(args.quiet))
-    verdict = decide(config, results, requested=asked, review=review, prov=prov)
-    by_stage = {s.stage: s for s in verdict.stages}
-    for result in results:
-        # The report records what the policy decided (the verdict derives it again from the tool runs).
-        result.status = by_stage[result.stage].status
-        result.reason = by_stage[result.stage].reason or result.reason
-        report_io.write_stage_report(result, out_dir, prov, requested=result.stage in asked)
-    if args.no_verdict:
-        return verdict.exit_code
-    return _report(config, verdict, out_dir / "verdict", args.quiet)
+    with outdir.claim(out_dir) as folder:  # exclusive for the whole run: two runs never mix reports
+        if prov["run_id"].startswith("local-"):
+            prov = {**prov, "run_id": folder.run_id}  # no CI run to bind to: the folder lock's id is this run's
+        outdir.remove_stale(folder, stages)  # nothing of an earlier run can pass for this one's
+        results = run_stages(config, stages, out_dir, choose(args.quiet))
+        # Every scanner process is dead now (run_stages kills what they left): only now write, after
+        # removing again whatever a scanner may have planted where this run's reports go.
+        outdir.remove_stale(folder, stages)
+        verdict = decide(config, results, requested=asked, review=review, prov=prov)
+        by_stage = {s.stage: s for s in verdict.stages}
+        for result in results:
+            # The report records what the policy decided (the verdict derives it again from the tool runs).
+            result.status = by_stage[result.stage].status
+            result.reason = by_stage[result.stage].reason or result.reason
+            report_io.write_stage_report(result, out_dir, prov, requested=result.stage in asked)
+        if args.no_verdict:
+            return verdict.exit_code
+        return _report(config, verdict, out_dir / "verdict", args.quiet)
 
 
 def _read_reports(paths: list[Path]) -> list[StageResult]:
@@ -307,9 +318,65 @@ def cmd_baseline_update(args: argparse.Namespace) -> int:
     return 0
 
 
+class Interrupted(BaseException):
+    """SIGINT or SIGTERM arrived (BaseException, like KeyboardInterrupt: no `except Exception` swallows it)."""
+
+    def __init__(self, signum: int) -> None:
+        super().__init__(signum)
+        self.signum = signum
+
+    @property
+    def exit_code(self) -> int:
+        return 128 + self.signum
+
+
+# If unwinding after an interruption ever stalls, the process still ends this many seconds later.
+_INTERRUPT_DEADLINE_S = 10.0
+
+
+_watchdogs: list[threading.Timer] = []
+
+
+def _on_signal(signum: int, _frame: FrameType | None) -> None:
+    if runner.aborting():
+        return  # already shutting down; a second Ctrl-C changes nothing
+    runner.abort_all()  # first, so every scanner dies within seconds whatever the main thread does
+    timer = threading.Timer(_INTERRUPT_DEADLINE_S, os._exit, args=(128 + signum,))
+    timer.daemon = True
+    timer.start()
+    _watchdogs.append(timer)
+    raise Interrupted(signum)
+
+
+def _install_signal_handlers() -> list[tuple[int, Any]]:
+    """Our handlers for SIGINT and SIGTERM; returns the previous ones (an in-process caller gets them back)."""
+    if threading.current_thread() is not threading.main_thread():
+        return []
+    previous: list[tuple[int, Any]] = [(signum, signal.getsignal(signum)) for signum in (signal.SIGINT, signal.SIGTERM)]
+    for signum, _handler in previous:
+        signal.signal(signum, _on_signal)
+    return previous
+
+
 def main(argv: list[str] | None = None) -> int:
+    if argv is None:
+        from .credentials import protect_process
+
+        protect_process()  # the real command line: re-exec without credentials, before anything else
     parser = build_parser()
     args = parser.parse_args(argv)
+    previous_handlers = _install_signal_handlers()
+    try:
+        return _dispatch(parser, args)
+    finally:
+        for signum, handler in previous_handlers:
+            signal.signal(signum, handler)
+        while _watchdogs:  # we got here in time: an in-process caller lives on
+            _watchdogs.pop().cancel()
+        runner.end_abort()
+
+
+def _dispatch(parser: argparse.ArgumentParser, args: argparse.Namespace) -> int:
     try:
         if args.command == "run":
             return cmd_run(args)
@@ -327,13 +394,21 @@ def main(argv: list[str] | None = None) -> int:
     except ConfigError as exc:
         emit(f"pipeline: configuration error: {exc}")
         return EXIT_CONFIG
+    except Interrupted as exc:
+        name = signal.Signals(exc.signum).name
+        print(f"pipeline: interrupted by {name}: every scanner was killed; this run is incomplete and wrote no verdict",
+              file=sys.stderr)
+        return exc.exit_code
     except KeyboardInterrupt:
-        print("pipeline: interrupted", file=sys.stderr)
+        print("pipeline: interrupted: every scanner was killed; this run is incomplete and wrote no verdict", file=sys.stderr)
         return 130
     except Exception as exc:  # pylint: disable=broad-exception-caught  # a crash is an error, printed safely
-        # Python's own traceback would print the exception's text raw (a file name, a URL with a
-        # token): each line goes through the same redaction and escaping as every other line.
-        for line in traceback.format_exc().rstrip().splitlines():
-            emit(line)
-        emit(f"pipeline: error: internal error: {type(exc).__name__}: {exc}")
+        # One line (exit 2, never a traceback with exit 1). The traceback only on request: its lines
+        # carry the exception's text raw (a file name, a URL with a token), so each goes through the
+        # same redaction and escaping as every other line.
+        if os.environ.get(DEBUG_ENV):
+            for line in traceback.format_exc().rstrip().splitlines():
+                emit(line)
+        emit(f"pipeline: error: internal error: {type(exc).__name__}: {exc}"
+             + ("" if os.environ.get(DEBUG_ENV) else f" (set {DEBUG_ENV}=1 for the traceback)"))
         return policy.EXIT_ERROR

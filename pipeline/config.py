@@ -7,6 +7,7 @@ configuration gets the documented defaults.
 
 from __future__ import annotations
 
+import os
 import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -71,7 +72,9 @@ class Config:
         return self.values[key]
 
     def path(self, key: str) -> Path:
-        return (self.root / self.values[key]).resolve()
+        # Absolute but not resolved: messages must name the file the configuration names, not
+        # whatever a symlink points at (/dev/zero).
+        return Path(os.path.abspath(self.root / self.values[key]))
 
     @property
     def selected_stages(self) -> list[str]:
@@ -182,10 +185,12 @@ def from_mapping(root: Path, raw: dict[str, Any], source: Path | None) -> Config
 
 def read_toml(path: Path) -> dict[str, Any]:
     """A TOML file's content, or a ConfigError naming the file and what is wrong with it."""
+    from .files import read_regular_file  # late import: files.py is a leaf module, keep it one
+
     try:
-        return tomllib.loads(path.read_text(encoding="utf-8"))
+        return tomllib.loads(read_regular_file(path).decode("utf-8"))
     except (OSError, UnicodeDecodeError) as exc:
-        raise ConfigError(f"{path}: cannot read: {exc}") from exc
+        raise ConfigError(f"{path}: cannot read: {exc.strerror if isinstance(exc, OSError) and exc.strerror else exc}") from exc
     except tomllib.TOMLDecodeError as exc:
         raise ConfigError(f"{path}: invalid TOML: {exc}") from exc
 

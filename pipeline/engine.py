@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from . import fingerprint
+from . import fingerprint, runner, sandbox
 from .config import Config, ConfigError, stage_options
 from .files import FileSet
 from .model import StageResult, Status, ToolRun
@@ -61,13 +61,21 @@ class _Task:
 def _run_task(task: _Task, progress: Progress) -> ScanOutput:
     progress.tool_started(task.stage, task.scanner.name)
     started = time.monotonic()
-    try:
-        output = task.scanner.scan(task.ctx)
-    except Exception as exc:  # an adapter bug must surface as an error, never as a pass
-        run = ToolRun(tool=task.scanner.name, status=Status.ERROR,
-                      error=f"{task.scanner.name}: the harness's adapter crashed: {type(exc).__name__}: {exc}",
-                      stderr_tail="\n".join(traceback.format_exc().splitlines()[-8:]))
-        output = ScanOutput(run)
+    with runner.collect_problems() as problems:
+        try:
+            output = task.scanner.scan(task.ctx)
+        except Exception as exc:  # an adapter bug must surface as an error, never as a pass
+            run = ToolRun(tool=task.scanner.name, status=Status.ERROR,
+                          error=f"{task.scanner.name}: the harness's adapter crashed: {type(exc).__name__}: {exc}",
+                          stderr_tail="\n".join(traceback.format_exc().splitlines()[-8:]))
+            output = ScanOutput(run)
+    if problems and output.run.status is not Status.SKIPPED:
+        # The runner saw what the exit code hides (output limit, processes left behind): that is
+        # the cause, so it replaces the adapter's reading of the aftermath ("killed by signal 9").
+        # Findings established before the fault are kept.
+        output.run.status = Status.ERROR
+        output.run.error = f"{task.scanner.name}: {problems[0]}"
+    output.run.details.setdefault("isolation", sandbox.isolation().description)
     if not output.run.duration_s:
         output.run.duration_s = round(time.monotonic() - started, 3)
     progress.tool_finished(task.stage, task.scanner.name, output.run, len(output.findings))
@@ -92,6 +100,27 @@ def harness_outputs(config: Config, out_dir: Path) -> list[str]:
     return patterns
 
 
+def _run_all(tasks: list[_Task], workers: int, progress: Progress, results: dict[str, list[ScanOutput]]) -> None:
+    pool = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="scanner")
+    try:
+        futures = [(t, pool.submit(_run_task, t, progress)) for t in tasks]
+        for task, future in futures:
+            results[task.stage].append(future.result())
+    except BaseException:
+        # Interrupted (SIGINT/SIGTERM) or broken: kill every tool, start no queued one, and wait
+        # only for threads whose processes are already dead.
+        runner.abort_all()
+        pool.shutdown(wait=True, cancel_futures=True)
+        try:
+            progress.stop()
+        except Exception:  # pylint: disable=broad-except  # restoring the terminal is best effort
+            pass
+        raise
+    finally:
+        pool.shutdown(wait=True)
+        runner.kill_leftovers()  # nothing a scanner started outlives the scan
+
+
 def run_stages(config: Config, stages: list[str], out_dir: Path, progress: Progress) -> list[StageResult]:
     files = FileSet(config.root, list(config["paths"]), list(config["exclude"]), never=tuple(harness_outputs(config, out_dir)))
     started_at = dt.datetime.now(dt.timezone.utc).replace(microsecond=0).isoformat()
@@ -113,10 +142,8 @@ def run_stages(config: Config, stages: list[str], out_dir: Path, progress: Progr
                 )))
         progress.start([(t.stage, t.scanner.name) for t in tasks])
         workers = int(config["max_parallel"]) or max(1, len(tasks))
-        with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="scanner") as pool:
-            futures = [(t, pool.submit(_run_task, t, progress)) for t in tasks]
-            for task, future in futures:
-                results[task.stage].append(future.result())
+        with runner.hidden_from_scanners([out_dir]):  # in a namespace, scanners cannot touch the reports
+            _run_all(tasks, workers, progress, results)
         progress.stop()
     elapsed = time.monotonic() - stage_started
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import fnmatch
 import os
+import stat
 import subprocess
 from dataclasses import dataclass, field
 from functools import cached_property
@@ -19,6 +20,45 @@ BUILTIN_EXCLUDES = (
     ".git", ".nox", ".tox", ".venv", "venv", "node_modules", "__pycache__", ".mypy_cache",
     ".pytest_cache", ".ruff_cache", ".hypothesis", "build", "dist", "*.egg-info", "site-packages",
 )
+
+
+# Configuration files (pyproject.toml, suppressions, baselines) are small; anything bigger is an attack
+# or a mistake (a symlink to /dev/zero, a log file), and reading it would exhaust memory.
+MAX_CONFIG_BYTES = 16 * 1024 * 1024
+
+
+class UnreadableFile(OSError):
+    """A file that must not be read: not a regular file, or too large. ``str()`` says which."""
+
+
+def read_regular_file(path: Path, limit: int = MAX_CONFIG_BYTES) -> bytes:
+    """The bytes of a regular file of at most ``limit`` bytes; UnreadableFile (an OSError) otherwise.
+
+    Opened non-blocking, so a FIFO or a device never hangs the harness, and checked with fstat on
+    the open descriptor, so a file swapped for a symlink between check and read changes nothing.
+    """
+    fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | os.O_NOCTTY | os.O_CLOEXEC)
+    try:
+        info = os.fstat(fd)
+        if not stat.S_ISREG(info.st_mode):
+            kind = ("a FIFO" if stat.S_ISFIFO(info.st_mode) else "a device" if stat.S_ISCHR(info.st_mode)
+                    or stat.S_ISBLK(info.st_mode) else "a directory" if stat.S_ISDIR(info.st_mode) else "a socket")
+            raise UnreadableFile(f"not a regular file ({kind})")
+        if info.st_size > limit:
+            raise UnreadableFile(f"larger than {limit // (1024 * 1024)} MiB ({info.st_size} bytes)")
+        chunks: list[bytes] = []
+        total = 0
+        while True:
+            chunk = os.read(fd, 1 << 20)
+            if not chunk:
+                break
+            total += len(chunk)
+            if total > limit:  # it grew while we read it
+                raise UnreadableFile(f"larger than {limit // (1024 * 1024)} MiB")
+            chunks.append(chunk)
+        return b"".join(chunks)
+    finally:
+        os.close(fd)
 
 
 def glob_match(rel: str, pattern: str) -> bool:

@@ -33,14 +33,17 @@ class ReportError(ConfigError):
     """A report file that cannot be read (usage error: names the file and the problem)."""
 
 
-def report_header(schema: str) -> dict[str, Any]:
-    """The fields every canonical report starts with: what it is and which harness wrote it."""
-    return {
+def report_header(schema: str, run_id: str = "") -> dict[str, Any]:
+    """The fields every canonical report starts with: what it is, which harness and which run wrote it."""
+    header = {
         "schema": schema,
         "schema_version": SCHEMA_VERSION,
         "harness_version": __version__,
         "fingerprint_scheme": SCHEME_VERSION,
     }
+    if run_id:
+        header["run_id"] = run_id  # every report one `pipeline run` wrote carries the same id
+    return header
 
 
 SCHEMA_FILE = Path(__file__).parent / "data" / "stage-report.schema.json"

@@ -26,6 +26,7 @@ from pathlib import Path
 from typing import Any
 
 from ..evidence import canary
+from ..files import read_regular_file
 from ..model import Acceptance, Confidence, Disposition, Finding, Location, Severity
 from ..options import Option
 from ..scanner import Command, CommandScanner, Coverage, Outcome, Parsed, Plan, ScanContext, ScanError, load_json, require
@@ -41,8 +42,12 @@ def load_baseline(path: Path) -> dict[BaselineKey, dict[str, Any]]:
     if not path.exists():
         return {}
     try:
-        data = json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
+        raw = read_regular_file(path)
+    except OSError as exc:
+        raise ScanError(f"baseline {path.name} cannot be read: {exc}") from exc
+    try:
+        data = json.loads(raw.decode("utf-8"))
+    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
         raise ScanError(f"baseline {path.name} is not valid JSON: {exc}") from exc
     results = data.get("results") if isinstance(data, dict) else None
     if not isinstance(results, dict):

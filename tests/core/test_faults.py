@@ -14,6 +14,7 @@ from pathlib import Path
 import pytest
 
 from core_helpers import fake_tool, git_init, run_cli, write_tree
+from process_helpers import running_with_arg, sleep_marker
 
 STAGE_OF = {"pylint": "lint", "pyflakes": "lint", "bandit": "sast", "detect-secrets": "secrets"}
 FAULTS = {
@@ -55,8 +56,8 @@ def test_tool_fault_is_a_stage_error(clean_repo, tmp_path, tool, fault):
 @pytest.mark.parametrize("tool", sorted(STAGE_OF))
 def test_hang_is_killed_with_its_whole_process_group(clean_repo, tmp_path, tool):
     bin_dir = tmp_path / "bin"
-    pid_file = tmp_path / "child.pid"
-    fake_tool(bin_dir, tool, f"sleep 300 &\necho $! > {pid_file}\nsleep 300")
+    marker = sleep_marker()  # its pid may be a namespace's: find the child by its command line
+    fake_tool(bin_dir, tool, f"sleep {marker} &\nsleep 300")
     out = tmp_path / "reports"
     stage = STAGE_OF[tool]
     started = time.monotonic()
@@ -66,18 +67,8 @@ def test_hang_is_killed_with_its_whole_process_group(clean_repo, tmp_path, tool)
     assert proc.returncode == 2
     run = _tool(_stage_report(out, stage), tool)
     assert "timed out after 2s" in run["error"]
-    child = int(pid_file.read_text())
     time.sleep(0.2)
-    assert not _alive(child), "the tool's child process survived the timeout"
-
-
-def _alive(pid: int) -> bool:
-    """Running, as opposed to gone or a zombie waiting for an (orphaned) parent to reap it."""
-    try:
-        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
-    except (FileNotFoundError, ProcessLookupError):
-        return False
-    return state not in ("Z", "X")
+    assert not running_with_arg(marker), "the tool's child process survived the timeout"
 
 
 @pytest.mark.parametrize("tool", sorted(STAGE_OF))

@@ -207,6 +207,7 @@ def test_an_internal_crash_is_exit_2_and_its_traceback_is_redacted_and_escaped(m
         raise RuntimeError(f"cannot open evil\n::error title=INJECTED::x.py via {url}")
 
     monkeypatch.setenv("GITHUB_ACTIONS", "true")
+    monkeypatch.setenv("SECURE_PIPELINE_DEBUG", "1")  # the traceback too: its lines are the riskier ones
     monkeypatch.setattr(cli, "cmd_run", crash)
     assert cli.main(["run", "lint"]) == 2
     err = capsys.readouterr().err
