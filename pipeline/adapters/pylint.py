@@ -59,6 +59,29 @@ def rcfile_for(ctx: ScanContext) -> tuple[Path, VettedConfig]:
     return vetted.path, vetted
 
 
+# pylint symbol -> the problem it reports, named by pyflakes' message class (the lint stage's vocabulary).
+SAME_PROBLEM = {
+    "unused-import": "UnusedImport",
+    "undefined-variable": "UndefinedName",
+    "unused-variable": "UnusedVariable",
+    "undefined-all-variable": "UndefinedExport",
+    "used-before-assignment": "UndefinedLocal",
+    "reimported": "RedefinedWhileUnused",
+    "function-redefined": "RedefinedWhileUnused",
+    "f-string-without-interpolation": "FStringMissingPlaceholders",
+    "wildcard-import": "ImportStarUsed",
+    "duplicate-key": "MultiValueRepeatedKeyLiteral",
+    "return-outside-function": "ReturnOutsideFunction",
+    "yield-outside-function": "YieldOutsideFunction",
+    "not-in-loop": "BreakOutsideLoop",
+    "duplicate-argument-name": "DuplicateArgument",
+    "raising-non-exception": "RaiseNotImplemented",
+    "notimplemented-raised": "RaiseNotImplemented",
+    "assert-on-tuple": "AssertTuple",
+    "literal-comparison": "IsLiteral",
+}
+
+
 class Pylint(CommandScanner):
     name = "pylint"
     stage = "lint"
@@ -72,6 +95,9 @@ class Pylint(CommandScanner):
                "(pylintrc, .pylintrc, pyproject.toml [tool.pylint], setup.cfg, tox.ini), else the harness's "
                "built-in defaults. Its settings are vetted: code-loading keys are refused."),
     )
+
+    def problem(self, finding: Finding) -> str | None:
+        return SAME_PROBLEM.get(finding.rule_name)
 
     def plan(self, ctx: ScanContext) -> Plan:
         if not ctx.files.python:
