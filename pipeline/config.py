@@ -184,6 +184,11 @@ def from_mapping(root: Path, raw: dict[str, Any], source: Path | None) -> Config
     return Config(root=root, source=source, values=values, stages=stages)
 
 
+def stage_defaults(stage: str) -> dict[str, Any]:
+    """Every option of a stage at its declared default: what a repository without configuration gets."""
+    return dict(_stage_config(stage, {}, None).values)
+
+
 def read_toml(path: Path) -> dict[str, Any]:
     """A TOML file's content, or a ConfigError naming the file and what is wrong with it."""
     from .files import read_regular_file  # late import: files.py is a leaf module, keep it one

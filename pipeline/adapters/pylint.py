@@ -53,7 +53,7 @@ def rcfile_for(ctx: ScanContext) -> tuple[Path, VettedConfig]:
         trust = trusted()
     except TrustError as exc:
         raise ScanError(str(exc)) from exc
-    vetted = vet_pylint(ctx.root, ctx.work_dir, trust, ctx.options.get("pylint_rcfile", ""))
+    vetted = vet_pylint(ctx.root, ctx.work_dir, trust, ctx.options["pylint_rcfile"])
     if vetted.path is None:
         raise ScanError("no pylint configuration was written")  # vet() always writes one
     return vetted.path, vetted
