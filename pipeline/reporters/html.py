@@ -119,7 +119,7 @@ def _finding_data(n: int, item: EvaluatedFinding, ctx: ReportContext, anchors: d
 
 def _fixed_data(start: int, verdict: Verdict) -> list[dict[str, Any]]:
     """Baseline entries no longer found, as rows of their own disposition ("fixed")."""
-    rows = []
+    rows: list[dict[str, Any]] = []
     for s in verdict.stages:
         for entry in s.fixed:
             n = start + len(rows)
@@ -146,7 +146,7 @@ def _rules(items: list[EvaluatedFinding]) -> tuple[dict[str, str], list[tuple[st
             anchors[key] = f"rule-{len(anchors) + 1}"
             first[key] = item.finding
         counts[key] = counts.get(key, 0) + 1
-    return anchors, [(anchors[k], first[k], counts[k]) for k in anchors]
+    return anchors, [(anchor, first[k], counts[k]) for k, anchor in anchors.items()]
 
 
 def island(payload: dict[str, Any]) -> str:
