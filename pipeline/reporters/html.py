@@ -214,7 +214,7 @@ def _blocks(verdict: Verdict, ctx: ReportContext) -> str:
         f = item.finding
         lines.append(f'<li><span class="{e(f.severity.label)}">{e(f.severity.label)}</span> '
                      f'{a(e(where(f)), location_url(f, ctx))} '
-                     f"<strong>{e(rule_label(f))}</strong>: {e(f.title, 300)}</li>")
+                     f"<strong>{e(rule_label(f))}</strong>: {e(f.message or f.title, 300)}</li>")
     if len(blocking) > FIRST_SCREEN_BLOCKING:
         lines.append(f"<li>… and {len(blocking) - FIRST_SCREEN_BLOCKING} more blocking finding(s): "
                      "choose “blocking” in the Disposition filter below.</li>")
