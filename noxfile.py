@@ -75,4 +75,6 @@ def all_stages(session: nox.Session) -> None:
 def tests(session: nox.Session) -> None:
     """Run the test suite (real scanners, a real embedded PostgreSQL)."""
     install(session)
-    session.run("pytest", *(session.posargs or ["-q"]))
+    # Three workers on two cores: much of the suite waits (timeouts, servers, subprocesses). The app
+    # tests share one embedded PostgreSQL and watch the machine's processes, so they stay in one worker.
+    session.run("pytest", *(session.posargs or ["-q", "-n", "3", "--dist", "loadgroup"]))
