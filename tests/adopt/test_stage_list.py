@@ -74,3 +74,10 @@ def test_a_stage_added_to_the_registry_becomes_a_nox_session(tmp_path):
     text = text.replace("    zap.SPEC,\n)", "    zap.SPEC,\n    licence.SPEC,\n)")
     registry.write_text(text, encoding="utf-8")
     assert _load_noxfile(tmp_path / "noxfile.py").STAGES == (*stage_names(), "licence")
+
+
+def test_select_checks_names_against_the_registry():
+    ok = _cli("--json", "--select", " sast,lint ,sast")
+    assert ok.returncode == 0 and json.loads(ok.stdout) == ["sast", "lint"]
+    bad = _cli("--json", "--select", "lint,sats")
+    assert bad.returncode == 3 and "'sats'" in bad.stderr and bad.stdout == ""
