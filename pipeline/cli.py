@@ -111,9 +111,11 @@ def build_parser() -> argparse.ArgumentParser:
         pass
     else:
         add_advisories(sub)
+    from .init import add_parser as add_init
     from .stage_list import add_parser as add_stages
 
     add_stages(sub)
+    add_init(sub)
     return parser
 
 

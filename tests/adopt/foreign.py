@@ -32,3 +32,9 @@ def make_flask_repo(root: Path) -> Path:
 
 def plant_defects(root: Path) -> None:
     shutil.copytree(FIXTURES / "planted", root, dirs_exist_ok=True)
+
+
+def add_legacy_findings(root: Path) -> None:
+    """Findings a repository already has on the day it adopts the harness (an unused import, a shell
+    call, a hard-coded secret): the baselines `pipeline init` writes accept exactly these."""
+    shutil.copytree(FIXTURES / "legacy", root, dirs_exist_ok=True)

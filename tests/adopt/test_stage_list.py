@@ -5,18 +5,27 @@ from __future__ import annotations
 import importlib.util
 import json
 import shutil
-import subprocess
-import sys
+from dataclasses import dataclass
 from pathlib import Path
 
+from pipeline.cli import main
 from pipeline.registry import stage_names
 
 REPO = Path(__file__).resolve().parents[2]
 
 
-def _cli(*args: str, cwd: Path = REPO) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "pipeline", "stages", *args], cwd=cwd, capture_output=True,
-                          text=True, timeout=60, check=False)
+@dataclass
+class _Result:
+    returncode: int
+    stdout: str
+    stderr: str
+
+
+def _cli(*args: str, capsys=None) -> _Result:
+    """`pipeline stages ARGS`, in this process (the command line parsing and dispatch of `main`)."""
+    code = main(["stages", *args])
+    out, err = capsys.readouterr()
+    return _Result(code, out, err)
 
 
 def _load_noxfile(path: Path):
@@ -39,20 +48,20 @@ def _exec(path: Path):
     return module
 
 
-def test_stages_prints_the_registry_one_per_line_and_as_json():
-    plain, as_json = _cli(), _cli("--json")
+def test_stages_prints_the_registry_one_per_line_and_as_json(capsys):
+    plain, as_json = _cli(capsys=capsys), _cli("--json", capsys=capsys)
     assert plain.returncode == 0 and as_json.returncode == 0, plain.stderr + as_json.stderr
     assert plain.stdout.splitlines() == stage_names()
     assert json.loads(as_json.stdout) == stage_names()
 
 
-def test_configured_stages_follow_the_repository_run_list(tmp_path):
+def test_configured_stages_follow_the_repository_run_list(tmp_path, capsys):
     (tmp_path / "pyproject.toml").write_text('[tool.secure-pipeline]\nrun = ["sast", "lint"]\n', encoding="utf-8")
-    proc = _cli("--json", "--configured", "--root", str(tmp_path))
+    proc = _cli("--json", "--configured", "--root", str(tmp_path), capsys=capsys)
     assert proc.returncode == 0, proc.stderr
     assert json.loads(proc.stdout) == ["sast", "lint"]
     (tmp_path / "pyproject.toml").write_text('[tool.secure-pipeline]\nrun = ["nope"]\n', encoding="utf-8")
-    bad = _cli("--configured", "--root", str(tmp_path))
+    bad = _cli("--configured", "--root", str(tmp_path), capsys=capsys)
     assert bad.returncode == 3 and "nope" in bad.stderr and bad.stdout == ""
 
 
@@ -76,8 +85,8 @@ def test_a_stage_added_to_the_registry_becomes_a_nox_session(tmp_path):
     assert _load_noxfile(tmp_path / "noxfile.py").STAGES == (*stage_names(), "licence")
 
 
-def test_select_checks_names_against_the_registry():
-    ok = _cli("--json", "--select", " sast,lint ,sast")
+def test_select_checks_names_against_the_registry(capsys):
+    ok = _cli("--json", "--select", " sast,lint ,sast", capsys=capsys)
     assert ok.returncode == 0 and json.loads(ok.stdout) == ["sast", "lint"]
-    bad = _cli("--json", "--select", "lint,sats")
+    bad = _cli("--json", "--select", "lint,sats", capsys=capsys)
     assert bad.returncode == 3 and "'sats'" in bad.stderr and bad.stdout == ""
