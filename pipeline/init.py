@@ -15,6 +15,7 @@ import sys
 from dataclasses import dataclass, field
 from importlib import metadata
 from pathlib import Path
+from typing import Any
 
 from .config import ConfigError
 from .init_detect import Detected, detect
@@ -25,7 +26,7 @@ SECRETS_BASELINE = ".secrets.baseline"
 EXIT_OK, EXIT_ERROR, EXIT_CONFIG = 0, 2, 3
 
 
-def add_parser(subparsers: "argparse._SubParsersAction[argparse.ArgumentParser]") -> argparse.ArgumentParser:
+def add_parser(subparsers: "argparse._SubParsersAction[Any]") -> argparse.ArgumentParser:
     """Register ``init`` on the CLI's subparsers; sets ``func``."""
     parser = subparsers.add_parser(
         "init", help="set a repository up: configuration, CI workflow, .gitignore, baselines of today's findings",
@@ -158,7 +159,7 @@ def _secrets_baseline_text(root: Path, quiet: bool) -> str | None:
     from .progress import choose
 
     config = config_mod.load(root, None)
-    (result,) = run_stages(config, ["secrets"], config.path("reports_dir"), choose(quiet))
+    result = run_stages(config, ["secrets"], config.path("reports_dir"), choose(quiet))[0]
     if result.status is Status.ERROR:
         print(f"pipeline init: error: the secrets stage could not run, no baseline written: {result.reason}", file=sys.stderr)
         return None

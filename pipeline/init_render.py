@@ -108,11 +108,15 @@ def secrets_baseline(findings: list[Finding], settings: dict[str, Any], version:
     """A detect-secrets baseline of today's secrets, unaudited (`detect-secrets audit` triages it)."""
     results: dict[str, list[dict[str, Any]]] = {}
     for finding in sorted(findings, key=lambda f: (f.location.path, f.location.line or 0, f.rule_id)):
-        hashed = str(finding.properties.get("hashed_secret", ""))
-        if not hashed:
+        # The typed identity of a detect-secrets finding is "<type>|<hashed secret>" (properties are display-only).
+        kind, _, hashed = (finding.identity or "").rpartition("|")
+        path = finding.location.path
+        if kind != finding.rule_id:
             continue
-        results.setdefault(finding.location.path, []).append({
-            "type": finding.rule_id, "filename": finding.location.path, "hashed_secret": hashed,
+        if not hashed or not path:
+            continue
+        results.setdefault(path, []).append({
+            "type": finding.rule_id, "filename": path, "hashed_secret": hashed,
             "is_verified": False, "line_number": finding.location.line or 0,
         })
     return json.dumps({"version": version, **settings, "results": results}, indent=2) + "\n"

@@ -10,9 +10,10 @@ import argparse
 import json
 import sys
 from pathlib import Path
+from typing import Any
 
 
-def add_parser(subparsers: "argparse._SubParsersAction[argparse.ArgumentParser]") -> argparse.ArgumentParser:
+def add_parser(subparsers: "argparse._SubParsersAction[Any]") -> argparse.ArgumentParser:
     """Register ``stages`` on the CLI's subparsers; sets ``func``."""
     parser = subparsers.add_parser("stages", help="print the stage names (one per line, or --json)",
                                    description="Print every stage the harness knows, in registry order.")

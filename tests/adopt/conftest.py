@@ -1,83 +1,17 @@
-"""The harness installed as a tool: built into a wheel from this checkout, installed with its
-`scanners` extra into a fresh venv outside the checkout (once per test session; uv's cache makes the
-install quick), and run from a foreign repository's folder."""
+"""The harness installed as a tool, once per test session (uv's cache makes the install quick)."""
 
 from __future__ import annotations
 
-import os
-import shutil
-import subprocess
 import sys
-from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
 
-sys.path.insert(0, str(Path(__file__).parent))  # foreign.py, beside this file
+sys.path.insert(0, str(Path(__file__).parent))  # adopt_helpers.py, beside this file
 
-from foreign import FIXTURES  # noqa: E402  pylint: disable=wrong-import-position
-
-REPO = Path(__file__).resolve().parents[2]
-
-
-def uv() -> str:
-    """uv from this interpreter's environment (the `test` extra pins it), else from PATH."""
-    beside = Path(sys.executable).parent / "uv"
-    found = str(beside) if beside.is_file() else shutil.which("uv")
-    assert found, "uv is needed to build and install the wheel (pyproject's `test` extra installs it)"
-    return found
-
-
-def _run(argv: list[str], cwd: Path | None = None, timeout: float = 300) -> subprocess.CompletedProcess:
-    proc = subprocess.run(argv, cwd=cwd, capture_output=True, text=True, timeout=timeout, check=False)
-    assert proc.returncode == 0, f"{argv[:3]} failed ({proc.returncode}):\n{proc.stdout[-2000:]}\n{proc.stderr[-3000:]}"
-    return proc
-
-
-@dataclass(frozen=True)
-class Tool:
-    venv: Path
-    wheel: Path
-    source: Path
-
-    @property
-    def bin(self) -> Path:
-        return self.venv / "bin"
-
-    def env(self, extra: dict[str, str] | None = None) -> dict[str, str]:
-        """Only the tool's venv and the system on PATH; nothing of this checkout or its venv."""
-        keep = {k: v for k, v in os.environ.items()
-                if k in ("HOME", "LANG", "LC_ALL", "TMPDIR", "UV_CACHE_DIR", "XDG_CACHE_HOME")}
-        return {**keep, "PATH": f"{self.bin}{os.pathsep}/usr/local/bin{os.pathsep}/usr/bin{os.pathsep}/bin",
-                **(extra or {})}
-
-    def run(self, args: list[str], cwd: Path, timeout: float = 300) -> subprocess.CompletedProcess:
-        return subprocess.run([str(self.bin / "pipeline"), *args], cwd=cwd, env=self.env(), capture_output=True,
-                              text=True, timeout=timeout, check=False)
-
-
-def _source_copy(dest: Path) -> Path:
-    """The files git would commit (tracked and new, not ignored): a build never writes into the checkout."""
-    listed = _run(["git", "ls-files", "-z", "--cached", "--others", "--exclude-standard"], cwd=REPO).stdout
-    for rel in filter(None, listed.split("\0")):
-        source = REPO / rel
-        if source.is_file():
-            target = dest / rel
-            target.parent.mkdir(parents=True, exist_ok=True)
-            shutil.copy2(source, target)
-    return dest
+from adopt_helpers import Tool, build_tool  # noqa: E402  pylint: disable=wrong-import-position
 
 
 @pytest.fixture(scope="session")
 def tool(tmp_path_factory: pytest.TempPathFactory) -> Tool:
-    work = tmp_path_factory.mktemp("tool")
-    source = _source_copy(work / "src")
-    _run([uv(), "build", "--wheel", "--quiet", "--out-dir", str(work / "dist"), str(source)])
-    (wheel,) = (work / "dist").glob("secure_pipeline-*.whl")
-    venv = work / "venv"
-    _run([uv(), "venv", "--quiet", "--python", sys.executable, str(venv)])
-    # The harness with its scanners, and the foreign repository's dependencies so pylint resolves its
-    # imports: what the documented adopter noxfile and the reusable workflow install.
-    _run([uv(), "pip", "install", "--quiet", "--python", str(venv / "bin" / "python"), f"{wheel}[scanners]",
-          "-r", str(FIXTURES / "flask_app" / "requirements.txt")])
-    return Tool(venv, wheel, source)
+    return build_tool(tmp_path_factory.mktemp("tool"))

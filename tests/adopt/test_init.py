@@ -10,8 +10,7 @@ import sys
 from pathlib import Path
 
 import yaml
-from conftest import Tool
-from foreign import add_legacy_findings, commit_all, make_flask_repo, plant_defects
+from adopt_helpers import Tool, add_legacy_findings, commit_all, make_flask_repo, plant_defects
 
 from pipeline.init_detect import detect
 from pipeline.init_render import config_table
@@ -49,6 +48,10 @@ def test_init_then_a_passing_run_then_exactly_the_planted_defects_fail(tool: Too
     secrets = json.loads((repo / ".secrets.baseline").read_text(encoding="utf-8"))
     assert list(secrets["results"]) == ["notes/legacy.py"] and secrets["plugins_used"]
     assert all(len(e["hashed_secret"]) == 40 and "8f3b2c1d" not in json.dumps(e) for e in secrets["results"]["notes/legacy.py"])
+    # The secrets are accepted where detect-secrets audit triages them, the rest in the harness baseline.
+    accepted = json.loads((repo / ".secure-pipeline/baseline.json").read_text(encoding="utf-8"))["findings"]
+    assert {(e["tool"], e["rule_id"]) for e in accepted} >= {("bandit", "B602"), ("pylint", "W0611")}
+    assert not [e for e in accepted if e["tool"] == "detect-secrets"]
     workflow = yaml.safe_load((repo / ".github/workflows/secure-pipeline.yml").read_text(encoding="utf-8"))
     (job,) = workflow["jobs"].values()
     assert job["uses"] == f"acme/secure-pipeline/.github/workflows/secure-pipeline.yml@{SHA}"

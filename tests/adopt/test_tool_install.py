@@ -8,8 +8,7 @@ import subprocess
 import zipfile
 from pathlib import Path
 
-from conftest import REPO, Tool
-from foreign import make_flask_repo
+from adopt_helpers import REPO, Tool, make_flask_repo
 
 
 def test_the_wheel_holds_every_file_of_the_package(tool: Tool):
