@@ -182,13 +182,13 @@ def run(args: argparse.Namespace) -> int:
     if not root.is_dir():
         raise ConfigError(f"{root}: not a folder")
     found = detect(root)
-    stages = [s.strip() for s in args.stages.split(",") if s.strip()] or found.stages()
-    unknown = [s for s in stages if s not in stage_names()]
-    if unknown:
-        raise ConfigError(f"command line: --stages: unknown stage {unknown[0]!r} (known: {', '.join(stage_names())})")
     source = harness_source(args)
     if source is not None and source.problem():
         raise ConfigError(f"command line: {source.problem()}")
+    stages = [s.strip() for s in args.stages.split(",") if s.strip()] or found.stages(writes_workflow=source is not None)
+    unknown = [s for s in stages if s not in stage_names()]
+    if unknown:
+        raise ConfigError(f"command line: --stages: unknown stage {unknown[0]!r} (known: {', '.join(stage_names())})")
 
     report = Report()
     _write_config(root, config_table(found, stages), args.force, report)

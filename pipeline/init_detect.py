@@ -31,13 +31,14 @@ class Detected:
     start: str = ""  # how the app starts, as its community would run it
     default_branch: str = "main"
 
-    def stages(self) -> list[str]:
+    def stages(self, writes_workflow: bool = True) -> list[str]:
         """The stages that apply (zap needs a deployed URL, so it is never chosen here)."""
         chosen = ["lint", "sast"] if self.python_files else []
         chosen.append("secrets")
         if self.requirements or self.locks or self.packaged:
             chosen.append("deps")
-        chosen.append("harden")  # the caller workflow `init` writes is itself hardened
+        if self.workflows or self.dockerfiles or writes_workflow:  # the caller workflow is hardened too
+            chosen.append("harden")
         return chosen
 
     def install_command(self) -> str:

@@ -133,3 +133,14 @@ def test_detection_of_a_django_project(tmp_path: Path):
     assert (found.framework, found.start) == ("django", "python manage.py runserver")
     assert found.requirements == ["requirements/base.txt"]
     assert found.install_command() == "pip install -r requirements/base.txt"
+
+
+def test_harden_is_configured_only_when_there_is_something_to_audit(tmp_path: Path):
+    # Without a workflow to write (no harness source known) and no workflow or Dockerfile, `run`
+    # must not ask for harden: the first `pipeline run all` would be an error, not a pass.
+    repo = make_flask_repo(tmp_path / "notes")
+    found = detect(repo)
+    assert "harden" not in found.stages(writes_workflow=False)
+    assert found.stages(writes_workflow=True)[-1] == "harden"
+    (repo / "Dockerfile").write_text("FROM python:3.11-slim\n", encoding="utf-8")
+    assert "harden" in detect(repo).stages(writes_workflow=False)
