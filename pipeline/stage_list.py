@@ -23,7 +23,8 @@ def add_parser(subparsers: "argparse._SubParsersAction[Any]") -> argparse.Argume
     parser.add_argument("--select", default="", metavar="STAGES",
                         help="comma-separated stages to print instead (checked against the registry; empty = all)")
     parser.add_argument("--root", type=Path, default=None, help="repository for --configured (default: the current directory)")
-    parser.add_argument("--config", type=Path, default=None, help="configuration file for --configured (default: ROOT/pyproject.toml)")
+    parser.add_argument("--config", type=Path, default=None,
+                        help="configuration file for --configured (default: ROOT/pyproject.toml)")
     parser.set_defaults(func=run)
     return parser
 
