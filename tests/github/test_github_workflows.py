@@ -53,6 +53,12 @@ def test_least_privilege_permissions(name):
         assert isinstance(perms, dict), f"{name}: job {job_id} declares its own permissions"
         for scope, level in perms.items():
             assert level in ("read", "write", "none"), f"{name}: {job_id}.{scope}={level}"
+            if level == "write" and scope == "issues":
+                # Only a job that checks nothing out and runs nothing but `gh issue` (the nightly report).
+                steps = job.get("steps", [])
+                assert not any("uses" in step for step in steps), f"{name}: {job_id} writes issues and runs actions"
+                assert all("gh issue" in step.get("run", "") for step in steps) and perms == {"issues": "write"}
+                continue
             if level == "write":
                 assert scope in ALLOWED_WRITE, f"{name}: job {job_id} may not write {scope}"
                 called = _called(job)
@@ -326,7 +332,7 @@ def test_zizmor_pedantic_finds_nothing_above_low_in_the_adopted_files():
 def test_nightly_zap_runs_a_real_daemon_against_the_deployed_app():
     workflow = load_yaml(WORKFLOWS / "nightly-zap.yml")
     assert {"schedule", "workflow_dispatch"} == set(triggers(workflow))
-    (job,) = workflow["jobs"].values()
+    job = workflow["jobs"]["zap"]
     postgres = job["services"]["postgres"]
     assert postgres["image"].startswith("postgres:16")
     assert "ports" not in postgres  # reachable only through the socket folder
@@ -343,11 +349,26 @@ def test_nightly_zap_runs_a_real_daemon_against_the_deployed_app():
     assert stop["if"] == "always()" and "docker rm --force zap" in stop["run"]
 
 
+def test_nightly_zap_uploads_sarif_and_tracks_failures_in_one_issue():
+    workflow = load_yaml(WORKFLOWS / "nightly-zap.yml")
+    zap = workflow["jobs"]["zap"]
+    sarif = next(s for s in zap["steps"] if str(s.get("uses", "")).startswith("github/codeql-action/upload-sarif@"))
+    assert sarif["with"]["sarif_file"] == "reports/verdict/secure-pipeline.sarif" and "!cancelled()" in sarif["if"]
+    assert zap["permissions"]["security-events"] == "write"
+    report = workflow["jobs"]["report-failure"]
+    assert report["needs"] == "zap" and "failure()" in report["if"] and "schedule" in report["if"]
+    assert report["env"]["GH_TOKEN"] == "${{ github.token }}"  # in the environment, never on a command line
+    script = report["steps"][0]["run"]
+    # An open issue of that title gets a comment; only without one is an issue created.
+    assert "gh issue list --state open" in script and 'gh issue comment "$number"' in script
+    assert script.index("gh issue comment") < script.index("gh issue create")
+
+
 def test_app_settings_of_the_nightly_job_exist_in_the_app():
     # Every environment variable the nightly job hands the app is one the app reads.
     app_sources = "\n".join(p.read_text(encoding="utf-8") for p in (REPO / "app").glob("*.py"))
     workflow = load_yaml(WORKFLOWS / "nightly-zap.yml")
-    (job,) = workflow["jobs"].values()
+    job = workflow["jobs"]["zap"]
     for step in job["steps"]:
         for key in (step.get("env") or {}):
             if key.startswith(("PG", "GUNICORN_")):
