@@ -144,3 +144,32 @@ def test_harden_is_configured_only_when_there_is_something_to_audit(tmp_path: Pa
     assert found.stages(writes_workflow=True)[-1] == "harden"
     (repo / "Dockerfile").write_text("FROM python:3.11-slim\n", encoding="utf-8")
     assert "harden" in detect(repo).stages(writes_workflow=False)
+
+
+def test_the_written_caller_workflow_fits_the_reusable_workflow_and_passes_the_checks(tmp_path: Path):
+    import shutil
+
+    from pipeline.init_render import HarnessSource, caller_workflow
+
+    repo = make_flask_repo(tmp_path / "notes")
+    path = tmp_path / "secure-pipeline.yml"
+    path.write_text(caller_workflow(detect(repo), HarnessSource("acme/secure-pipeline", SHA), "3.12"), encoding="utf-8")
+    caller = yaml.safe_load(path.read_text(encoding="utf-8"))
+    reusable = yaml.safe_load((Path(__file__).resolve().parents[2] / ".github/workflows/secure-pipeline.yml")
+                              .read_text(encoding="utf-8"))
+    declared = reusable[True]["workflow_call"]["inputs"]  # YAML 1.1 reads the key `on` as True
+    (job,) = caller["jobs"].values()
+    required = {k for k, spec in declared.items() if spec.get("required")}
+    assert required <= set(job["with"]) <= set(declared)
+    assert job["with"]["harness"].endswith(f"git+https://github.com/acme/secure-pipeline@{SHA}")
+    verdict_permissions = reusable["jobs"]["verdict"]["permissions"]
+    assert job["permissions"] == verdict_permissions and caller["permissions"] == {}
+    assert {"push", "pull_request", "merge_group"} <= set(caller[True])
+    bin_dir = Path(sys.executable).parent
+    schema = subprocess.run([str(bin_dir / "check-jsonschema"), "--builtin-schema", "vendor.github-workflows", str(path)],
+                            capture_output=True, text=True, timeout=120, check=False)
+    assert schema.returncode == 0, schema.stdout + schema.stderr
+    zizmor = subprocess.run([shutil.which("zizmor", path=str(bin_dir)) or "zizmor", "--persona", "pedantic", "--offline",
+                             "--format", "json", str(path)], capture_output=True, text=True, timeout=120, check=False)
+    assert zizmor.returncode == 0 and json.loads(zizmor.stdout) == [], zizmor.stdout + zizmor.stderr
+    assert f"completed {path}" in zizmor.stderr  # audited as a workflow, not skipped
