@@ -18,6 +18,7 @@ from typing import Any
 
 from . import __version__, baseline as baseline_mod, config as config_mod, outdir, policy, policy_changes, provenance, report_io, runner, suppressions
 from .config import Config, ConfigError
+from .errors import HarnessError
 from .model import StageResult, Status
 from .output import emit
 from .redact import Redactor
@@ -393,12 +394,12 @@ def _dispatch(parser: argparse.ArgumentParser, args: argparse.Namespace) -> int:
             return int(args.func(args))
         parser.print_help(sys.stderr)
         return EXIT_CONFIG
-    except (provenance.ProvenanceError, policy_changes.BaseRefError) as exc:
-        print(f"pipeline: error: {exc}", file=sys.stderr)
-        return policy.EXIT_ERROR
     except ConfigError as exc:
         emit(f"pipeline: configuration error: {exc}")
         return EXIT_CONFIG
+    except HarnessError as exc:  # a scan or verdict that cannot be trusted: exit 2, one line
+        emit(f"pipeline: error: {exc}")
+        return exc.exit_code
     except Interrupted as exc:
         name = signal.Signals(exc.signum).name
         print(f"pipeline: interrupted by {name}: every scanner was killed; this run is incomplete and wrote no verdict",

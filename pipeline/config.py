@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from . import errors
 from .options import COMMON_STAGE_OPTIONS, Option, OptionError
 
 SECTION = "tool.secure-pipeline"
@@ -41,8 +42,8 @@ GLOBAL_OPTIONS: tuple[Option, ...] = (
 TOOL_OVERRIDE_KEYS = ("fail_severity", "fail_confidence", "timeout")
 
 
-class ConfigError(Exception):
-    """Bad configuration or usage (exit code 3). The message names the file, the key and the problem."""
+# Bad configuration or usage (exit code 3); defined in the leaf errors module, re-exported here.
+ConfigError = errors.ConfigError
 
 
 @dataclass
@@ -181,6 +182,11 @@ def from_mapping(root: Path, raw: dict[str, Any], source: Path | None) -> Config
     if extra:
         raise ConfigError(f"{_where(source)}: [{SECTION}.stages] {extra[0]}: unknown stage (known: {', '.join(known)})")
     return Config(root=root, source=source, values=values, stages=stages)
+
+
+def stage_defaults(stage: str) -> dict[str, Any]:
+    """Every option of a stage at its declared default: what a repository without configuration gets."""
+    return dict(_stage_config(stage, {}, None).values)
 
 
 def read_toml(path: Path) -> dict[str, Any]:

@@ -18,6 +18,8 @@ valid requirement is named by file and line, never quoted.
 
 from __future__ import annotations
 
+from .errors import HarnessError
+
 import json
 import os
 import re
@@ -65,7 +67,7 @@ _ENV_SCRIPT = (
 )
 
 
-class SourceError(Exception):
+class SourceError(HarnessError):  # exit 2: a scan or verdict that cannot be trusted
     """A dependency source that is missing or unreadable, or requirements that cannot be audited."""
 
 

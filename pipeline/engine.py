@@ -19,6 +19,7 @@ from .model import StageResult, Status, ToolRun
 from .options import OptionError
 from .progress import Progress
 from .redact import Redactor
+from .merge import merge_same_problem
 from .registry import scanners_for, stage_spec
 from .scanner import ScanContext, ScanOutput, Scanner
 
@@ -157,7 +158,10 @@ def run_stages(config: Config, stages: list[str], out_dir: Path, progress: Progr
         for output in outputs:
             redactor.write_artifacts(output.artifacts)
         fingerprint.assign(findings, config.root)
-        findings = stage_spec(stage).merge(findings)
+        spec = stage_spec(stage)
+        if spec.merge_same_problem:
+            findings = merge_same_problem(findings, scanners_for(stage))
+        findings = spec.merge(findings)
         if any(r.status is Status.ERROR for r in runs):
             status = Status.ERROR
         elif runs and all(r.status is Status.SKIPPED for r in runs):

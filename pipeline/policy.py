@@ -33,10 +33,7 @@ from .model import Confidence, Disposition, Finding, Severity, Status, ToolRun
 from .options import confidence_threshold, severity_threshold
 from .suppressions import Suppression
 
-EXIT_PASSED = 0
-EXIT_FAILED = 1
-EXIT_ERROR = 2
-EXIT_CONFIG = 3
+from .errors import EXIT_CONFIG, EXIT_ERROR, EXIT_FAILED, EXIT_PASSED  # noqa: E402,F401 - the policy's exit codes
 GATES = ("fail", "warn", "info", "ignore")
 
 # Details keys in which a tool run states what it covered. A run that passed must show one of them

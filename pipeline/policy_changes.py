@@ -24,6 +24,8 @@ shown; the pull request can never approve itself.
 
 from __future__ import annotations
 
+from .errors import HarnessError
+
 import json
 import os
 import tomllib
@@ -48,7 +50,7 @@ HARMLESS_STAGE = frozenset({"timeout", "app_start_timeout", "pscan_timeout", "al
 Reader = Callable[[str], "str | None"]
 
 
-class BaseRefError(Exception):
+class BaseRefError(HarnessError):  # exit 2: a scan or verdict that cannot be trusted
     """The base branch's policy cannot be read (unknown ref, shallow clone): exit 2, fail closed."""
 
 

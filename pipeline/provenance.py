@@ -12,6 +12,8 @@ else a random id for this invocation.
 
 from __future__ import annotations
 
+from .errors import HarnessError
+
 import hashlib
 import json
 import os
@@ -107,5 +109,5 @@ def check(reports: list[tuple[Path, dict[str, str]]], config: Config) -> dict[st
     return dict(first)
 
 
-class ProvenanceError(Exception):
+class ProvenanceError(HarnessError):  # exit 2: a scan or verdict that cannot be trusted
     """Reports that cannot be judged together (different commits, runs or configurations): exit 2."""

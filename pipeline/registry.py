@@ -11,6 +11,7 @@ from .adapters.hadolint import Hadolint
 from .adapters.pip_audit import PipAudit
 from .adapters.pyflakes import Pyflakes
 from .adapters.pylint import Pylint
+from .adapters.ruff import Ruff
 from .adapters.safety import Safety
 from .adapters.zap import Zap
 from .adapters.zizmor import Zizmor
@@ -30,6 +31,7 @@ STAGES: tuple[StageSpec, ...] = (
 SCANNERS: tuple[Scanner, ...] = (
     Pylint(),
     Pyflakes(),
+    Ruff(),
     Bandit(),
     DetectSecrets(),
     PipAudit(),

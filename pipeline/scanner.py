@@ -241,10 +241,16 @@ class CommandScanner:
     options: tuple[Option, ...] = ()
     # Seconds the `--version` probe may take; it also counts against the tool's own timeout.
     version_timeout: float = 30.0
+    # A boolean option that must be true for the tool to run (an optional tool such as ruff), or "".
+    enable_option: str = ""
 
     # --- what subclasses implement -------------------------------------------------------------
     def plan(self, ctx: ScanContext) -> Plan:
         raise NotImplementedError
+
+    def problem(self, finding: Finding) -> str | None:
+        """The tool-independent name of the problem a finding reports, for merging duplicates, or None."""
+        return None
 
     def argv(self, plan: Plan) -> list[str]:
         raise NotImplementedError

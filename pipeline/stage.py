@@ -28,3 +28,6 @@ class StageSpec:
     # Options only this stage reads (its scanners may declare more).
     options: tuple[Option, ...] = ()
     merge: MergeFn = keep_all
+    # Pair findings of different tools that report the same problem on the same line (pipeline/merge.py),
+    # using each adapter's ``problem()``; applied before ``merge``.
+    merge_same_problem: bool = False

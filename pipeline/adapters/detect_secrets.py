@@ -106,7 +106,7 @@ class DetectSecrets(CommandScanner):
     )
 
     def plan(self, ctx: ScanContext) -> Plan:
-        baseline = ctx.options.get("secrets_baseline", ".secrets.baseline")
+        baseline = ctx.options["secrets_baseline"]
         candidates = [p for p in ctx.files.all if p != baseline]
         if not candidates:
             return Plan(ctx, skip="no files to scan")
@@ -135,7 +135,7 @@ class DetectSecrets(CommandScanner):
         if missing:
             raise ScanError(f"ran without core detectors ({', '.join(missing)}); the scan was configured down")
         targets = set(plan.inputs)
-        baseline_name = ctx.options.get("secrets_baseline", ".secrets.baseline")
+        baseline_name = ctx.options["secrets_baseline"]
         baseline = load_baseline(ctx.root / baseline_name)
         checked, trouble = _log(outcome.stderr)
         if trouble:

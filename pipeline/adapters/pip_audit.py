@@ -105,7 +105,7 @@ def gather(ctx: ScanContext) -> Dependencies:
 
 
 def severity_default(ctx: ScanContext) -> Severity:
-    return Severity.parse(str(ctx.options.get("unknown_severity", "high")))
+    return Severity.parse(str(ctx.options["unknown_severity"]))
 
 
 def age_note(db: AdvisoryDB, max_days: int) -> tuple[str, bool]:
@@ -333,7 +333,7 @@ class PipAudit(CommandScanner):
         allowed = {canonical_name(n) for n in ctx.options.get("known_clean_packages") or []}
         unknown = sorted({p.name for p in plan.deps.pins if plan.db is not None and not plan.db.knows(p.name)} - allowed)
         details["unknown_packages"] = unknown
-        if unknown and ctx.options.get("unknown_packages", "error") == "error":
+        if unknown and ctx.options["unknown_packages"] == "error":
             return [
                 f"the advisory database {plan.db.source if plan.db else ''} has no record of {len(unknown)} package(s), so "
                 f"they were not really audited: {', '.join(unknown[:10])}{' ...' if len(unknown) > 10 else ''} "
@@ -374,7 +374,7 @@ class PipAudit(CommandScanner):
                 "median_query_ms": round(statistics.median(latencies) * 1000, 3) if latencies else None,
                 "max_query_ms": round(latencies[-1] * 1000, 3) if latencies else None,
             }
-            text, stale = age_note(plan.db, int(ctx.options.get("max_advisory_age_days", 7)))
+            text, stale = age_note(plan.db, int(ctx.options["max_advisory_age_days"]))
             details["advisory_source"]["stale"] = stale
             notes.append(text)
             for finding in findings:

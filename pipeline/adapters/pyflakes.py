@@ -43,7 +43,7 @@ CODES = {
     "UnusedVariable": "F841", "UnusedAnnotation": "F842", "RaiseNotImplemented": "F901",
 }
 # Kinds that are certain runtime failures, not just dead code.
-_HIGH = {"UndefinedName", "UndefinedLocal", "UndefinedExport", "ReturnOutsideFunction", "YieldOutsideFunction",
+HIGH_KINDS = {"UndefinedName", "UndefinedLocal", "UndefinedExport", "ReturnOutsideFunction", "YieldOutsideFunction",
          "BreakOutsideLoop", "ContinueOutsideLoop", "DuplicateArgument", "TwoStarredExpressions"}
 _POSITION = re.compile(r":(\d+):(?:(\d+):)? (.*)$")
 
@@ -109,6 +109,10 @@ class Pyflakes(CommandScanner):
     distribution = "pyflakes"
     ok_exit_codes = frozenset({0, 1})  # 1 = messages (or a file it could not check, seen on stderr)
 
+    def problem(self, finding: Finding) -> str | None:
+        # pyflakes' message classes are the lint stage's vocabulary of problems.
+        return finding.rule_name if finding.rule_name in CODES else None
+
     def plan(self, ctx: ScanContext) -> Plan:
         if not ctx.files.python:
             return Plan(ctx, skip="no Python files to check")
@@ -157,7 +161,7 @@ class Pyflakes(CommandScanner):
                 rule_id=code,
                 rule_name=kind,
                 title=f"{kind} ({code})",
-                severity=Severity.HIGH if kind in _HIGH else Severity.MEDIUM,
+                severity=Severity.HIGH if kind in HIGH_KINDS else Severity.MEDIUM,
                 tool_severity="error",
                 confidence=Confidence.HIGH,
                 location=Location(path=path, line=int(match.group(1)), column=int(match.group(2)) if match.group(2) else None),

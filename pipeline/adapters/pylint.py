@@ -53,10 +53,33 @@ def rcfile_for(ctx: ScanContext) -> tuple[Path, VettedConfig]:
         trust = trusted()
     except TrustError as exc:
         raise ScanError(str(exc)) from exc
-    vetted = vet_pylint(ctx.root, ctx.work_dir, trust, ctx.options.get("pylint_rcfile", ""))
+    vetted = vet_pylint(ctx.root, ctx.work_dir, trust, ctx.options["pylint_rcfile"])
     if vetted.path is None:
         raise ScanError("no pylint configuration was written")  # vet() always writes one
     return vetted.path, vetted
+
+
+# pylint symbol -> the problem it reports, named by pyflakes' message class (the lint stage's vocabulary).
+SAME_PROBLEM = {
+    "unused-import": "UnusedImport",
+    "undefined-variable": "UndefinedName",
+    "unused-variable": "UnusedVariable",
+    "undefined-all-variable": "UndefinedExport",
+    "used-before-assignment": "UndefinedLocal",
+    "reimported": "RedefinedWhileUnused",
+    "function-redefined": "RedefinedWhileUnused",
+    "f-string-without-interpolation": "FStringMissingPlaceholders",
+    "wildcard-import": "ImportStarUsed",
+    "duplicate-key": "MultiValueRepeatedKeyLiteral",
+    "return-outside-function": "ReturnOutsideFunction",
+    "yield-outside-function": "YieldOutsideFunction",
+    "not-in-loop": "BreakOutsideLoop",
+    "duplicate-argument-name": "DuplicateArgument",
+    "raising-non-exception": "RaiseNotImplemented",
+    "notimplemented-raised": "RaiseNotImplemented",
+    "assert-on-tuple": "AssertTuple",
+    "literal-comparison": "IsLiteral",
+}
 
 
 class Pylint(CommandScanner):
@@ -72,6 +95,9 @@ class Pylint(CommandScanner):
                "(pylintrc, .pylintrc, pyproject.toml [tool.pylint], setup.cfg, tox.ini), else the harness's "
                "built-in defaults. Its settings are vetted: code-loading keys are refused."),
     )
+
+    def problem(self, finding: Finding) -> str | None:
+        return SAME_PROBLEM.get(finding.rule_name)
 
     def plan(self, ctx: ScanContext) -> Plan:
         if not ctx.files.python:

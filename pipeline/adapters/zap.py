@@ -118,7 +118,7 @@ class Zap:
                     run.status = Status.SKIPPED
                     run.reason = "no target: set zap.target (or --target URL), or provide the sample app (app/)"
                     return ScanOutput(run)
-                timeout = float(opts.get("app_start_timeout", 90.0))
+                timeout = float(opts["app_start_timeout"])
                 with deployed_app(ctx.root, start_timeout=timeout, ready_timeout=timeout, note=ctx.note) as url:
                     result = self._run_engine(engine, url, ctx, settings)
         except (EngineError, DeployError) as exc:
@@ -146,19 +146,19 @@ class Zap:
 
     def _run_engine(self, engine: str, target: str, ctx: ScanContext, settings: rule_settings.RuleSettings) -> EngineResult:
         opts = ctx.options
-        minutes = float(opts.get("spider_minutes", 1.0))
+        minutes = float(opts["spider_minutes"])
         if engine == "zap":
             return daemon.run(
                 self.api_url(opts), os.environ.get(API_KEY_ENV) or None, target, spider_minutes=minutes,
-                max_depth=int(opts.get("max_depth", 5)), ajax_spider=bool(opts.get("ajax_spider", False)),
-                pscan_timeout=min(float(opts.get("pscan_timeout", 300.0)), ctx.timeout),
-                page_size=max(1, int(opts.get("alerts_page_size", 5000))),
-                max_alerts_per_rule=int(opts.get("max_alerts_per_rule", 10)), wait_limit=ctx.timeout, settings=settings,
+                max_depth=int(opts["max_depth"]), ajax_spider=bool(opts["ajax_spider"]),
+                pscan_timeout=min(float(opts["pscan_timeout"]), ctx.timeout),
+                page_size=max(1, int(opts["alerts_page_size"])),
+                max_alerts_per_rule=int(opts["max_alerts_per_rule"]), wait_limit=ctx.timeout, settings=settings,
                 note=ctx.note)
-        limits = CrawlLimits(max_pages=int(opts.get("max_pages", 200)), max_depth=int(opts.get("max_depth", 5)),
+        limits = CrawlLimits(max_pages=int(opts["max_pages"]), max_depth=int(opts["max_depth"]),
                              max_seconds=min(minutes * 60, ctx.timeout) if minutes > 0 else ctx.timeout,
-                             post_forms=bool(opts.get("post_forms", True)))
-        return embedded.run(target, limits, int(opts.get("max_alerts_per_rule", 10)), note=ctx.note, settings=settings)
+                             post_forms=bool(opts["post_forms"]))
+        return embedded.run(target, limits, int(opts["max_alerts_per_rule"]), note=ctx.note, settings=settings)
 
     def _error(self, run: ToolRun, message: str, started: float) -> ScanOutput:
         run.status = Status.ERROR

@@ -195,7 +195,7 @@ class Zizmor(CommandScanner):
         return [
             # --config: only the harness's vetted copy of the repository's zizmor.yml, never discovery.
             plan.executable, "--offline", "--config", str(plan.state.config), "--format", "json", "--strict-collection",
-            "--no-progress", "--color", "never", "--persona", str(plan.options.get("zizmor_persona", "regular")),
+            "--no-progress", "--color", "never", "--persona", str(plan.options["zizmor_persona"]),
             "--", *plan.inputs, *([str(plan.state.control)] if plan.state.control else []),
         ]
 
@@ -228,7 +228,7 @@ class Zizmor(CommandScanner):
                 f"({len(findings)} finding(s), highest severity {highest or 'none'}; expected exit code {expected_exit})")
         problem = "" if state.control is None or control_seen else (
             f"did not report the {state.control_audit} in the harness's control workflow, so its audits did not really run")
-        details: dict[str, Any] = {"files_audited": len(inputs), "persona": ctx.options.get("zizmor_persona", "regular"),
+        details: dict[str, Any] = {"files_audited": len(inputs), "persona": ctx.options["zizmor_persona"],
                                    **state.vetted.details()}
         if state.control is None:
             details.setdefault("notes", []).append(

@@ -10,6 +10,8 @@ the audit. Withdrawn records are counted and ignored, like the OSV schema says.
 
 from __future__ import annotations
 
+from ..errors import HarnessError
+
 import datetime as dt
 import json
 import re
@@ -33,7 +35,7 @@ _FRACTION = re.compile(r"(\.\d{6})\d+")
 _YAML_LOADER = getattr(yaml, "CBaseLoader", yaml.BaseLoader)
 
 
-class AdvisoryError(Exception):
+class AdvisoryError(HarnessError):  # exit 2: a scan or verdict that cannot be trusted
     """The advisory source cannot be used; the message names the path and the problem."""
 
 

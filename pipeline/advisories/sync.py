@@ -6,6 +6,8 @@ readable zip of OSV records, so an interrupted or garbled download never replace
 
 from __future__ import annotations
 
+from ..errors import HarnessError
+
 import datetime as dt
 import json
 import os
@@ -21,7 +23,7 @@ EXPORT_URL = "https://osv-vulnerabilities.storage.googleapis.com/PyPI/all.zip"
 FILE_NAME = "PyPI-all.zip"
 
 
-class SyncError(Exception):
+class SyncError(HarnessError):  # exit 2: a scan or verdict that cannot be trusted
     """The export could not be fetched or is not usable; the message says why."""
 
 

@@ -35,7 +35,8 @@ REPORTERS: list[Reporter] = [
 def write_all(verdict: Verdict, ctx: ReportContext, reporters: list[Reporter] | None = None) -> list[Path]:
     """Run every reporter; return the files written, or raise ReportWriteError after all have run."""
     ctx.out_dir.mkdir(parents=True, exist_ok=True)
-    written: list[Path] = []
+    written: list[Path] = ctx.written
+    written.clear()
     failures: list[tuple[str, BaseException]] = []
     for reporter in REPORTERS if reporters is None else reporters:
         try:
@@ -46,8 +47,8 @@ def write_all(verdict: Verdict, ctx: ReportContext, reporters: list[Reporter] | 
         if path is not None:
             written.append(path)
     if failures:
-        raise ReportWriteError(failures, written) from failures[0][1]
-    return written
+        raise ReportWriteError(failures, list(written)) from failures[0][1]
+    return list(written)
 
 
 __all__ = ["REPORTERS", "ReportContext", "ReportWriteError", "Reporter", "write_all"]

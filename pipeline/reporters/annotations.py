@@ -1,8 +1,8 @@
 """GitHub workflow-command annotations (``::error file=...,line=...::message``), only under GitHub Actions.
 
-GitHub shows at most 10 error and 10 warning annotations per step, so they are ranked (stage errors,
-then blocking findings by severity, then new non-blocking findings) and the rest are counted in one
-``::notice``. Values are escaped exactly as @actions/core does (``escapeData`` / ``escapeProperty``),
+GitHub shows at most 10 error and 10 warning annotations per step, so only what blocks is an error
+(required stages that could not run, unapproved policy weakenings, blocking findings by severity)
+and every hint is a warning; the rest are counted in one ``::notice``. Values are escaped exactly as @actions/core does (``escapeData`` / ``escapeProperty``),
 and other control characters are dropped, so a hostile file name or message cannot end the command
 or start a new one.
 """
@@ -92,23 +92,26 @@ def _from_finding(item: EvaluatedFinding, level: str) -> Annotation:
 
 
 def plan(verdict: Verdict) -> tuple[list[Annotation], int, int]:
-    """The annotations to print, and how many errors and warnings did not fit GitHub's per-step budget."""
-    errors: list[Annotation] = [
-        Annotation(
-            level="error",
-            title=one_line(f"secure-pipeline: stage {p.stage} could not run" + ("" if p.required else " (not required)"), 250),
-            message=one_line(p.reason, MAX_MESSAGE),
-        )
-        for p in stage_problems(verdict)
-    ]
+    """The annotations to print, and how many errors and warnings did not fit GitHub's per-step budget.
+
+    Errors are only what keeps the gate closed: required stages that could not run, unapproved policy
+    weakenings, blocking findings. Everything that does not gate (an optional stage's error, an
+    approved weakening, a new finding below the thresholds) is a warning, so a hint can never take
+    one of the ten error slots from a blocking finding.
+    """
+    errors: list[Annotation] = []
+    warnings: list[Annotation] = []
+    for p in stage_problems(verdict):
+        title = one_line(f"secure-pipeline: stage {p.stage} could not run" + ("" if p.required else " (not required)"), 250)
+        (errors if p.required else warnings).append(
+            Annotation(level="error" if p.required else "warning", title=title, message=one_line(p.reason, MAX_MESSAGE)))
     review = verdict.policy_review
     if review is not None and review.weakenings:
         level = "warning" if review.approved else "error"
-        errors.extend(
+        (warnings if review.approved else errors).extend(
             Annotation(level=level, title=one_line(f"secure-pipeline: policy weakened vs {review.base_ref}", 250),
                        message=one_line(line, MAX_MESSAGE))
             for line in weakening_lines(verdict))
-    warnings: list[Annotation] = []
     for item in verdict.findings:  # already ranked: blocking first, most severe first
         if item.blocking:
             errors.append(_from_finding(item, "error"))

@@ -21,6 +21,8 @@ class ReportContext:
     env: dict[str, str] = field(default_factory=lambda: dict(os.environ))
     # Non-blocking new findings also go to the code-scanning SARIF (configuration: sarif_include_hints).
     sarif_include_hints: bool = False
+    # The files written so far by write_all (the console, which runs last, lists them).
+    written: list[Path] = field(default_factory=list)
 
     @property
     def in_github_actions(self) -> bool:

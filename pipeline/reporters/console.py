@@ -1,4 +1,5 @@
-"""The console summary: the stage table, errors with their stderr tail, the top findings, then the headline.
+"""The console summary: one ``path:line:col: RULE message`` line per finding (blocking first), the stage
+table, errors with their stderr tail, the paths of the reports written, then the headline.
 
 Rendered with rich, colours only on a terminal; in a CI log it is plain text at a fixed width. All
 finding and scanner text is passed as ``rich.text.Text`` (never parsed as markup). Under GitHub
@@ -19,14 +20,14 @@ from rich.console import Console
 from rich.table import Table
 from rich.text import Text
 
-from ..model import Status
+from ..model import Disposition, Status
 from ..output import guard_line_starts
-from ..policy import Verdict
+from ..policy import EvaluatedFinding, Verdict
 from .annotations import stop_commands
 from .base import ReportContext
 from .common import (
-    SEVERITY_ORDER, disposition_label, expired_lines, finding_detail, fixed_lines, one_line, policy_summary, rule_label,
-    stage_problems, stage_rows, stale_lines, status_key, tail, weakening_lines, where,
+    disposition_label, expired_lines, fixed_lines, one_line, policy_summary, stage_problems, stage_rows, stale_lines,
+    status_key, tail, weakening_lines, where,
 )
 
 STATUS_STYLE = {"passed": "green", "failed": "red", "error": "bold red", "skipped": "yellow", "not applicable": "dim"}
@@ -55,44 +56,55 @@ def _stage_table(verdict: Verdict) -> Table:
     table = Table(title="secure-pipeline verdict", box=box.ASCII2, title_justify="left", show_lines=False)
     table.add_column("Stage")
     table.add_column("Status")
-    for sev in SEVERITY_ORDER:
-        table.add_column(sev.label.capitalize(), justify="right")
-    for name in ("New", "Baselined", "Suppressed", "Fixed", "Blocking"):
+    for name in ("Blocking", "New", "Baselined/suppressed/fixed"):
         table.add_column(name, justify="right")
-    table.add_column("Duration", justify="right")
+    table.add_column("By severity")
+    table.add_column("Time", justify="right")
     for row in stage_rows(verdict):
+        severities = ", ".join(f"{n} {label}" for label, n in row.by_severity.items() if n) or "0"
         table.add_row(
             Text(row.stage),
             Text(row.status, style=STATUS_STYLE.get(status_key(row.status), "")),
-            *(Text(str(row.by_severity[s.label])) for s in SEVERITY_ORDER),
-            *(Text(str(n)) for n in (row.new, row.baselined, row.suppressed, row.fixed, row.blocking)),
-            Text(f"{row.duration_s:.1f}s"),
+            Text(str(row.blocking), style="bold red" if row.blocking else ""), Text(str(row.new)),
+            Text(f"{row.baselined}/{row.suppressed}/{row.fixed}"), Text(severities), Text(f"{row.duration_s:.1f}s"),
         )
     return table
 
 
-def _findings_table(verdict: Verdict, limit: int) -> Table | None:
-    items = verdict.findings[:limit]
-    if not items:
-        return None
-    total = len(verdict.findings)
-    title = f"Top {len(items)} of {total} finding(s)" if total > len(items) else f"{total} finding(s)"
-    table = Table(title=title, box=box.ASCII2, title_justify="left", show_lines=False)
-    for name in ("#", "Severity", "Gate", "Rule", "Where", "Finding"):
-        table.add_column(name, overflow="fold")
-    for i, item in enumerate(items, start=1):
-        f = item.finding
-        text, message, extras = finding_detail(f, one_line, title_limit=200, message_limit=300,
-                                               property_limit=None, fix_limit=200)
-        if message:
-            text += " - " + message
-        if extras:
-            text += " (" + "; ".join(extras) + ")"
-        table.add_row(
-            Text(str(i)), Text(f.severity.label, style=SEVERITY_STYLE[f.severity.label]),
-            Text(disposition_label(item)), Text(rule_label(f)), Text(where(f)), Text(text),
-        )
-    return table
+def finding_line(item: EvaluatedFinding) -> Text:
+    """``path:line:col: RULE [tool severity, gate] message``: the shape editors and terminals link; the
+    message once (the title only when there is no message)."""
+    f = item.finding
+    message = one_line(f.message or f.title, 300)
+    tools = "+".join(f.found_by or (f.tool,))
+    line = Text(f"{where(f)}: ")
+    line.append(one_line(f.rule_id, 100), style="bold")
+    line.append(" [")
+    line.append(f"{one_line(tools, 60)} {f.severity.label}", style=SEVERITY_STYLE[f.severity.label])
+    line.append(f", {disposition_label(item)}] {message}")
+    return line
+
+
+def _finding_lines(verdict: Verdict, limit: int) -> tuple[list[Text], str]:
+    """Every blocking finding, then up to ``limit`` other new ones; and a line saying what was left out."""
+    blocking = [i for i in verdict.findings if i.blocking]
+    others = [i for i in verdict.findings if not i.blocking and i.disposition is Disposition.NEW]
+    shown = others[:limit]
+    accepted = len(verdict.findings) - len(blocking) - len(others)
+    heading = (f"{len(verdict.findings)} finding(s): {len(blocking)} blocking (all listed first), "
+               f"{len(shown)} of {len(others)} new non-blocking (top_findings={limit})"
+               + (f", {accepted} baselined or suppressed (not listed)" if accepted else ""))
+    return [finding_line(i) for i in blocking + shown], heading
+
+
+def _report_paths(ctx: ReportContext) -> list[str]:
+    paths = []
+    for path in ctx.written:
+        try:
+            paths.append(str(path.resolve().relative_to(Path.cwd().resolve())))
+        except ValueError:
+            paths.append(str(path))
+    return paths
 
 
 def render(verdict: Verdict, ctx: ReportContext, tty: bool = False) -> str:
@@ -102,6 +114,12 @@ def render(verdict: Verdict, ctx: ReportContext, tty: bool = False) -> str:
         file=buffer, force_terminal=tty, no_color=not tty, width=_width(ctx.env, tty), highlight=False,
         markup=False, emoji=False, soft_wrap=False,
     )
+    lines, heading = _finding_lines(verdict, max(ctx.top_findings, 0))
+    if verdict.findings:
+        console.print(Text(heading, style="bold"))
+        for line in lines:
+            # soft_wrap: one finding stays one line in a log, so "path:line:col:" is at its start.
+            console.print(line, soft_wrap=True)
     console.print(_stage_table(verdict))
 
     problems = stage_problems(verdict)
@@ -118,10 +136,6 @@ def render(verdict: Verdict, ctx: ReportContext, tty: bool = False) -> str:
                     console.print(Text(f"    stderr of {tool.tool} (last {STDERR_LINES} lines):"))
                     console.print(Text("\n".join("      | " + line for line in stderr.splitlines())))
 
-    findings = _findings_table(verdict, max(ctx.top_findings, 0))
-    if findings is not None:
-        console.print(findings)
-
     summary = policy_summary(verdict)
     sections = (
         ("Policy changes against the base branch:", weakening_lines(verdict) or ([summary] if summary else [])),
@@ -129,12 +143,13 @@ def render(verdict: Verdict, ctx: ReportContext, tty: bool = False) -> str:
         ("Stale suppressions (match nothing):", stale_lines(verdict)),
         ("Stale baseline entries (fixed):", fixed_lines(verdict)),
         ("Notes:", [one_line(n) for n in verdict.notes]),
+        ("Reports written:", _report_paths(ctx)),
     )
-    for heading, lines in sections:
-        if lines:
+    for heading, section in sections:
+        if section:
             console.print(Text(heading, style="bold"))
-            for line in lines:
-                console.print(Text(f"  - {line}"))
+            for entry in section:
+                console.print(Text(f"  - {entry}"))
 
     style = {Status.PASSED: "bold green", Status.FAILED: "bold red"}.get(verdict.status, "bold red")
     console.print(Text(f"{verdict.headline} (exit code {verdict.exit_code})", style=style))

@@ -9,6 +9,8 @@ time limits. TLS certificates are not verified, as ZAP does not verify them eith
 
 from __future__ import annotations
 
+from ..errors import HarnessError
+
 import http.client
 import re
 import ssl
@@ -27,7 +29,7 @@ _SITEMAP_LOC = re.compile(r"<loc>\s*([^<\s]+)\s*</loc>", re.I)
 _ROBOTS_PATH = re.compile(r"^\s*(?:allow|disallow)\s*:\s*(\S+)", re.I | re.M)
 
 
-class CrawlError(Exception):
+class CrawlError(HarnessError):  # exit 2: a scan or verdict that cannot be trusted
     """The target cannot be crawled at all (unreachable, not HTTP)."""
 
 

@@ -21,6 +21,8 @@ only in the ``X-ZAP-API-Key`` header and never appears in a message.
 
 from __future__ import annotations
 
+from ..errors import HarnessError
+
 import math
 import socket
 import time
@@ -41,7 +43,7 @@ IGNORED_RULES = frozenset({"-1", "50003", "60000", "60001"})
 REQUIRED_ALERT_FIELDS = ("pluginId", "risk", "confidence", "url")
 
 
-class ZapApiError(Exception):
+class ZapApiError(HarnessError):  # exit 2: a scan or verdict that cannot be trusted
     def __init__(self, code: str, message: str) -> None:
         super().__init__(f"{code}: {message}" if message else code)
         self.code = code

@@ -7,6 +7,8 @@ exit, an exception, Ctrl-C) sends SIGTERM to the whole group, then SIGKILL after
 
 from __future__ import annotations
 
+from ..errors import HarnessError
+
 import queue
 import re
 import subprocess
@@ -26,7 +28,7 @@ SERVING = re.compile(r"^Serving on (https?://\S+)\s*$")
 APP_ARGV = ("-m", "app", "serve", "--port", "0")
 
 
-class DeployError(Exception):
+class DeployError(HarnessError):  # exit 2: a scan or verdict that cannot be trusted
     """The sample app could not be started or never became ready; the message says why."""
 
 

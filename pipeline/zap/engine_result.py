@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from ..errors import HarnessError
+
 from collections import Counter
 from dataclasses import dataclass, field
 from typing import Any
@@ -9,7 +11,7 @@ from typing import Any
 from .model import CONF_FALSE_POSITIVE, Alert
 
 
-class EngineError(Exception):
+class EngineError(HarnessError):  # exit 2: a scan or verdict that cannot be trusted
     """The scan cannot be trusted; the message is the one-line cause (zap-baseline.py would exit 3)."""
 
 

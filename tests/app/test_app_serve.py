@@ -154,8 +154,12 @@ def test_kill_9_of_serve_alone_leaves_nothing_serving(site):
         match = URL_LINE.match(_read_line(proc, timeout=60))
         assert match
         port = int(match.group(2))
-        gunicorn = [c for c in psutil.Process(proc.pid).children(recursive=True)
-                    if "gunicorn" in " ".join(c.cmdline())]
+        def gunicorn_processes() -> list[psutil.Process]:
+            return [c for c in psutil.Process(proc.pid).children(recursive=True) if "gunicorn" in " ".join(c.cmdline())]
+
+        # The URL line comes when the master listens; its workers may still be forking (under load).
+        wait_until(lambda: len(gunicorn_processes()) >= 3)
+        gunicorn = gunicorn_processes()
         assert len(gunicorn) >= 3, "a master and two workers"
         started_postgres = _postgres_pids() - postgres_before
         proc.send_signal(signal.SIGKILL)

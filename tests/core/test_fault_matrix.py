@@ -123,6 +123,8 @@ def every_stage_repo(tmp_path: Path) -> Path:
 def _run(root: Path, tmp_path: Path, scanner: CommandScanner, bin_dir: Path, timeout: float = 60) -> tuple[int, dict, str]:
     out = tmp_path / "reports"
     args = ["run", scanner.stage, "--out", str(out), "--no-verdict", "--quiet", "--set", f"{scanner.stage}.timeout={timeout:g}"]
+    if scanner.enable_option:  # an optional tool: switched on, or its faults would never be exercised
+        args += ["--set", f"{scanner.stage}.{scanner.enable_option}=true"]
     if scanner.stage == "deps":
         args += ["--offline", "--advisory-db", str(SNAPSHOT), "--set", "deps.unknown_packages=warn"]
     if scanner.name == "safety":

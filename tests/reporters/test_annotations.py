@@ -4,12 +4,15 @@ from __future__ import annotations
 
 import re
 
-from pipeline.model import Severity
+from pipeline.baseline import Baseline
+from pipeline.config import from_mapping
+from pipeline.model import Severity, Status
+from pipeline.policy import evaluate
 from pipeline.reporters.annotations import (
     MAX_ERRORS, MAX_WARNINGS, AnnotationsReporter, escape_data, escape_property, stop_commands,
 )
 
-from .conftest import HOSTILE_PATH, finding, run, stage
+from .conftest import HOSTILE_PATH, TODAY, finding, run, stage
 
 GH = {"GITHUB_ACTIONS": "true"}
 COMMAND = re.compile(r"^::(error|warning|notice)( [^:]*)?::(.*)$")
@@ -72,3 +75,22 @@ def test_stop_commands_wraps_with_a_fresh_token():
     token = one.splitlines()[0].removeprefix("::stop-commands::")
     assert len(token) >= 32 and one.splitlines()[-1] == f"::{token}::" and token not in text
     assert one != two
+
+
+def test_hints_never_take_an_error_slot_from_a_blocking_finding(make_ctx, tmp_path):
+    # An optional stage in error and twelve blocking findings: the ten error slots go to blocking
+    # findings, the optional stage's error is a warning (it does not gate).
+    config = from_mapping(tmp_path, {"stages": {"harden": {"required": False}}}, None)
+    blocking = [finding("bandit", f"B{n}", severity=Severity.HIGH, line=n + 1) for n in range(12)]
+    hints = [finding("pylint", f"C{n}", severity=Severity.LOW, line=n + 1) for n in range(3)]
+    broken = stage("harden", [run("zizmor", Status.ERROR, error="zizmor: crashed")], [], status=Status.ERROR,
+                   reason="zizmor: crashed")
+    verdict = evaluate([stage("sast", [run("bandit")], blocking), stage("lint", [run("pylint")], hints), broken],
+                       config, [], Baseline(), today=TODAY, generated_at="2026-01-15T12:00:00+00:00")
+    lines = _lines(verdict, make_ctx(GH))
+    errors = [line for line in lines if line.startswith("::error ")]
+    warnings = [line for line in lines if line.startswith("::warning ")]
+    assert len(errors) == MAX_ERRORS and all("bandit B" in line for line in errors)
+    assert [line for line in warnings if "stage harden could not run (not required)" in line]
+    assert len([line for line in warnings if "pylint C" in line]) == 3
+    assert "2 more error(s) and 0 more warning(s)" in lines[-1]

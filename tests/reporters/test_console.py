@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import io
 
-from pipeline.reporters.console import ConsoleReporter
+import re
 
-from pipeline.model import Status
+from pipeline.model import Severity, Status
+from pipeline.reporters import write_all
+from pipeline.reporters.console import ConsoleReporter
 
 from .conftest import finding, run, stage
 
@@ -22,7 +24,9 @@ def test_table_errors_findings_and_headline(rich_verdict, make_ctx):
     out = ctx.stdout.getvalue()
     assert "\x1b[" not in out, "no ANSI colours outside a terminal"
     for needle in ("lint", "sast", "secrets", "deps", "error", "failed",
-                   "pyflakes: exited 2 without output", "RuntimeError: x", "Top 3 of 7 finding(s)",
+                   "pyflakes: exited 2 without output", "RuntimeError: x",
+                   # issue 15 changed the findings heading (was "Top 3 of 7 finding(s)"):
+                   "7 finding(s): 2 blocking (all listed first), 2 of 2 new non-blocking (top_findings=3)",
                    "suppression #2", "matched nothing", "B303", rich_verdict.headline):
         assert needle in out, needle
     assert out.rstrip().splitlines()[-1].startswith(rich_verdict.headline)
@@ -67,3 +71,32 @@ def test_off_a_terminal_no_wrapped_line_starts_a_workflow_command(make_verdict, 
     out = ctx.stdout.getvalue()
     assert "title=INJECTED" in out
     assert not any(line.lstrip().startswith("::") for line in out.splitlines()), out
+
+
+def test_one_editor_line_per_finding_blocking_first_message_once(make_verdict, make_ctx):
+    nits = [finding("pylint", f"C0{n}", severity=Severity.LOW, line=n + 1, title="Missing docstring",
+                    message=f"Missing module docstring {n}", fix_hint="add a docstring") for n in range(5)]
+    secret = finding("detect-secrets", "GitHub Token", severity=Severity.HIGH, path="settings.py", line=3,
+                     title="Potential secret: GitHub Token", message="GitHub Token in settings.py:3",
+                     properties={"hashed_secret": "e" * 40}, fix_hint="rotate it")
+    verdict = make_verdict([stage("lint", [run("pylint")], nits), stage("secrets", [run("detect-secrets")], [secret])])
+    ctx = make_ctx({}, top_findings=2)
+    ConsoleReporter().write(verdict, ctx)
+    lines = ctx.stdout.getvalue().splitlines()
+    editor = [line for line in lines if re.match(r"^[\w./-]+:\d+:\d+: ", line)]
+    assert editor[0] == "settings.py:3:5: GitHub Token [detect-secrets high, blocking] GitHub Token in settings.py:3"
+    assert editor[1:] == ["app/main.py:1:5: C00 [pylint low, new] Missing module docstring 0",
+                          "app/main.py:2:5: C01 [pylint low, new] Missing module docstring 1"]
+    out = "\n".join(lines)
+    assert "Potential secret" not in out and "e" * 40 not in out and "rotate it" not in out, "the message once, nothing else"
+    assert "2 of 5 new non-blocking" in out
+
+
+def test_paths_of_the_reports_written_come_at_the_end(rich_verdict, make_ctx):
+    ctx = make_ctx({})
+    written = write_all(rich_verdict, ctx)
+    lines = ctx.stdout.getvalue().rstrip().splitlines()
+    start = lines.index("Reports written:")
+    listed = [line.removeprefix("  - ") for line in lines[start + 1:-1]]
+    assert sorted(listed) == sorted(str(p) for p in written) and len(listed) == 5
+    assert lines[-1].startswith(rich_verdict.headline)

@@ -3,8 +3,12 @@
 from __future__ import annotations
 
 import re
+from html.parser import HTMLParser
 from pathlib import Path
 
+from markdown_it import MarkdownIt
+
+from pipeline.model import Severity, Status
 from pipeline.reporters.markdown import MarkdownReporter, md
 
 from .conftest import finding, run, stage
@@ -36,7 +40,8 @@ def test_hostile_text_cannot_break_the_table_or_inject(hostile_verdict, make_ctx
     for row in rows:
         assert _unescaped(row, "|") == _unescaped(header, "|")
     # The only raw tags are the report's own; every "<" from a finding is backslash-escaped.
-    assert set(re.findall(r"(?<!\\)<(/?[A-Za-z]+)", text)) <= {"br", "pre", "/pre"}
+    # (issue 15: the summary now also collapses sections in <details><summary>.)
+    assert set(re.findall(r"(?<!\\)<(/?[A-Za-z]+)", text)) <= {"br", "pre", "/pre", "details", "/details", "summary", "/summary"}
     assert "](javascript" not in text and "\\[click\\]\\(javascript\\:alert" in text
     assert "&lt;/pre&gt;&lt;script&gt;" in text, "stderr is HTML-escaped inside <pre>"
     assert text.count("<pre>") == text.count("</pre>") == 1
@@ -61,3 +66,79 @@ def test_appends_to_github_step_summary(rich_verdict, make_ctx, tmp_path: Path):
     content = summary.read_text(encoding="utf-8")
     assert content.startswith("earlier output of this step\n")
     assert content.endswith(path.read_text(encoding="utf-8"))
+
+
+def _rendered(text: str) -> str:
+    """The summary as a CommonMark renderer with GFM tables and raw HTML (as GitHub's) turns it into HTML."""
+    return MarkdownIt("commonmark", {"html": True}).enable("table").render(text)
+
+
+class _Where(HTMLParser):
+    """For each row of a findings table (headed "#"), its number and whether it sits inside a <details>."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.depth = 0
+        self.header: str | None = None
+        self.first_cell = False
+        self.cell: list[str] | None = None
+        self.rows: list[tuple[str, bool]] = []
+
+    def handle_starttag(self, tag, attrs):
+        self.depth += tag == "details"
+        if tag == "table":
+            self.header = None
+        if tag == "tr":
+            self.first_cell = True
+        if tag in ("td", "th") and self.first_cell:
+            self.cell, self.first_cell = [], False
+
+    def handle_endtag(self, tag):
+        self.depth -= tag == "details"
+        if tag in ("td", "th") and self.cell is not None:
+            text = "".join(self.cell).strip()
+            if tag == "th" and self.header is None:
+                self.header = text
+            elif tag == "td" and self.header == "#":
+                self.rows.append((text, self.depth > 0))
+            self.cell = None
+
+    def handle_data(self, data):
+        if self.cell is not None:
+            self.cell.append(data)
+
+
+def _nit_verdict(make_verdict, nits: int = 60):
+    blocking = [finding("bandit", "B602", severity=Severity.HIGH, line=n + 1, fix_hint="Pass an argument list")
+                for n in range(3)]
+    lint = [finding("pylint", f"C0{n % 9}", severity=Severity.LOW, path=f"app/v{n}.py", line=n + 1) for n in range(nits)]
+    return make_verdict([stage("sast", [run("bandit")], blocking), stage("lint", [run("pylint")], lint),
+                         stage("harden", [run("zizmor", Status.SKIPPED, reason="no workflow files")], [],
+                               status=Status.SKIPPED, reason="no workflow files")])
+
+
+def test_blocking_findings_first_everything_else_collapsed(make_verdict, make_ctx):
+    verdict = _nit_verdict(make_verdict)
+    text = MarkdownReporter().write(verdict, make_ctx(GH_ENV)).read_text(encoding="utf-8")
+    parser = _Where()
+    parser.feed(_rendered(text))
+    visible = [n for n, collapsed in parser.rows if not collapsed]
+    hidden = [n for n, collapsed in parser.rows if collapsed]
+    assert visible == ["1", "2", "3"], "only the blocking findings are open"
+    assert len(hidden) == 60 and "New, not blocking (60)" in text
+    assert text.index("Blocking findings (3)") < text.index("<details>")
+    assert text.count("fix: Pass an argument list") == 1, "the fix text is shown once per rule"
+    assert "(https://github.com/acme/shop/blob/0123abc/app/main.py#L1)" in text
+    assert "**harden**: not applicable here\\: zizmor\\: no workflow files" in text, "what did not run says why"
+
+
+def test_within_githubs_limit_with_thousands_of_findings(make_verdict, make_ctx):
+    findings = [finding("bandit", f"B{n}", severity=Severity.HIGH if n % 10 == 0 else Severity.LOW, line=n + 1,
+                        message="m" * 400) for n in range(4000)]
+    verdict = make_verdict([stage("sast", [run("bandit")], findings)])
+    text = MarkdownReporter().write(verdict, make_ctx(top_findings=20)).read_text(encoding="utf-8")
+    assert len(text.encode("utf-8")) <= 1_000_000 < 1024 * 1024
+    assert "**Truncated**" in text
+    assert text.count("<details>") == text.count("</details>")
+    first_other = text.index("<details><summary>New, not blocking") if "New, not blocking" in text else len(text)
+    assert text.index("Blocking findings (400)") < text.index("<details>") <= first_other

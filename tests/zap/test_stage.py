@@ -15,6 +15,7 @@ from pipeline.adapters.zap import Zap
 from pipeline.files import FileSet
 from pipeline.model import Status
 from pipeline.redact import Redactor
+from pipeline.config import stage_defaults
 from pipeline.scanner import ScanContext
 
 from . import insecure_app
@@ -35,8 +36,7 @@ def insecure():
 
 
 def context(root: Path, **options) -> ScanContext:
-    opts = {o.key: o.default for o in Zap.options}
-    opts.update(options)
+    opts = {**stage_defaults("zap"), **options}
     return ScanContext(root=root, stage="zap", options=opts, files=FileSet(root, ["."], []), work_dir=root,
                        timeout=60, artifacts_dir=root / "reports" / "zap")
 

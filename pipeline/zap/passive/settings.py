@@ -79,7 +79,7 @@ def from_options(options: Mapping[str, object]) -> RuleSettings:
     extra_tokens = tuple(t for t in _strings(options, "csrf_tokens") if t not in DEFAULT_CSRF_TOKENS)
     return RuleSettings(
         thresholds=thresholds, csrf_tokens=DEFAULT_CSRF_TOKENS + extra_tokens,
-        csrf_partial_matching=bool(options.get("csrf_partial_matching", True)),
+        csrf_partial_matching=bool(options["csrf_partial_matching"]),
         csrf_ignore_list=_strings(options, "csrf_ignore_list"), cookie_ignore_list=_strings(options, "cookie_ignore_list"),
         trusted_domains=_strings(options, "trusted_domains"))
 
