@@ -7,18 +7,50 @@ Scanner versions are pinned once, in pyproject.toml's `scanners` extra.
 
 from __future__ import annotations
 
+import ast
 import os
 from pathlib import Path
 
+import sys
+
 import nox
 
+# The pin in pyproject's `test` extra and in .ci/run; an older nox would ignore options used here.
+nox.needs_version = ">=2026.10.20"
 nox.options.default_venv_backend = "uv|virtualenv"
 nox.options.reuse_venv = "yes"
 nox.options.error_on_missing_interpreters = True
 nox.options.sessions = ["all"]
 
 ROOT = Path(__file__).parent
-STAGES = ("lint", "sast", "secrets", "deps", "zap", "harden")
+
+
+def registry_stages() -> tuple[str, ...]:
+    """The stage names of pipeline/registry.py's STAGES, in order (what `pipeline stages` prints).
+
+    Read from the source, not imported: nox's own environment has none of the harness's
+    dependencies (the scanners are installed in each session). A shape this cannot read stops nox.
+    """
+    registry = ROOT / "pipeline" / "registry.py"
+    for node in ast.parse(registry.read_text(encoding="utf-8")).body:
+        if isinstance(node, ast.AnnAssign) and isinstance(node.target, ast.Name) and node.target.id == "STAGES":
+            if isinstance(node.value, ast.Tuple):
+                return tuple(_spec_name(ROOT / "pipeline" / "stages" / f"{element.value.id}.py")
+                             for element in node.value.elts
+                             if isinstance(element, ast.Attribute) and isinstance(element.value, ast.Name))
+    sys.exit(f"noxfile.py: cannot read the STAGES tuple of {registry}")
+
+
+def _spec_name(module: Path) -> str:
+    for node in ast.walk(ast.parse(module.read_text(encoding="utf-8"))):
+        if isinstance(node, ast.Call) and getattr(node.func, "id", "") == "StageSpec":
+            for keyword in node.keywords:
+                if keyword.arg == "name" and isinstance(keyword.value, ast.Constant):
+                    return str(keyword.value.value)
+    sys.exit(f"noxfile.py: no StageSpec(name=...) in {module}")
+
+
+STAGES = registry_stages()
 # A local advisory database makes the deps stage run offline (air-gapped machines, this project's
 # own CI machines, which keep the PyPA advisory snapshot beside the checkout).
 ADVISORY_DB_ENV = "SECURE_PIPELINE_ADVISORY_DB"

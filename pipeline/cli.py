@@ -112,6 +112,11 @@ def build_parser() -> argparse.ArgumentParser:
         pass
     else:
         add_advisories(sub)
+    from .init import add_parser as add_init
+    from .stage_list import add_parser as add_stages
+
+    add_stages(sub)
+    add_init(sub)
     return parser
 
 
@@ -385,7 +390,7 @@ def _dispatch(parser: argparse.ArgumentParser, args: argparse.Namespace) -> int:
             return cmd_verdict(args)
         if args.command == "baseline" and getattr(args, "baseline_command", None) == "update":
             return cmd_baseline_update(args)
-        if args.command == "advisories" and hasattr(args, "func"):
+        if args.command in ("advisories", "stages", "init") and hasattr(args, "func"):
             return int(args.func(args))
         parser.print_help(sys.stderr)
         return EXIT_CONFIG

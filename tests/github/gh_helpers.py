@@ -1,7 +1,9 @@
 """Helpers for the GitHub Actions tests: reading the workflows, small repositories, the CLI, and a
 replay of the CI workflow's jobs on this machine.
 
-No GitHub runner is reachable from here, so the replay executes the workflow's own `run:` scripts
+ci.yml calls the reusable workflow secure-pipeline.yml; the replay runs that workflow's jobs (plan,
+stage, verdict) with the inputs ci.yml passes. No GitHub runner is reachable from here, so the replay
+executes the workflow's own `run:` scripts
 with bash, in one fresh copy of the repository per job (as each runner gets its own checkout), and
 moves files between jobs the way upload-artifact / download-artifact do. Two commands are stood in
 for by shims first on PATH: `pipeline` runs `python -m pipeline` of this interpreter, and `nox -s
@@ -11,6 +13,7 @@ sessions run after installing the harness (a real nox would spend minutes buildi
 
 from __future__ import annotations
 
+import json
 import os
 import re
 import shutil
@@ -197,8 +200,10 @@ class Replay:
 class Expressions:
     """Evaluates the few `${{ }}` forms the replayed steps use; anything else fails the replay."""
 
-    def __init__(self, workflow_env: dict[str, str], matrix: dict[str, str]) -> None:
+    def __init__(self, workflow_env: dict[str, str], matrix: dict[str, str], inputs: dict[str, Any] | None = None,
+                 needs: dict[str, dict[str, str]] | None = None) -> None:
         self.env, self.matrix = workflow_env, matrix
+        self.inputs, self.needs = inputs or {}, needs or {}
 
     def value(self, expr: str) -> str:
         if "secrets." in expr:
@@ -207,6 +212,11 @@ class Expressions:
             return self.matrix[expr.removeprefix("matrix.")]
         if re.fullmatch(r"env\.\w+", expr):
             return self.env[expr.removeprefix("env.")]
+        if re.fullmatch(r"inputs\.[\w-]+", expr):
+            return str(self.inputs[expr.removeprefix("inputs.")])
+        joined = re.fullmatch(r"join\(fromJSON\(needs\.(\w+)\.outputs\.(\w+)\), ','\)", expr)
+        if joined:
+            return ",".join(json.loads(self.needs[joined.group(1)][joined.group(2)]))
         if expr == "runner.os":
             return "Linux"
         raise AssertionError(f"the replay does not know how to evaluate ${{{{ {expr} }}}}")
@@ -219,6 +229,11 @@ def _harness_step(step: dict[str, Any]) -> bool:
     """Steps that run the harness (the rest install tools, which this machine already has)."""
     script = step.get("run", "")
     return bool(re.search(r"(^|\s)(nox|pipeline)\s", script))
+
+
+def _runs_after_failure(step: dict[str, Any]) -> bool:
+    condition = str(step.get("if", ""))
+    return "always()" in condition or "!cancelled()" in condition
 
 
 def _run_script(script: str, cwd: Path, env: dict[str, str], timeout: float = 300) -> subprocess.CompletedProcess:
@@ -263,10 +278,44 @@ def _job_env(workflow: dict[str, Any], job: dict[str, Any], step: dict[str, Any]
     return env
 
 
+def _job_files(work: Path, job: str) -> dict[str, str]:
+    """A runner's per-job files: RUNNER_TEMP, GITHUB_OUTPUT, GITHUB_STEP_SUMMARY."""
+    temp = work / f"runner-temp-{job}"
+    temp.mkdir(parents=True, exist_ok=True)
+    for name in ("github_output", "step_summary.md"):
+        (temp / name).write_text("", encoding="utf-8")
+    return {"RUNNER_TEMP": str(temp), "GITHUB_OUTPUT": str(temp / "github_output"),
+            "GITHUB_STEP_SUMMARY": str(temp / "step_summary.md")}
+
+
+def _outputs(path: str) -> dict[str, str]:
+    outputs: dict[str, str] = {}
+    for line in Path(path).read_text(encoding="utf-8").splitlines():
+        key, _, value = line.partition("=")
+        outputs[key] = value
+    return outputs
+
+
+def caller_inputs() -> tuple[dict[str, Any], dict[str, Any]]:
+    """ci.yml's call of the reusable workflow: (the reusable workflow, its inputs with defaults applied)."""
+    caller = load_yaml(WORKFLOWS / "ci.yml")
+    (call,) = [job for job in caller["jobs"].values() if "uses" in job]
+    assert call["uses"] == "./.github/workflows/secure-pipeline.yml"
+    reusable = load_yaml(WORKFLOWS / "secure-pipeline.yml")
+    declared = triggers(reusable)["workflow_call"]["inputs"]
+    given = call.get("with") or {}
+    assert set(given) <= set(declared), f"ci.yml passes undeclared inputs {set(given) - set(declared)}"
+    inputs = {k: given.get(k, spec.get("default", "")) for k, spec in declared.items()}
+    return reusable, inputs
+
+
 def replay_ci(source_repo: Path, work: Path, stages: list[str], expected: str,
               drop_artifacts: tuple[str, ...] = (), reuse_artifacts: dict[str, Path] | None = None) -> Replay:
-    """Replay ci.yml: the stage jobs (one workspace each), then the verdict job over their artifacts."""
-    workflow = load_yaml(WORKFLOWS / "ci.yml")
+    """Replay ci.yml's call of secure-pipeline.yml with `stages` as its stages input: the plan job,
+    the stage jobs it lists (one workspace each), then the verdict job over their artifacts.
+    `expected` is what the verdict must be told to expect (checked against the plan's list)."""
+    workflow, inputs = caller_inputs()
+    inputs["stages"] = ",".join(stages)
     shims = install_shims(work / "shims")
     # GitHub gives every job of one workflow run the same GITHUB_RUN_ID and GITHUB_RUN_ATTEMPT; the
     # verdict uses them to refuse reports of different runs.
@@ -275,23 +324,40 @@ def replay_ci(source_repo: Path, work: Path, stages: list[str], expected: str,
     replay = Replay()
     store = work / "artifacts"
     workflow_env = {k: str(v) for k, v in (workflow.get("env") or {}).items()}
+
+    plan_job = workflow["jobs"]["plan"]
+    expressions = Expressions(workflow_env, {}, inputs)
+    workspace = work / "job-plan"
+    shutil.copytree(source_repo, workspace, symlinks=True)
+    files = _job_files(work, "plan")
+    for step in plan_job["steps"]:
+        if _harness_step(step):
+            proc = _run_script(step["run"], workspace, _job_env(workflow, plan_job, step, expressions, {**base_env, **files}))
+            replay.steps.append(StepRun("plan", step.get("name", ""), proc.returncode, proc.stdout, proc.stderr))
+            assert proc.returncode == 0, proc.stderr
+    needs = {"plan": {k: EXPRESSION.sub(lambda m: _outputs(files["GITHUB_OUTPUT"])[m.group(1).split(".")[-1]], v)
+                      for k, v in plan_job["outputs"].items()}}
+    planned = json.loads(needs["plan"]["stages"])
+    assert ",".join(planned) == expected, (planned, expected)
+
     if reuse_artifacts is None:
         stage_job = workflow["jobs"]["stage"]
-        for stage in stages:
-            expressions = Expressions(workflow_env, {"stage": stage})
+        assert stage_job["strategy"]["matrix"]["stage"] == "${{ fromJSON(needs.plan.outputs.stages) }}"
+        for stage in planned:
+            expressions = Expressions(workflow_env, {"stage": stage}, inputs, needs)
             workspace = work / f"job-stage-{stage}"
             shutil.copytree(source_repo, workspace, symlinks=True)
+            files = _job_files(work, f"stage-{stage}")
             failed = False
             for step in stage_job["steps"]:
-                condition = str(step.get("if", ""))
-                if failed and "always()" not in condition:
+                if failed and not _runs_after_failure(step):
                     continue
                 uses = str(step.get("uses", ""))
                 if uses.startswith("actions/upload-artifact@"):
                     name, path = _upload(step["with"], workspace, expressions, store)
                     replay.artifacts[name] = path
                 elif _harness_step(step):
-                    env = _job_env(workflow, stage_job, step, expressions, base_env)
+                    env = _job_env(workflow, stage_job, step, expressions, {**base_env, **files})
                     proc = _run_script(step["run"], workspace, env)
                     replay.steps.append(StepRun(f"stage-{stage}", expressions.resolve(step.get("name", "")),
                                                 proc.returncode, proc.stdout, proc.stderr))
@@ -300,15 +366,12 @@ def replay_ci(source_repo: Path, work: Path, stages: list[str], expected: str,
         replay.artifacts = dict(reuse_artifacts)
 
     verdict_job = workflow["jobs"]["verdict"]
-    expressions = Expressions({**workflow_env, "EXPECTED_STAGES": expected}, {})
+    expressions = Expressions(workflow_env, {}, inputs, needs)
     workspace = work / "job-verdict"
     shutil.copytree(source_repo, workspace, symlinks=True)
     replay.verdict_workspace = workspace
-    summary_file, output_file = work / "step_summary.md", work / "github_output"
-    summary_file.write_text("", encoding="utf-8")
-    output_file.write_text("", encoding="utf-8")
-    github_env = {"GITHUB_ACTIONS": "true", "GITHUB_STEP_SUMMARY": str(summary_file), "GITHUB_OUTPUT": str(output_file),
-                  "GITHUB_WORKSPACE": str(workspace), "GITHUB_EVENT_NAME": "pull_request"}
+    files = _job_files(work, "verdict")
+    github_env = {"GITHUB_ACTIONS": "true", "GITHUB_WORKSPACE": str(workspace), "GITHUB_EVENT_NAME": "pull_request", **files}
     for step in verdict_job["steps"]:
         uses = str(step.get("uses", ""))
         if uses.startswith("actions/download-artifact@"):
@@ -323,15 +386,13 @@ def replay_ci(source_repo: Path, work: Path, stages: list[str], expected: str,
                 shutil.copytree(path, dest, dirs_exist_ok=True)
         elif _harness_step(step):
             env = _job_env(workflow, verdict_job, step, expressions, {**base_env, **github_env})
-            env["EXPECTED_STAGES"] = expected
+            assert env["EXPECTED_STAGES"] == expected
             proc = _run_script(step["run"], workspace, env)
             replay.steps.append(StepRun("verdict", step.get("name", ""), proc.returncode, proc.stdout, proc.stderr))
             if step.get("id") == "verdict":
                 replay.verdict_exit, replay.verdict_stdout = proc.returncode, proc.stdout
-    replay.summary = summary_file.read_text(encoding="utf-8")
-    for line in output_file.read_text(encoding="utf-8").splitlines():
-        key, _, value = line.partition("=")
-        replay.outputs[key] = value
+    replay.summary = Path(files["GITHUB_STEP_SUMMARY"]).read_text(encoding="utf-8")
+    replay.outputs = _outputs(files["GITHUB_OUTPUT"])
     return replay
 
 def make_clean_repo(root: Path) -> Path:
