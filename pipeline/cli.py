@@ -16,13 +16,15 @@ from pathlib import Path
 from types import FrameType
 from typing import Any
 
-from . import __version__, baseline as baseline_mod, config as config_mod, outdir, policy, policy_changes, provenance, report_io, runner, suppressions
+from . import __version__, outdir, policy, policy_changes, provenance, report_io, runner, suppressions
+from . import baseline as baseline_mod
+from . import config as config_mod
 from .config import Config, ConfigError
 from .errors import HarnessError
 from .model import StageResult, Status
 from .output import emit
-from .redact import Redactor
 from .policy import EXIT_CONFIG, PolicyReview, Verdict
+from .redact import Redactor
 
 DEBUG_ENV = "SECURE_PIPELINE_DEBUG"
 
@@ -258,7 +260,6 @@ def _read_stage_reports(paths: list[Path]) -> list[report_io.StageReport]:
 
 def cmd_verdict(args: argparse.Namespace) -> int:
     from .registry import stage_names
-
     from .report_checks import check_reports
 
     config = _load(args)

@@ -18,8 +18,6 @@ valid requirement is named by file and line, never quoted.
 
 from __future__ import annotations
 
-from .errors import HarnessError
-
 import json
 import os
 import re
@@ -28,9 +26,9 @@ import stat
 import sys
 import tempfile
 import tomllib
-from fnmatch import fnmatchcase
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
+from fnmatch import fnmatchcase
 from pathlib import Path
 from typing import Any
 
@@ -40,6 +38,7 @@ from packaging.version import InvalidVersion, Version
 
 from . import runner
 from .advisories.versions import canonical_name
+from .errors import HarnessError
 
 AUTO = "auto"
 ENV_PREFIX = "env:"

@@ -15,13 +15,13 @@ from typing import Any
 from . import fingerprint, runner, sandbox
 from .config import Config, ConfigError, stage_options
 from .files import FileSet
+from .merge import merge_same_problem
 from .model import StageResult, Status, ToolRun
 from .options import OptionError
 from .progress import Progress
 from .redact import Redactor
-from .merge import merge_same_problem
 from .registry import scanners_for, stage_spec
-from .scanner import ScanContext, ScanOutput, Scanner
+from .scanner import ScanContext, Scanner, ScanOutput
 
 
 def apply_overrides(config: Config, overrides: dict[str, dict[str, str]]) -> None:
@@ -124,7 +124,7 @@ def _run_all(tasks: list[_Task], workers: int, progress: Progress, results: dict
 
 def run_stages(config: Config, stages: list[str], out_dir: Path, progress: Progress) -> list[StageResult]:
     files = FileSet(config.root, list(config["paths"]), list(config["exclude"]), never=tuple(harness_outputs(config, out_dir)))
-    started_at = dt.datetime.now(dt.timezone.utc).replace(microsecond=0).isoformat()
+    started_at = dt.datetime.now(dt.UTC).replace(microsecond=0).isoformat()
     results: dict[str, list[ScanOutput]] = {name: [] for name in stages}
     stage_started = time.monotonic()
     with tempfile.TemporaryDirectory(prefix="secure-pipeline-") as scratch:

@@ -29,11 +29,11 @@ from typing import Any
 
 from .baseline import Baseline, BaselineEntry
 from .config import Config
+from .errors import EXIT_CONFIG, EXIT_ERROR, EXIT_FAILED, EXIT_PASSED  # noqa: E402,F401 - the policy's exit codes
 from .model import Confidence, Disposition, Finding, Severity, Status, ToolRun
 from .options import confidence_threshold, severity_threshold
 from .suppressions import Suppression
 
-from .errors import EXIT_CONFIG, EXIT_ERROR, EXIT_FAILED, EXIT_PASSED  # noqa: E402,F401 - the policy's exit codes
 GATES = ("fail", "warn", "info", "ignore")
 
 # Details keys in which a tool run states what it covered. A run that passed must show one of them
@@ -390,6 +390,6 @@ def evaluate(
         status, code = Status.FAILED, EXIT_FAILED
     else:
         status, code = Status.PASSED, EXIT_PASSED
-    generated_at = generated_at or dt.datetime.now(dt.timezone.utc).replace(microsecond=0).isoformat()
+    generated_at = generated_at or dt.datetime.now(dt.UTC).replace(microsecond=0).isoformat()
     return Verdict(status, code, stages, generated_at, missing, expired, stale, notes,
                    policy_review=review, provenance=dict(provenance or {}))

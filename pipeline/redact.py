@@ -289,12 +289,12 @@ class Redactor:
         return [value for name, value in source.items() if is_credential_name(name) and value]
 
     @classmethod
-    def for_environment(cls, env: Mapping[str, str] | None = None) -> "Redactor":
+    def for_environment(cls, env: Mapping[str, str] | None = None) -> Redactor:
         """What is known before any stage has finished: the environment's credentials."""
         return cls(cls.environment_secrets(env))
 
     @classmethod
-    def for_run(cls, root: Path, findings: Iterable[Finding], env: Mapping[str, str] | None = None) -> "Redactor":
+    def for_run(cls, root: Path, findings: Iterable[Finding], env: Mapping[str, str] | None = None) -> Redactor:
         """The environment's credentials plus every value any finding of the run located."""
         known = cls.environment_secrets(env)
         sources = _Sources(root)

@@ -15,8 +15,8 @@ import json
 import os
 import tempfile
 from dataclasses import dataclass
-from pathlib import Path
 from functools import lru_cache
+from pathlib import Path
 from typing import Any
 
 from . import __version__

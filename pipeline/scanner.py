@@ -134,16 +134,16 @@ class Coverage:
     no_evidence: str = ""  # why this tool cannot show what it scanned (then ``scanned`` is None)
 
     @classmethod
-    def of(cls, items: Iterable[str]) -> "Coverage":
+    def of(cls, items: Iterable[str]) -> Coverage:
         return cls(frozenset(items))
 
     @classmethod
-    def none(cls, why: str) -> "Coverage":
+    def none(cls, why: str) -> Coverage:
         if not why.strip():
             raise ValueError("a tool without coverage evidence must say why")
         return cls(None, why)
 
-    def union(self, other: "Coverage") -> "Coverage":
+    def union(self, other: Coverage) -> Coverage:
         if self.scanned is None or other.scanned is None:
             return self if self.scanned is None else other
         return Coverage(self.scanned | other.scanned)
@@ -158,7 +158,7 @@ class Parsed:
     # findings and details stay in the report beside it. An error adds; it never hides.
     error: str = ""
 
-    def combine(self, other: "Parsed") -> "Parsed":
+    def combine(self, other: Parsed) -> Parsed:
         details = dict(self.details)
         for key, value in other.details.items():
             if isinstance(value, list) and isinstance(details.get(key), list):

@@ -17,10 +17,10 @@ from typing import Any
 from ..evidence import canary
 from ..files import glob_match
 from ..model import Confidence, Finding, Location, Severity
+from ..redact import LOCATED_SECRET, MASK
 from ..scanner import CommandScanner, Coverage, Outcome, Parsed, Plan, ScanContext, ScanError, load_json, require
 from ..vetting.bandit import read_settings as read_bandit_settings
 from ..vetting.bandit import vet as vet_bandit
-from ..redact import LOCATED_SECRET, MASK
 
 _LEVELS = {"LOW": Severity.LOW, "MEDIUM": Severity.MEDIUM, "HIGH": Severity.HIGH, "UNDEFINED": Severity.INFO}
 _CONFIDENCE = {"LOW": Confidence.LOW, "MEDIUM": Confidence.MEDIUM, "HIGH": Confidence.HIGH}

@@ -11,7 +11,7 @@ EXIT_OK = 0
 EXIT_CANNOT = 2  # the harness's "could not run" code
 
 
-def add_parser(subparsers: "argparse._SubParsersAction[argparse.ArgumentParser]") -> argparse.ArgumentParser:
+def add_parser(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> argparse.ArgumentParser:
     """Register ``advisories`` (with its ``sync`` subcommand) on the CLI's subparsers; sets ``func``."""
     parser = subparsers.add_parser("advisories", help="manage the offline advisory database")
     commands = parser.add_subparsers(dest="advisories_command", required=True)

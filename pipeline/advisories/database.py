@@ -10,8 +10,6 @@ the audit. Withdrawn records are counted and ignored, like the OSV schema says.
 
 from __future__ import annotations
 
-from ..errors import HarnessError
-
 import datetime as dt
 import json
 import re
@@ -25,6 +23,7 @@ from typing import Any
 import yaml
 from packaging.version import InvalidVersion, Version
 
+from ..errors import HarnessError
 from .severity import Rating, highest, rate_record
 from .versions import BadRange, canonical_name, make_orderable, record_affects
 
@@ -47,7 +46,7 @@ def parse_timestamp(text: Any) -> dt.datetime | None:
         value = dt.datetime.fromisoformat(cleaned)
     except ValueError:
         return None
-    return value if value.tzinfo else value.replace(tzinfo=dt.timezone.utc)
+    return value if value.tzinfo else value.replace(tzinfo=dt.UTC)
 
 
 def _normalise_timestamps(record: dict[str, Any]) -> None:
@@ -60,7 +59,7 @@ def _normalise_timestamps(record: dict[str, Any]) -> None:
                 if key != "withdrawn":  # an unreadable withdrawal date still means withdrawn
                     del record[key]
                 continue
-            record[key] = stamp.astimezone(dt.timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+            record[key] = stamp.astimezone(dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
 def _iter_documents(source: Path) -> Iterator[tuple[str, str, bytes]]:
@@ -123,7 +122,7 @@ class AdvisoryDB:
     unevaluable: dict[str, list[str]] = field(default_factory=dict)
 
     @classmethod
-    def load(cls, source: Path) -> "AdvisoryDB":
+    def load(cls, source: Path) -> AdvisoryDB:
         started = time.monotonic()
         source = Path(source).expanduser()
         if not source.exists():
@@ -200,7 +199,7 @@ class AdvisoryDB:
     def age_days(self, now: dt.datetime | None = None) -> float | None:
         if self.newest is None:
             return None
-        now = now or dt.datetime.now(dt.timezone.utc)
+        now = now or dt.datetime.now(dt.UTC)
         return round((now - self.newest).total_seconds() / 86400, 1)
 
     def describe(self) -> dict[str, Any]:

@@ -14,7 +14,7 @@ import dataclasses
 from pathlib import Path
 
 from .. import fingerprint
-from ..advisories.findings import canonical_id, needed_upgrade, sort_versions, sorted_ids, version_key, advisory_url
+from ..advisories.findings import advisory_url, canonical_id, needed_upgrade, sort_versions, sorted_ids, version_key
 from ..model import Finding
 from ..options import Option
 from ..stage import StageSpec

@@ -9,8 +9,6 @@ time limits. TLS certificates are not verified, as ZAP does not verify them eith
 
 from __future__ import annotations
 
-from ..errors import HarnessError
-
 import http.client
 import re
 import ssl
@@ -19,6 +17,7 @@ from collections import deque
 from dataclasses import dataclass, field, replace
 from urllib.parse import urlencode, urljoin, urlsplit, urlunsplit
 
+from ..errors import HarnessError
 from .exchange import Exchange
 from .html import parse
 

@@ -21,8 +21,6 @@ only in the ``X-ZAP-API-Key`` header and never appears in a message.
 
 from __future__ import annotations
 
-from ..errors import HarnessError
-
 import math
 import socket
 import time
@@ -34,6 +32,7 @@ from urllib.parse import urlsplit
 import requests
 from zapv2 import ZAPv2
 
+from ..errors import HarnessError
 from .engine_result import EngineError, EngineResult, dedupe_and_cap
 from .model import Alert, confidence_code, risk_code
 from .passive.settings import DEFAULT_CSRF_TOKENS, DEFAULT_SETTINGS, RuleSettings

@@ -7,8 +7,6 @@ exit, an exception, Ctrl-C) sends SIGTERM to the whole group, then SIGKILL after
 
 from __future__ import annotations
 
-from ..errors import HarnessError
-
 import queue
 import re
 import subprocess
@@ -22,6 +20,7 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
+from ..errors import HarnessError
 from ..runner import kill_group, scrubbed_env
 
 SERVING = re.compile(r"^Serving on (https?://\S+)\s*$")

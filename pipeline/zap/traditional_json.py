@@ -29,7 +29,7 @@ def _site_of(url: str) -> tuple[str, str, str, str]:
 
 
 def build(alerts: list[Alert], program_version: str, now: dt.datetime | None = None) -> dict:
-    now = now or dt.datetime.now(dt.timezone.utc)
+    now = now or dt.datetime.now(dt.UTC)
     sites: dict[tuple[str, str, str, str], dict[tuple[str, str, str], list[Alert]]] = {}
     for alert in alerts:
         groups = sites.setdefault(_site_of(alert.url), {})

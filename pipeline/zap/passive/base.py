@@ -6,7 +6,7 @@ import email.utils
 import re
 from collections.abc import Iterable
 from dataclasses import replace
-from datetime import datetime, timezone
+from datetime import UTC, datetime, timezone
 from typing import ClassVar
 
 from ..exchange import Exchange
@@ -90,8 +90,8 @@ def cookie_expired(value: str) -> bool:
     except (TypeError, ValueError, IndexError):
         return True
     if when.tzinfo is None:
-        when = when.replace(tzinfo=timezone.utc)
-    return when < datetime.now(timezone.utc)
+        when = when.replace(tzinfo=UTC)
+    return when < datetime.now(UTC)
 
 
 def set_cookie_evidence(ex: Exchange, value: str) -> str:

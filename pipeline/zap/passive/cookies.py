@@ -11,8 +11,15 @@ from __future__ import annotations
 import re
 
 from ..model import CONF_LOW, CONF_MEDIUM, RISK_INFO, RISK_LOW
-from .base import (PassiveRule, cookie_attribute, cookie_expired, cookie_name, has_cookie_attribute,
-                   set_cookie_evidence, set_cookie_headers)
+from .base import (
+    PassiveRule,
+    cookie_attribute,
+    cookie_expired,
+    cookie_name,
+    has_cookie_attribute,
+    set_cookie_evidence,
+    set_cookie_headers,
+)
 
 
 class _CookieRule(PassiveRule):  # pylint: disable=abstract-method  # a base for the four cookie rules

@@ -10,7 +10,7 @@ Follows ZAP's ``TimestampDisclosureScanRule`` (zap-extensions pscanrules v76).
 from __future__ import annotations
 
 import re
-from datetime import datetime, timezone
+from datetime import UTC, datetime, timezone
 
 from ..model import CONF_LOW, RISK_LOW
 from .base import PassiveRule
@@ -42,7 +42,7 @@ class TimestampDisclosure(PassiveRule):
             return
         if self.threshold == "HIGH" and ex.is_javascript:
             return
-        now = datetime.now(timezone.utc)
+        now = datetime.now(UTC)
         low = _years_from(now, -10).timestamp()
         high = min(_Y2038, _years_from(now, 10).timestamp())
         year_ago, year_ahead = _years_from(now, -1).timestamp(), _years_from(now, 1).timestamp()
@@ -56,6 +56,6 @@ class TimestampDisclosure(PassiveRule):
                     continue
                 if self.threshold == "HIGH" and not year_ago < value < year_ahead:
                     continue
-                when = datetime.fromtimestamp(value, timezone.utc).strftime("%Y-%m-%d %H:%M:%S")
+                when = datetime.fromtimestamp(value, UTC).strftime("%Y-%m-%d %H:%M:%S")
                 yield self.alert(ex, param=param, evidence=match.group(0),
                                  other=f"{match.group(0)} is a Unix timestamp, which is {when} UTC.")

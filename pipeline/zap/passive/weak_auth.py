@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import base64
 import binascii
-
 import re
 
 from ..model import CONF_MEDIUM, RISK_HIGH, RISK_MEDIUM
