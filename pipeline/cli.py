@@ -104,7 +104,8 @@ def build_parser() -> argparse.ArgumentParser:
     base = sub.add_parser("baseline", help="manage the baseline of accepted findings")
     base_sub = base.add_subparsers(dest="baseline_command", metavar="ACTION", parser_class=_Parser)
     update = base_sub.add_parser("update", help="accept the current findings (from reports, or by running the stages)",
-                                 description="Write the baseline from the given stage reports, or run the configured stages first.")
+                                 description="Write the baseline from the given stage reports, "
+                                             "or run the configured stages first.")
     update.add_argument("reports", nargs="*", type=Path, metavar="REPORT")
     _add_common(update)
 

@@ -302,7 +302,8 @@ class _Reader:
         for group in groups:
             for item in group:
                 if isinstance(item, str):  # dependency-groups may also hold {include-group = ...} tables
-                    self.add_requirement(item, Origin(self.rel(path), _line_of(lines, f'"{item}"') or _line_of(lines, f"'{item}'")))
+                    self.add_requirement(item, Origin(self.rel(path),
+                                                      _line_of(lines, f'"{item}"') or _line_of(lines, f"'{item}'")))
 
     def read_toml_lock(self, path: Path) -> None:
         text = self.read_text(path)
@@ -480,7 +481,8 @@ def _resolve_unpinned(unpinned: list[Unpinned], pins: dict[tuple[str, str], Pin]
         matching = [p for (name, _v), p in pins.items()
                     if name == item.name and req.url is None and req.specifier.contains(p.version, prereleases=True)]
         if matching:
-            resolved.append(f"{item.requirement} ({_where(item.origin)}) -> " + ", ".join(f"{p.name}=={p.version}" for p in matching))
+            resolved.append(f"{item.requirement} ({_where(item.origin)}) -> "
+                            + ", ".join(f"{p.name}=={p.version}" for p in matching))
         else:
             unresolved.append(item)
     return resolved, unresolved

@@ -34,7 +34,8 @@ def apply_overrides(config: Config, overrides: dict[str, dict[str, str]]) -> Non
             if key not in declared:
                 raise ConfigError(f"command line: {stage}.{key}: unknown option (known: {', '.join(sorted(declared))})")
             try:
-                config.stages[stage].values[key] = declared[key].parse_text(text) if isinstance(text, str) else declared[key].coerce(text)
+                config.stages[stage].values[key] = (declared[key].parse_text(text) if isinstance(text, str)
+                                                    else declared[key].coerce(text))
             except OptionError as exc:
                 raise ConfigError(f"command line: {stage}.{key}: {exc}") from exc
 
@@ -114,7 +115,7 @@ def _run_all(tasks: list[_Task], workers: int, progress: Progress, results: dict
         pool.shutdown(wait=True, cancel_futures=True)
         try:
             progress.stop()
-        except Exception:  # pylint: disable=broad-except  # restoring the terminal is best effort
+        except Exception:  # noqa: S110  # pylint: disable=broad-except  # restoring the terminal is best effort
             pass
         raise
     finally:

@@ -50,7 +50,7 @@ class Confidence(enum.IntEnum):
         return self.name.lower()
 
 
-class Status(str, enum.Enum):
+class Status(str, enum.Enum):  # noqa: UP042  # str() and format() stay as they are; StrEnum would change them
     """Outcome of a tool run or of a whole stage."""
 
     PASSED = "passed"
@@ -71,7 +71,7 @@ class Status(str, enum.Enum):
         return self.value.replace("_", " ")
 
 
-class Disposition(str, enum.Enum):
+class Disposition(str, enum.Enum):  # noqa: UP042  # as Status
     """What the policy decided about one finding."""
 
     NEW = "new"

@@ -39,7 +39,7 @@ MASK = "[REDACTED]"
 URL_MASK = "REDACTED"
 # A finding property through which an adapter hands the redactor a secret value it located; the
 # redactor removes it from the finding, so it is never written.
-LOCATED_SECRET = "located_secret"  # pragma: allowlist secret  # nosec B105 - a property name, not a password
+LOCATED_SECRET = "located_secret"  # pragma: allowlist secret  # noqa: S105  # nosec B105 - a property name, not a password
 # Shorter known values would mask ordinary words everywhere (AUTH=1, a 4-letter default).
 MIN_KNOWN = 6
 MAX_SOURCE_BYTES = 5_000_000
@@ -55,7 +55,7 @@ _SKIPPED_FILTERS = frozenset({"detect_secrets.filters.allowlist.is_line_allowlis
 _TEXT_FILTER_INPUTS = frozenset({"secret", "line", "plugin", "context"})
 _QUOTES = "'\"`"
 _DELIMITERS = " \t'\"`"
-_TOKEN_CHARS = "-_=.+/"  # nosec B105 - what a base64 or URL-safe token is made of besides letters and digits
+_TOKEN_CHARS = "-_=.+/"  # noqa: S105  # nosec B105 - what a base64 or URL-safe token is made of besides letters and digits
 # Digests are printed on purpose (commit ids, hashed_secret, sha256 pins): a bare hex string of a
 # digest's length is one. A hex key in a secret position (keyword, URL userinfo, known value) is
 # still masked by the other passes.
@@ -119,7 +119,7 @@ class _Detectors:
         self.plugins = [_Plugin(kind, cls()) for kind, cls in classes.items()]
         self._regex_based = frozenset(p.secret_type for p in self.plugins if isinstance(p.instance, RegexBasedDetector))
         self.type_names = frozenset(p.secret_type for p in self.plugins)
-        self.keyword = next(p for p in self.plugins if p.secret_type == "Secret Keyword")  # nosec B105 - a type name
+        self.keyword = next(p for p in self.plugins if p.secret_type == "Secret Keyword")  # noqa: S105  # nosec B105 - a type name
         self.filters = [f for f in get_filters()
                         if f.path not in _SKIPPED_FILTERS and f.injectable_variables <= _TEXT_FILTER_INPUTS]
 

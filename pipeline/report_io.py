@@ -141,7 +141,8 @@ def read_report(path: Path) -> StageReport | None:
     if schema != STAGE_SCHEMA:
         raise ReportError(f"{path}: not a secure-pipeline stage report (schema is {schema!r}, expected {STAGE_SCHEMA!r})")
     if data.get("schema_version") != SCHEMA_VERSION:
-        raise ReportError(f"{path}: stage report schema_version {data.get('schema_version')!r} is not supported (expected {SCHEMA_VERSION})")
+        raise ReportError(f"{path}: stage report schema_version {data.get('schema_version')!r} is not supported "
+                          f"(expected {SCHEMA_VERSION})")
     problem = schema_problem(data)
     if problem:
         raise ReportError(f"{path}: incomplete or invalid stage report, rejected: {problem}")

@@ -251,7 +251,7 @@ class _Capture:
     def run(self) -> None:
         with selectors.DefaultSelector() as selector:
             for name, pipe in (("stdout", self.proc.stdout), ("stderr", self.proc.stderr)):
-                assert pipe is not None
+                assert pipe is not None  # noqa: S101  # narrowing: the pipes were opened with PIPE
                 os.set_blocking(pipe.fileno(), False)
                 selector.register(pipe.fileno(), selectors.EVENT_READ, name)
             exited_at: float | None = None
@@ -295,7 +295,7 @@ class _Capture:
 def _feed_stdin(proc: subprocess.Popen, data: bytes) -> None:
     """Write stdin from a helper thread; it ends when the tool reads it all, closes it or dies."""
     def write() -> None:
-        assert proc.stdin is not None
+        assert proc.stdin is not None  # noqa: S101  # narrowing: stdin was opened with PIPE
         try:
             proc.stdin.write(data)
             proc.stdin.close()
@@ -347,7 +347,7 @@ def _start(argv: list[str], executable: str, cwd: Path, env: dict[str, str], std
         command = sandbox.wrap(command, status_write, sandbox.unshare_path(), hide)
     try:
         with _lock:
-            proc = subprocess.Popen(  # pylint: disable=consider-using-with  # its lifetime is managed by run()
+            proc = subprocess.Popen(  # noqa: S603  # pylint: disable=consider-using-with  # its lifetime is managed by run()
                 command,  # argument list, never a shell
                 cwd=cwd,
                 env=env,

@@ -33,7 +33,7 @@ def bandit_settings(root: Path) -> dict[str, Any] | None:
 
 # bandit's general_hardcoded_password: text=f"Possible hardcoded password: '{value}'".
 _PASSWORD_RULES = frozenset({"B105", "B106", "B107"})
-_PASSWORD_PREFIX = "Possible hardcoded password: '"  # nosec B105 - bandit's message, not a password
+_PASSWORD_PREFIX = "Possible hardcoded password: '"  # noqa: S105  # nosec B105 - bandit's message, not a password
 
 
 def _password_message(rule_id: str, text: str) -> tuple[str, dict[str, str]]:
@@ -121,7 +121,8 @@ class Bandit(CommandScanner):
         control_hits = 0
         findings: list[Finding] = []
         for item in data["results"]:
-            require(isinstance(item, dict) and {"test_id", "issue_severity", "issue_confidence", "filename", "line_number"} <= set(item),
+            require(isinstance(item, dict)
+                    and {"test_id", "issue_severity", "issue_confidence", "filename", "line_number"} <= set(item),
                     "a result lacks test_id, issue_severity, issue_confidence, filename or line_number")
             severity = _LEVELS.get(str(item["issue_severity"]).upper())
             require(severity is not None, f"unknown bandit severity {item['issue_severity']!r}")

@@ -236,7 +236,8 @@ class PipAudit(CommandScanner):
         seen: set[str] = set()
         findings: list[Finding] = []
         for dep in data["dependencies"]:
-            require(isinstance(dep, dict) and isinstance(dep.get("name"), str), f"dependency entry without a name: {str(dep)[:80]}")
+            require(isinstance(dep, dict) and isinstance(dep.get("name"), str),
+                    f"dependency entry without a name: {str(dep)[:80]}")
             if dep.get("skip_reason"):
                 skipped.append(f"{dep['name']} ({dep['skip_reason']})")
                 continue
@@ -244,7 +245,7 @@ class PipAudit(CommandScanner):
                     f"dependency {dep['name']} has no version or vulns list")
             pin = state.audited.lookup(dep["name"], dep["version"])
             require(pin is not None and pin in layer, f"reported {dep['name']} {dep['version']}, which it was not asked to audit")
-            assert pin is not None  # for the type checker; require() above raised otherwise
+            assert pin is not None  # noqa: S101  # for the type checker; require() above raised otherwise
             seen.add(pin_label(pin))
             findings.extend(self._findings(pin, dep["vulns"], state, plan.ctx))
         if outcome.exit_code == 1 and not findings:
@@ -337,7 +338,8 @@ class PipAudit(CommandScanner):
             return [
                 f"the advisory database {plan.db.source if plan.db else ''} has no record of {len(unknown)} package(s), so "
                 f"they were not really audited: {', '.join(unknown[:10])}{' ...' if len(unknown) > 10 else ''} "
-                "(if they genuinely have no advisories, list them in deps.known_clean_packages or set deps.unknown_packages = \"warn\")"]
+                "(if they genuinely have no advisories, list them in deps.known_clean_packages "
+                "or set deps.unknown_packages = \"warn\")"]
         if unknown:
             details.setdefault("notes", []).append(
                 f"deps: {len(unknown)} package(s) have no record in the advisory database (no advisories, or not covered): "

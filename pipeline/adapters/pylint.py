@@ -170,7 +170,8 @@ class Pylint(CommandScanner):
                 location=Location(
                     path=path, line=msg.get("line") or None,
                     column=(msg["column"] + 1) if isinstance(msg.get("column"), int) else None,
-                    end_line=msg.get("endLine"), end_column=(msg["endColumn"] + 1) if isinstance(msg.get("endColumn"), int) else None,
+                    end_line=msg.get("endLine"),
+                    end_column=(msg["endColumn"] + 1) if isinstance(msg.get("endColumn"), int) else None,
                 ),
                 message=str(msg["message"]),
                 help_uri=f"https://pylint.readthedocs.io/en/stable/user_guide/messages/{msg['type']}/{symbol}.html",

@@ -203,7 +203,8 @@ class Safety(CommandScanner):
         for project in projects:
             for file in project.get("files") or []:
                 for dep in (file.get("results") or {}).get("dependencies") or []:
-                    require(isinstance(dep, dict) and isinstance(dep.get("name"), str), f"dependency without a name: {str(dep)[:80]}")
+                    require(isinstance(dep, dict) and isinstance(dep.get("name"), str),
+                            f"dependency without a name: {str(dep)[:80]}")
                     for spec in dep.get("specifications") or []:
                         match = _PIN.match(str(spec.get("raw", "")))
                         require(match is not None, f"specification {spec.get('raw')!r} of {dep['name']} is not a pin")

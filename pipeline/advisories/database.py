@@ -86,7 +86,7 @@ def _iter_documents(source: Path) -> Iterator[tuple[str, str, bytes]]:
 def _parse(name: str, suffix: str, raw: bytes) -> dict[str, Any]:
     try:
         text = raw.decode("utf-8")
-        data = json.loads(text) if suffix == ".json" else yaml.load(text, Loader=_YAML_LOADER)  # nosec B506 - BaseLoader builds only str/list/dict
+        data = json.loads(text) if suffix == ".json" else yaml.load(text, Loader=_YAML_LOADER)  # noqa: S506  # nosec B506 - BaseLoader builds only str/list/dict
     except (UnicodeDecodeError, json.JSONDecodeError, yaml.YAMLError) as exc:
         raise AdvisoryError(f"{name}: cannot be parsed as {suffix[1:].upper()}: {str(exc).splitlines()[0]}") from exc
     if not isinstance(data, dict) or not isinstance(data.get("id"), str) or not data["id"]:
@@ -102,7 +102,8 @@ def _parse(name: str, suffix: str, raw: bytes) -> dict[str, Any]:
 
 def _layout(source: Path, names: list[str]) -> str:
     nested = sum(1 for n in names if len(PurePosixPath(n.split("!")[-1]).parts) > 1)
-    if source.is_dir() and (source / "vulns").is_dir() or (names and nested > len(names) // 2 and any(n.endswith((".yaml", ".yml")) for n in names)):
+    if source.is_dir() and (source / "vulns").is_dir() or (
+            names and nested > len(names) // 2 and any(n.endswith((".yaml", ".yml")) for n in names)):
         return "PyPA advisory-database layout (<package>/<ID>.yaml)"
     return "OSV export layout (<ID>.json)" if source.suffix == ".zip" or not source.is_dir() else "OSV records folder"
 
@@ -126,7 +127,8 @@ class AdvisoryDB:
         started = time.monotonic()
         source = Path(source).expanduser()
         if not source.exists():
-            raise AdvisoryError(f"{source}: advisory database not found (run `pipeline advisories sync` or pass --advisory-db PATH)")
+            raise AdvisoryError(f"{source}: advisory database not found "
+                                "(run `pipeline advisories sync` or pass --advisory-db PATH)")
         db = cls(source=source.resolve())
         names: list[str] = []
         for name, suffix, raw in _iter_documents(source):

@@ -48,7 +48,7 @@ def sync(dest: str | Path | None = None, url: str = EXPORT_URL, timeout: float =
         with os.fdopen(handle, "wb") as out:
             try:
                 # nosec B310: the scheme is checked above (http/https only, no file: or custom schemes)
-                with urllib.request.urlopen(url, timeout=timeout) as response:  # nosec B310
+                with urllib.request.urlopen(url, timeout=timeout) as response:  # noqa: S310  # nosec B310
                     while chunk := response.read(1 << 20):
                         out.write(chunk)
             except (urllib.error.URLError, TimeoutError, OSError) as exc:

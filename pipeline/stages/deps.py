@@ -115,7 +115,8 @@ def merge(findings: list[Finding]) -> list[Finding]:
     merged = [_combine(group) if len(group) > 1 else group[0] for group in _groups(dependency)]
     for finding in merged:
         # A vulnerability's identity must not depend on which tool saw it first.
-        finding.identity = f"{finding.location.package}=={finding.location.version}|{canonical_id(finding.properties.get('ids') or [finding.rule_id])}"
+        finding.identity = (f"{finding.location.package}=={finding.location.version}|"
+                            f"{canonical_id(finding.properties.get('ids') or [finding.rule_id])}")
         finding.fingerprint = fingerprint.compute(dataclasses.replace(finding, tool=SPEC.name, rule_id="dependency"), Path("."))
     _fix_hints(merged)
     merged.sort(key=lambda f: (f.location.package or "", version_key(f.location.version or "") is None, f.rule_id))

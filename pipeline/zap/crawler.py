@@ -83,7 +83,7 @@ def fetch(method: str, url: str, body: bytes, timeout: float, max_body: int, hea
     conn: http.client.HTTPConnection
     if parts.scheme == "https":
         conn = http.client.HTTPSConnection(host, parts.port, timeout=timeout,
-                                           context=ssl._create_unverified_context())  # nosec B323 - a scanner must reach self-signed targets, as ZAP does
+                                           context=ssl._create_unverified_context())  # noqa: S323  # nosec B323 - a scanner must reach self-signed targets, as ZAP does
     else:
         conn = http.client.HTTPConnection(host, parts.port, timeout=timeout)
     path = parts.path or "/"
@@ -123,7 +123,8 @@ def _form_request(form, page_url: str, depth: int, post_forms: bool) -> _Request
     encoded = urlencode(fields)
     if method == "GET":
         parts = urlsplit(action)
-        return _Request("GET", urlunsplit((parts.scheme, parts.netloc, parts.path, encoded, "")), b"", depth, f"form on {page_url}")
+        return _Request("GET", urlunsplit((parts.scheme, parts.netloc, parts.path, encoded, "")), b"", depth,
+                        f"form on {page_url}")
     return _Request("POST", action, encoded.encode(), depth, f"form on {page_url}")
 
 

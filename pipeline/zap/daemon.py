@@ -66,7 +66,7 @@ class _TimedClient(ZAPv2):
             raise ValueError(f"not a ZAP API URL: {url}")
         headers = {"X-ZAP-API-Key": self._key} if self._key else {}
         response = requests.request(method, url, params=query, data=body, headers=headers, proxies=self._proxies,
-                                    timeout=self._timeout, verify=False)  # nosec B501 - ZAP's API over its own proxy port
+                                    timeout=self._timeout, verify=False)  # noqa: S501  # nosec B501 - ZAP's API over its own proxy port
         if response.status_code >= 400:
             try:
                 data = response.json()
@@ -145,11 +145,13 @@ class DaemonScan:
                       partial(self.client.pscan.set_scanner_alert_threshold, plugin_id, level))
         for token in settings.csrf_tokens:
             if token not in DEFAULT_CSRF_TOKENS:
-                self.call("adding an anti-CSRF token name (acsrf.addOptionToken)", partial(self.client.acsrf.add_option_token, token))
+                self.call("adding an anti-CSRF token name (acsrf.addOptionToken)",
+                          partial(self.client.acsrf.add_option_token, token))
         if not settings.csrf_partial_matching:
             self.call("turning off partial anti-CSRF token matching",
                       lambda: self.client.acsrf.set_option_partial_matching_enabled("false"))
-        for key, values in (("rules.csrf.ignorelist", settings.csrf_ignore_list), ("rules.cookie.ignorelist", settings.cookie_ignore_list),
+        for key, values in (("rules.csrf.ignorelist", settings.csrf_ignore_list),
+                            ("rules.cookie.ignorelist", settings.cookie_ignore_list),
                             ("rules.domains.trusted", settings.trusted_domains)):
             if values:
                 self.call(f"setting {key} (ruleConfig.setRuleConfigValue)",
@@ -226,7 +228,7 @@ class DaemonScan:
         found: list[Alert] = []
         while True:
             page = self.call(f"fetching alerts {start}..{start + page_size} (alert.alerts)",
-                             lambda: self.client.alert.alerts(baseurl=root, start=start, count=page_size))
+                             lambda: self.client.alert.alerts(baseurl=root, start=start, count=page_size))  # noqa: B023  # call() runs the lambda within this iteration
             if not isinstance(page, list):
                 raise EngineError(f"alert.alerts answered {str(page)[:40]!r}, not a list of alerts")
             found.extend(to_alert(raw) for raw in page)

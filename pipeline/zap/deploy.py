@@ -77,7 +77,7 @@ def _wait_until_ready(proc: subprocess.Popen, err: _Output, url: str, timeout: f
             raise DeployError(f"the sample app exited with code {proc.returncode} while starting"
                               + (f": {err.last()[:200]}" if err.last() else ""))
         try:
-            with urllib.request.urlopen(url.rstrip("/") + "/readyz", timeout=5) as response:  # nosec B310 - our own loopback app
+            with urllib.request.urlopen(url.rstrip("/") + "/readyz", timeout=5) as response:  # noqa: S310  # nosec B310 - our own loopback app
                 if response.status == 200:
                     return
                 last = f"HTTP {response.status}"
@@ -96,7 +96,7 @@ def deployed_app(root: Path, *, start_timeout: float = 60.0, ready_timeout: floa
     """Start the sample app from ``root`` and yield its base URL; it is stopped whatever happens."""
     command = [sys.executable, *(argv or APP_ARGV)]
     try:
-        proc = subprocess.Popen(command, cwd=root, env=scrubbed_env(), stdin=subprocess.DEVNULL,  # argument list, never a shell
+        proc = subprocess.Popen(command, cwd=root, env=scrubbed_env(), stdin=subprocess.DEVNULL,  # noqa: S603  # argument list, never a shell
                                 stdout=subprocess.PIPE, stderr=subprocess.PIPE, start_new_session=True)
     except OSError as exc:
         raise DeployError(f"could not start the sample app ({' '.join(command[1:])}): {exc}") from exc

@@ -26,7 +26,8 @@ def run(target: str, limits: CrawlLimits, max_alerts_per_rule: int = 10, note=la
         raise EngineError(f"the crawler found no URL at {target}")
     if crawled.failures:
         more = f" (and {len(crawled.failures) - 1} more)" if len(crawled.failures) > 1 else ""
-        raise EngineError(f"{len(crawled.failures)} request(s) got no response, so those pages were not scanned: {crawled.failures[0]}{more}")
+        raise EngineError(f"{len(crawled.failures)} request(s) got no response, "
+                          f"so those pages were not scanned: {crawled.failures[0]}{more}")
     crawl_s = time.monotonic() - started
     note(f"passive scan of {len(crawled.exchanges)} responses")
     raw = []

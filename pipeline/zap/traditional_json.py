@@ -25,7 +25,8 @@ def _site_of(url: str) -> tuple[str, str, str, str]:
     parts = urlsplit(url)
     ssl = parts.scheme == "https"
     port = parts.port or (443 if ssl else 80)
-    return f"{parts.scheme}://{parts.hostname}" + (f":{parts.port}" if parts.port else ""), parts.hostname or "", str(port), str(ssl).lower()
+    site = f"{parts.scheme}://{parts.hostname}" + (f":{parts.port}" if parts.port else "")
+    return site, parts.hostname or "", str(port), str(ssl).lower()
 
 
 def build(alerts: list[Alert], program_version: str, now: dt.datetime | None = None) -> dict:

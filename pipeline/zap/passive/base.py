@@ -6,7 +6,7 @@ import email.utils
 import re
 from collections.abc import Iterable
 from dataclasses import replace
-from datetime import UTC, datetime, timezone
+from datetime import UTC, datetime
 from typing import ClassVar
 
 from ..exchange import Exchange

@@ -12,10 +12,10 @@ Follows ZAP's ``AntiClickjackingScanRule`` (zap-extensions pscanrules v76).
 from __future__ import annotations
 
 from ..model import CONF_MEDIUM, RISK_LOW, RISK_MEDIUM
+from .base import PassiveRule
 
 IN_CSP = ("The Content-Security-Policy does include a 'frame-ancestors' element which takes precedence over the X-Frame-Options "
           "header, which is why this has been raised with a LOW risk.")
-from .base import PassiveRule
 
 
 class AntiClickjacking(PassiveRule):

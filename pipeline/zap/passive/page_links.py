@@ -162,7 +162,7 @@ class PolyfillCdnScript(PassiveRule):
             return
         for script in scripts:
             lowered = script.content.lower()
-            for domain, pattern in zip(POLYFILL_DOMAINS, POLYFILL_URLS):
+            for domain, pattern in zip(POLYFILL_DOMAINS, POLYFILL_URLS, strict=True):
                 if domain in lowered:
                     match = pattern.search(script.content)
                     if match:

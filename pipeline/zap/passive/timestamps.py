@@ -10,7 +10,7 @@ Follows ZAP's ``TimestampDisclosureScanRule`` (zap-extensions pscanrules v76).
 from __future__ import annotations
 
 import re
-from datetime import UTC, datetime, timezone
+from datetime import UTC, datetime
 
 from ..model import CONF_LOW, RISK_LOW
 from .base import PassiveRule
