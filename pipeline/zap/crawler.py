@@ -19,7 +19,7 @@ from urllib.parse import urlencode, urljoin, urlsplit, urlunsplit
 
 from ..errors import HarnessError
 from .exchange import Exchange
-from .html import parse
+from .html import Form, parse
 
 USER_AGENT = "Mozilla/5.0 (compatible; secure-pipeline embedded ZAP baseline)"
 _LINK_ATTRS = (("a", "href"), ("area", "href"), ("link", "href"), ("script", "src"), ("img", "src"),
@@ -103,7 +103,7 @@ def fetch(method: str, url: str, body: bytes, timeout: float, max_body: int, hea
         conn.close()
 
 
-def _form_request(form, page_url: str, depth: int, post_forms: bool) -> _Request | None:
+def _form_request(form: Form, page_url: str, depth: int, post_forms: bool) -> _Request | None:
     method = (form.element.get("method") or "GET").upper()
     if method not in ("GET", "POST") or (method == "POST" and not post_forms):
         return None

@@ -48,7 +48,7 @@ class ZapApiError(HarnessError):  # exit 2: a scan or verdict that cannot be tru
         self.code = code
 
 
-class _TimedClient(ZAPv2):
+class _TimedClient(ZAPv2):  # type: ignore[misc]  # zapv2 ships no type information
     """The zaproxy client with a per-request timeout and ZAP's error objects raised, not unwrapped.
 
     ZAPv2's wrappers return the first value of the JSON object, so an error object
@@ -61,7 +61,8 @@ class _TimedClient(ZAPv2):
         super().__init__(proxies=proxies, apikey=api_key)
         self._proxies, self._key, self._timeout = proxies, api_key, timeout
 
-    def _request_api(self, url, query=None, method="GET", body=None):
+    def _request_api(self, url: str, query: dict[str, Any] | None = None, method: str = "GET",
+                     body: Any = None) -> requests.Response:
         if not url.startswith(("http://zap/JSON/", "http://zap/OTHER/")):
             raise ValueError(f"not a ZAP API URL: {url}")
         headers = {"X-ZAP-API-Key": self._key} if self._key else {}

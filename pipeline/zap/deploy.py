@@ -19,6 +19,7 @@ from collections import deque
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import IO
 
 from ..errors import HarnessError
 from ..runner import kill_group, scrubbed_env
@@ -34,13 +35,13 @@ class DeployError(HarnessError):  # exit 2: a scan or verdict that cannot be tru
 class _Output:
     """Drains a pipe on a thread (so the app never blocks on a full pipe), keeping lines for errors."""
 
-    def __init__(self, stream, keep: int = 20) -> None:
+    def __init__(self, stream: IO[bytes], keep: int = 20) -> None:
         self.lines: queue.Queue[str] = queue.Queue()
         self.tail: deque[str] = deque(maxlen=keep)
         self.thread = threading.Thread(target=self._pump, args=(stream,), daemon=True)
         self.thread.start()
 
-    def _pump(self, stream) -> None:
+    def _pump(self, stream: IO[bytes]) -> None:
         for raw in iter(stream.readline, b""):
             line = raw.decode("utf-8", errors="replace").rstrip("\r\n")
             self.tail.append(line)
@@ -51,7 +52,7 @@ class _Output:
         return next((line for line in reversed(self.tail) if line.strip()), "")
 
 
-def _wait_for_url(proc: subprocess.Popen, out: _Output, err: _Output, timeout: float) -> str:
+def _wait_for_url(proc: subprocess.Popen[bytes], out: _Output, err: _Output, timeout: float) -> str:
     deadline = time.monotonic() + timeout
     while True:
         left = deadline - time.monotonic()
@@ -69,7 +70,7 @@ def _wait_for_url(proc: subprocess.Popen, out: _Output, err: _Output, timeout: f
             return match.group(1)
 
 
-def _wait_until_ready(proc: subprocess.Popen, err: _Output, url: str, timeout: float) -> None:
+def _wait_until_ready(proc: subprocess.Popen[bytes], err: _Output, url: str, timeout: float) -> None:
     deadline = time.monotonic() + timeout
     last = ""
     while time.monotonic() < deadline:
@@ -101,6 +102,7 @@ def deployed_app(root: Path, *, start_timeout: float = 60.0, ready_timeout: floa
     except OSError as exc:
         raise DeployError(f"could not start the sample app ({' '.join(command[1:])}): {exc}") from exc
     try:
+        assert proc.stdout is not None and proc.stderr is not None  # noqa: S101  # narrowing: both were opened with PIPE
         out, err = _Output(proc.stdout), _Output(proc.stderr)
         note("starting the sample app")
         url = _wait_for_url(proc, out, err, start_timeout)

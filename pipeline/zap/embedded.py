@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import time
 from collections import Counter
+from collections.abc import Callable
 
 from . import passive
 from .crawler import CrawlError, CrawlLimits, crawl
@@ -13,7 +14,7 @@ from .passive.settings import DEFAULT_SETTINGS, RuleSettings
 VERSION = "embedded-1"
 
 
-def run(target: str, limits: CrawlLimits, max_alerts_per_rule: int = 10, note=lambda _m: None,
+def run(target: str, limits: CrawlLimits, max_alerts_per_rule: int = 10, note: Callable[[str], None] = lambda _m: None,
         settings: RuleSettings = DEFAULT_SETTINGS) -> EngineResult:
     started = time.monotonic()
     rules = passive.rules_for(settings)

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import datetime as dt
 import html
+from typing import Any
 from urllib.parse import urlsplit
 
 from .model import CONFIDENCES, RISKS, Alert
@@ -29,7 +30,7 @@ def _site_of(url: str) -> tuple[str, str, str, str]:
     return site, parts.hostname or "", str(port), str(ssl).lower()
 
 
-def build(alerts: list[Alert], program_version: str, now: dt.datetime | None = None) -> dict:
+def build(alerts: list[Alert], program_version: str, now: dt.datetime | None = None) -> dict[str, Any]:
     now = now or dt.datetime.now(dt.UTC)
     sites: dict[tuple[str, str, str, str], dict[tuple[str, str, str], list[Alert]]] = {}
     for alert in alerts:

@@ -10,9 +10,12 @@ Follows ZAP's ``TimestampDisclosureScanRule`` (zap-extensions pscanrules v76).
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
 from datetime import UTC, datetime
 
-from ..model import CONF_LOW, RISK_LOW
+from ..exchange import Exchange
+from ..html import Document
+from ..model import CONF_LOW, RISK_LOW, Alert
 from .base import PassiveRule
 
 _UNIX = re.compile(r"\b(?:1\d|2[0-2])\d{8}\b(?!%)")
@@ -37,7 +40,7 @@ class TimestampDisclosure(PassiveRule):
     solution = "Manually confirm that the timestamp data is not sensitive, and that the data cannot be aggregated to disclose exploitable patterns."
     reference = "https://cwe.mitre.org/data/definitions/200.html"
 
-    def scan(self, ex, doc):
+    def scan(self, ex: Exchange, doc: Document) -> Iterator[Alert]:
         if ex.is_font:
             return
         if self.threshold == "HIGH" and ex.is_javascript:
