@@ -73,7 +73,9 @@ class Scanner(Protocol):
     name: str
     stage: str
     distribution: str
-    options: tuple[Option, ...]
+
+    @property
+    def options(self) -> tuple[Option, ...]: ...  # read-only, so an adapter's tuple of any length fits
 
     def scan(self, ctx: ScanContext) -> ScanOutput: ...
 
@@ -429,7 +431,7 @@ def load_json(text: str, what: str) -> Any:
         raise ScanError(f"printed output that is not valid {what} ({exc.msg} at line {exc.lineno}; starts {snippet!r})") from exc
 
 
-def require(condition: bool, message: str) -> None:
+def require(condition: object, message: str) -> None:
     """Fail closed when output does not match the tool's documented shape."""
     if not condition:
         raise ScanError(message)

@@ -125,7 +125,8 @@ class Bandit(CommandScanner):
                     and {"test_id", "issue_severity", "issue_confidence", "filename", "line_number"} <= set(item),
                     "a result lacks test_id, issue_severity, issue_confidence, filename or line_number")
             severity = _LEVELS.get(str(item["issue_severity"]).upper())
-            require(severity is not None, f"unknown bandit severity {item['issue_severity']!r}")
+            if severity is None:
+                raise ScanError(f"unknown bandit severity {item['issue_severity']!r}")
             cwe = item.get("issue_cwe") or {}
             cwe_ids = (int(cwe["id"]),) if isinstance(cwe, dict) and str(cwe.get("id", "")).isdigit() else ()
             col = item.get("col_offset")

@@ -32,6 +32,7 @@ DEFAULT_RULES = "zap-config/rules.tsv"
 class Zap:
     name = "zap"
     stage = "zap"
+    distribution = ""  # ZAP is not a Python distribution: a daemon or the embedded engine
     options: tuple[Option, ...] = (
         Option("target", "str", "",
                "URL of an already deployed app to scan (`--target`); empty deploys the sample app locally "

@@ -253,8 +253,8 @@ class Zizmor(CommandScanner):
         symbolic = primary.get("symbolic") or {}
         key = symbolic.get("key") or {}
         local = key.get("Local") if isinstance(key, dict) else None
-        require(isinstance(local, dict) and isinstance(local.get("verbatim_path"), str),
-                f"finding {item['ident']!r} is not in a local file (offline audits only)")
+        if not isinstance(local, dict) or not isinstance(local.get("verbatim_path"), str):
+            raise ScanError(f"finding {item['ident']!r} is not in a local file (offline audits only)")
         path = _norm(local["verbatim_path"])
         require(path in inputs, f"reported a file it was not given: {path[:80]!r}")
         concrete = (primary.get("concrete") or {}).get("location") or {}
