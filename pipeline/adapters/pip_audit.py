@@ -28,6 +28,8 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
+from packaging.version import Version
+
 from ..advisories import canary, trusted
 from ..advisories.database import AdvisoryDB, AdvisoryError
 from ..advisories.findings import dependency_finding, needed_upgrade, sort_versions, version_key
@@ -395,16 +397,18 @@ class PipAudit(CommandScanner):
         for finding in findings:
             by_package.setdefault((finding.location.package or "", finding.location.version or ""), []).append(finding)
         for (package, version), group in by_package.items():
-            needs = [needed_upgrade(version, f.properties["fixed_versions"]) for f in group]
-            if any(n is None for n in needs):
+            upgrades = [needed_upgrade(version, f.properties["fixed_versions"]) for f in group]
+            needs = [n for n in upgrades if n is not None]
+            if len(needs) < len(upgrades):
                 continue
-            floor = max(needs, key=version_key)
+            floor = max(needs, key=Version)  # each parsed: needed_upgrade returns only parseable versions
+            floor_key = Version(floor)
             candidate = floor
             if plan.db is not None:
                 # The floor may itself fall inside another advisory's range (or a fix branch of one): take the
                 # first fixed release at or above it that the database says is clean.
                 fixes = sort_versions(v for f in group for v in f.properties["fixed_versions"])
-                candidate = next((v for v in fixes if version_key(v) and version_key(v) >= version_key(floor)
+                candidate = next((v for v in fixes if (key := version_key(v)) and key >= floor_key
                                   and not plan.db.query(package, v)), floor)
             for finding in group:
                 finding.properties["clears_all"] = candidate

@@ -13,6 +13,8 @@ from __future__ import annotations
 import dataclasses
 from pathlib import Path
 
+from packaging.version import Version
+
 from .. import fingerprint
 from ..advisories.findings import advisory_url, canonical_id, needed_upgrade, sort_versions, sorted_ids, version_key
 from ..model import Finding
@@ -97,7 +99,7 @@ def _fix_hints(findings: list[Finding]) -> None:
         needs = [needed_upgrade(version, f.properties.get("fixed_versions") or []) for f in group]
         checked = [f.properties["clears_all"] for f in group if f.properties.get("clears_all")]
         candidates = [v for v in [*needs, *checked] if v]
-        target = max(candidates, key=version_key) if candidates else None
+        target = max(candidates, key=Version) if candidates else None  # fix versions: each one parses
         count = len(group)
         for finding in group:
             if unfixed:
