@@ -14,16 +14,16 @@ import threading
 import traceback
 from pathlib import Path
 from types import FrameType
-from typing import Any
+from typing import Any, NoReturn
 
 from . import __version__, outdir, policy, policy_changes, provenance, report_io, runner, suppressions
 from . import baseline as baseline_mod
 from . import config as config_mod
 from .config import Config, ConfigError
-from .errors import HarnessError
+from .errors import EXIT_CONFIG, EXIT_ERROR, HarnessError
 from .model import StageResult, Status
 from .output import emit
-from .policy import EXIT_CONFIG, PolicyReview, Verdict
+from .policy import PolicyReview, Verdict
 from .redact import Redactor
 
 DEBUG_ENV = "SECURE_PIPELINE_DEBUG"
@@ -46,7 +46,7 @@ Configuration: [tool.secure-pipeline] in the repository's pyproject.toml (see RE
 class _Parser(argparse.ArgumentParser):
     """argparse exits 2 on usage errors; our contract says usage errors exit 3."""
 
-    def error(self, message: str) -> None:  # type: ignore[override]
+    def error(self, message: str) -> NoReturn:
         self.print_usage(sys.stderr)
         emit(f"{self.prog}: error: {message}")
         sys.exit(EXIT_CONFIG)
@@ -199,7 +199,7 @@ def _report(config: Config, verdict: Verdict, out_dir: Path, quiet: bool) -> int
         write_all(verdict, ctx)
     except Exception as exc:  # a reporter failure must not turn a failing verdict into a pass
         emit(f"pipeline: error: writing reports failed: {type(exc).__name__}: {exc}")
-        return max(verdict.exit_code, policy.EXIT_ERROR)
+        return max(verdict.exit_code, EXIT_ERROR)
     return verdict.exit_code
 
 
@@ -303,7 +303,7 @@ def cmd_baseline_update(args: argparse.Namespace) -> int:
         # A baseline taken from a scan that did not complete would silently accept less than it should.
         for r in broken:
             emit(f"pipeline: error: stage {r.stage} is in error, baseline not updated: {r.reason}")
-        return policy.EXIT_ERROR
+        return EXIT_ERROR
     # Only what the suppressions file does not already cover, and what tools have not themselves accepted.
     from .acceptances import RepositoryAcceptances
 
@@ -414,4 +414,4 @@ def _dispatch(parser: argparse.ArgumentParser, args: argparse.Namespace) -> int:
                 emit(line)
         emit(f"pipeline: error: internal error: {type(exc).__name__}: {exc}"
              + ("" if os.environ.get(DEBUG_ENV) else f" (set {DEBUG_ENV}=1 for the traceback)"))
-        return policy.EXIT_ERROR
+        return EXIT_ERROR

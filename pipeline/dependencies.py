@@ -434,7 +434,7 @@ def _match_tail(rel: str, pattern: str) -> bool:
 def collect(root: Path, sources: list[str], all_files: Iterable[str], timeout: float = 120.0,
             environment: dict[str, str] | None = None) -> Dependencies:
     """Every pin of the configured sources; raises SourceError naming whatever cannot be audited."""
-    reader = _Reader(root, environment or dict(default_environment()))
+    reader = _Reader(root, environment or {key: str(value) for key, value in default_environment().items()})
     expanded: list[str] = []
     for source in sources:
         if source == AUTO:

@@ -9,6 +9,7 @@ import time
 import traceback
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -140,7 +141,7 @@ def run_stages(config: Config, stages: list[str], out_dir: Path, progress: Progr
                     root=config.root, stage=stage, options=options, files=files, work_dir=work,
                     timeout=float(stage_cfg.for_tool(scanner.name, "timeout")),
                     artifacts_dir=out_dir / stage,
-                    note=lambda msg, s=stage, n=scanner.name: progress.note(s, n, msg),
+                    note=partial(progress.note, stage, scanner.name),
                 )))
         progress.start([(t.stage, t.scanner.name) for t in tasks])
         workers = int(config["max_parallel"]) or max(1, len(tasks))

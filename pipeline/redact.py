@@ -482,7 +482,7 @@ class _Sources:
 
             try:
                 with path.open(encoding="utf-8", errors="replace") as handle:
-                    lines = get_transformed_file(handle, use_eager_transformers=eager)  # type: ignore[arg-type]
+                    lines = get_transformed_file(handle, use_eager_transformers=eager)  # type: ignore[arg-type]  # an open text file; NamedIO is a TextIOBase subclass, not a protocol
             except (OSError, ValueError):
                 lines = None
             self._views[(path, eager)] = [line.rstrip("\n") for line in lines or ()]

@@ -117,7 +117,7 @@ class MirrorServer:
         if self._server is None:
             raise RuntimeError("the mirror is not running")
         host, port = self._server.server_address[:2]
-        return f"http://{host}:{port}/v1/query"
+        return f"http://{host!s}:{port}/v1/query"
 
     def start(self) -> MirrorServer:
         self._server = _Server(self.db, self.log)
