@@ -102,7 +102,8 @@ def deployed_app(root: Path, *, start_timeout: float = 60.0, ready_timeout: floa
     except OSError as exc:
         raise DeployError(f"could not start the sample app ({' '.join(command[1:])}): {exc}") from exc
     try:
-        assert proc.stdout is not None and proc.stderr is not None  # noqa: S101  # narrowing: both were opened with PIPE
+        if proc.stdout is None or proc.stderr is None:  # never: both are PIPE; this narrows them for the type checker
+            raise DeployError("the sample app was started without its output pipes")
         out, err = _Output(proc.stdout), _Output(proc.stderr)
         note("starting the sample app")
         url = _wait_for_url(proc, out, err, start_timeout)
