@@ -14,15 +14,17 @@ import threading
 import traceback
 from pathlib import Path
 from types import FrameType
-from typing import Any
+from typing import Any, NoReturn
 
-from . import __version__, baseline as baseline_mod, config as config_mod, outdir, policy, policy_changes, provenance, report_io, runner, suppressions
+from . import __version__, outdir, policy, policy_changes, provenance, report_io, runner, suppressions
+from . import baseline as baseline_mod
+from . import config as config_mod
 from .config import Config, ConfigError
-from .errors import HarnessError
+from .errors import EXIT_CONFIG, EXIT_ERROR, HarnessError
 from .model import StageResult, Status
 from .output import emit
+from .policy import PolicyReview, Verdict
 from .redact import Redactor
-from .policy import EXIT_CONFIG, PolicyReview, Verdict
 
 DEBUG_ENV = "SECURE_PIPELINE_DEBUG"
 
@@ -44,7 +46,7 @@ Configuration: [tool.secure-pipeline] in the repository's pyproject.toml (see RE
 class _Parser(argparse.ArgumentParser):
     """argparse exits 2 on usage errors; our contract says usage errors exit 3."""
 
-    def error(self, message: str) -> None:  # type: ignore[override]
+    def error(self, message: str) -> NoReturn:
         self.print_usage(sys.stderr)
         emit(f"{self.prog}: error: {message}")
         sys.exit(EXIT_CONFIG)
@@ -102,7 +104,8 @@ def build_parser() -> argparse.ArgumentParser:
     base = sub.add_parser("baseline", help="manage the baseline of accepted findings")
     base_sub = base.add_subparsers(dest="baseline_command", metavar="ACTION", parser_class=_Parser)
     update = base_sub.add_parser("update", help="accept the current findings (from reports, or by running the stages)",
-                                 description="Write the baseline from the given stage reports, or run the configured stages first.")
+                                 description="Write the baseline from the given stage reports, "
+                                             "or run the configured stages first.")
     update.add_argument("reports", nargs="*", type=Path, metavar="REPORT")
     _add_common(update)
 
@@ -201,7 +204,7 @@ def _report(config: Config, verdict: Verdict, out_dir: Path, quiet: bool) -> int
         write_all(verdict, ctx)
     except Exception as exc:  # a reporter failure must not turn a failing verdict into a pass
         emit(f"pipeline: error: writing reports failed: {type(exc).__name__}: {exc}")
-        return max(verdict.exit_code, policy.EXIT_ERROR)
+        return max(verdict.exit_code, EXIT_ERROR)
     return verdict.exit_code
 
 
@@ -263,7 +266,6 @@ def _read_stage_reports(paths: list[Path]) -> list[report_io.StageReport]:
 
 def cmd_verdict(args: argparse.Namespace) -> int:
     from .registry import stage_names
-
     from .report_checks import check_reports
 
     config = _load(args)
@@ -306,7 +308,7 @@ def cmd_baseline_update(args: argparse.Namespace) -> int:
         # A baseline taken from a scan that did not complete would silently accept less than it should.
         for r in broken:
             emit(f"pipeline: error: stage {r.stage} is in error, baseline not updated: {r.reason}")
-        return policy.EXIT_ERROR
+        return EXIT_ERROR
     # Only what the suppressions file does not already cover, and what tools have not themselves accepted.
     from .acceptances import RepositoryAcceptances
 
@@ -417,4 +419,4 @@ def _dispatch(parser: argparse.ArgumentParser, args: argparse.Namespace) -> int:
                 emit(line)
         emit(f"pipeline: error: internal error: {type(exc).__name__}: {exc}"
              + ("" if os.environ.get(DEBUG_ENV) else f" (set {DEBUG_ENV}=1 for the traceback)"))
-        return policy.EXIT_ERROR
+        return EXIT_ERROR

@@ -26,7 +26,8 @@ GLOBAL_OPTIONS: tuple[Option, ...] = (
     Option("reports_dir", "str", "reports", "Where stage reports and the verdict's reports are written."),
     Option("suppressions_file", "str", ".secure-pipeline/suppressions.toml",
            "The one file of suppressions (rule/fingerprint/path, owner, reason, expiry)."),
-    Option("baseline_file", "str", ".secure-pipeline/baseline.json", "The baseline of accepted findings (`pipeline baseline update`)."),
+    Option("baseline_file", "str", ".secure-pipeline/baseline.json",
+           "The baseline of accepted findings (`pipeline baseline update`)."),
     Option("max_parallel", "int", 0, "How many tools run at once; 0 means one per requested tool."),
     Option("top_findings", "int", 20, "How many findings the console, Markdown and HTML summaries list first."),
     Option("sarif_include_hints", "bool", False,
@@ -162,7 +163,8 @@ def from_mapping(root: Path, raw: dict[str, Any], source: Path | None) -> Config
             raw_stages = value
             continue
         if key == "stage":
-            raise ConfigError(f"{_where(source)}: [{SECTION}] stage: unknown key; per-stage settings go under [{SECTION}.stages.NAME]")
+            raise ConfigError(f"{_where(source)}: [{SECTION}] stage: unknown key; "
+                              f"per-stage settings go under [{SECTION}.stages.NAME]")
         if key not in declared:
             raise ConfigError(
                 f"{_where(source)}: [{SECTION}] {key}: unknown key (known: {', '.join(sorted([*declared, 'stages']))})"

@@ -72,7 +72,7 @@ def _reexec(credentials: dict[str, str]) -> None:
     env[VAULT_FD_VAR] = str(read_fd)
     sys.stdout.flush()
     sys.stderr.flush()
-    os.execve(sys.executable, list(sys.orig_argv), env)
+    os.execve(sys.executable, list(sys.orig_argv), env)  # noqa: S606  # re-exec of our own interpreter and argv
 
 
 def protect_process() -> None:

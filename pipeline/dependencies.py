@@ -18,8 +18,6 @@ valid requirement is named by file and line, never quoted.
 
 from __future__ import annotations
 
-from .errors import HarnessError
-
 import json
 import os
 import re
@@ -28,9 +26,9 @@ import stat
 import sys
 import tempfile
 import tomllib
-from fnmatch import fnmatchcase
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
+from fnmatch import fnmatchcase
 from pathlib import Path
 from typing import Any
 
@@ -40,6 +38,7 @@ from packaging.version import InvalidVersion, Version
 
 from . import runner
 from .advisories.versions import canonical_name
+from .errors import HarnessError
 
 AUTO = "auto"
 ENV_PREFIX = "env:"
@@ -303,7 +302,8 @@ class _Reader:
         for group in groups:
             for item in group:
                 if isinstance(item, str):  # dependency-groups may also hold {include-group = ...} tables
-                    self.add_requirement(item, Origin(self.rel(path), _line_of(lines, f'"{item}"') or _line_of(lines, f"'{item}'")))
+                    self.add_requirement(item, Origin(self.rel(path),
+                                                      _line_of(lines, f'"{item}"') or _line_of(lines, f"'{item}'")))
 
     def read_toml_lock(self, path: Path) -> None:
         text = self.read_text(path)
@@ -434,7 +434,7 @@ def _match_tail(rel: str, pattern: str) -> bool:
 def collect(root: Path, sources: list[str], all_files: Iterable[str], timeout: float = 120.0,
             environment: dict[str, str] | None = None) -> Dependencies:
     """Every pin of the configured sources; raises SourceError naming whatever cannot be audited."""
-    reader = _Reader(root, environment or dict(default_environment()))
+    reader = _Reader(root, environment or {key: str(value) for key, value in default_environment().items()})
     expanded: list[str] = []
     for source in sources:
         if source == AUTO:
@@ -481,7 +481,8 @@ def _resolve_unpinned(unpinned: list[Unpinned], pins: dict[tuple[str, str], Pin]
         matching = [p for (name, _v), p in pins.items()
                     if name == item.name and req.url is None and req.specifier.contains(p.version, prereleases=True)]
         if matching:
-            resolved.append(f"{item.requirement} ({_where(item.origin)}) -> " + ", ".join(f"{p.name}=={p.version}" for p in matching))
+            resolved.append(f"{item.requirement} ({_where(item.origin)}) -> "
+                            + ", ".join(f"{p.name}=={p.version}" for p in matching))
         else:
             unresolved.append(item)
     return resolved, unresolved

@@ -40,7 +40,8 @@ def markdown() -> str:
         defaults = {k: v for k, v in spec.defaults.items() if k in common}
         if defaults or spec.tool_defaults:
             shown = ", ".join(f"`{k} = {_default(v)[1:-1]}`" for k, v in defaults.items())
-            tools = ", ".join(f"`tools.{t}.{k} = {_default(v)[1:-1]}`" for t, o in spec.tool_defaults.items() for k, v in o.items())
+            tools = ", ".join(f"`tools.{t}.{k} = {_default(v)[1:-1]}`"
+                              for t, o in spec.tool_defaults.items() for k, v in o.items())
             lines.append(f"| {spec.name} | (defaults) | | | {', '.join(x for x in (shown, tools) if x)} |")
         options = list(spec.options) + [o for s in scanners_for(spec.name) for o in s.options]
         seen: set[str] = set()

@@ -9,19 +9,20 @@ import time
 import traceback
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
+from functools import partial
 from pathlib import Path
 from typing import Any
 
 from . import fingerprint, runner, sandbox
 from .config import Config, ConfigError, stage_options
 from .files import FileSet
+from .merge import merge_same_problem
 from .model import StageResult, Status, ToolRun
 from .options import OptionError
 from .progress import Progress
 from .redact import Redactor
-from .merge import merge_same_problem
 from .registry import scanners_for, stage_spec
-from .scanner import ScanContext, ScanOutput, Scanner
+from .scanner import ScanContext, Scanner, ScanOutput
 
 
 def apply_overrides(config: Config, overrides: dict[str, dict[str, str]]) -> None:
@@ -34,7 +35,8 @@ def apply_overrides(config: Config, overrides: dict[str, dict[str, str]]) -> Non
             if key not in declared:
                 raise ConfigError(f"command line: {stage}.{key}: unknown option (known: {', '.join(sorted(declared))})")
             try:
-                config.stages[stage].values[key] = declared[key].parse_text(text) if isinstance(text, str) else declared[key].coerce(text)
+                config.stages[stage].values[key] = (declared[key].parse_text(text) if isinstance(text, str)
+                                                    else declared[key].coerce(text))
             except OptionError as exc:
                 raise ConfigError(f"command line: {stage}.{key}: {exc}") from exc
 
@@ -114,7 +116,7 @@ def _run_all(tasks: list[_Task], workers: int, progress: Progress, results: dict
         pool.shutdown(wait=True, cancel_futures=True)
         try:
             progress.stop()
-        except Exception:  # pylint: disable=broad-except  # restoring the terminal is best effort
+        except Exception:  # noqa: S110  # pylint: disable=broad-except  # restoring the terminal is best effort
             pass
         raise
     finally:
@@ -124,7 +126,7 @@ def _run_all(tasks: list[_Task], workers: int, progress: Progress, results: dict
 
 def run_stages(config: Config, stages: list[str], out_dir: Path, progress: Progress) -> list[StageResult]:
     files = FileSet(config.root, list(config["paths"]), list(config["exclude"]), never=tuple(harness_outputs(config, out_dir)))
-    started_at = dt.datetime.now(dt.timezone.utc).replace(microsecond=0).isoformat()
+    started_at = dt.datetime.now(dt.UTC).replace(microsecond=0).isoformat()
     results: dict[str, list[ScanOutput]] = {name: [] for name in stages}
     stage_started = time.monotonic()
     with tempfile.TemporaryDirectory(prefix="secure-pipeline-") as scratch:
@@ -139,7 +141,7 @@ def run_stages(config: Config, stages: list[str], out_dir: Path, progress: Progr
                     root=config.root, stage=stage, options=options, files=files, work_dir=work,
                     timeout=float(stage_cfg.for_tool(scanner.name, "timeout")),
                     artifacts_dir=out_dir / stage,
-                    note=lambda msg, s=stage, n=scanner.name: progress.note(s, n, msg),
+                    note=partial(progress.note, stage, scanner.name),
                 )))
         progress.start([(t.stage, t.scanner.name) for t in tasks])
         workers = int(config["max_parallel"]) or max(1, len(tasks))

@@ -76,7 +76,8 @@ def glob_match(rel: str, pattern: str) -> bool:
 def is_git_repo(root: Path) -> bool:
     try:
         out = subprocess.run(
-            ["git", "rev-parse", "--show-toplevel"], cwd=root, capture_output=True, text=True, timeout=30, check=False
+            ["git", "rev-parse", "--show-toplevel"],  # noqa: S607  # git from PATH, as the user runs it
+            cwd=root, capture_output=True, text=True, timeout=30, check=False
         )
     except (OSError, subprocess.TimeoutExpired):
         return False
@@ -86,7 +87,7 @@ def is_git_repo(root: Path) -> bool:
 def _git_files(root: Path) -> list[str] | None:
     try:
         out = subprocess.run(
-            ["git", "ls-files", "-z", "--cached", "--others", "--exclude-standard", "--", "."],
+            ["git", "ls-files", "-z", "--cached", "--others", "--exclude-standard", "--", "."],  # noqa: S607  # git from PATH, as the user runs it
             cwd=root, capture_output=True, timeout=60, check=False,
         )
     except (OSError, subprocess.TimeoutExpired):

@@ -17,7 +17,7 @@ class Severity(enum.IntEnum):
     CRITICAL = 4
 
     @classmethod
-    def parse(cls, value: str) -> "Severity":
+    def parse(cls, value: str) -> Severity:
         try:
             return cls[value.strip().upper()]
         except KeyError as exc:
@@ -37,7 +37,7 @@ class Confidence(enum.IntEnum):
     UNDEFINED = 4
 
     @classmethod
-    def parse(cls, value: str | None) -> "Confidence":
+    def parse(cls, value: str | None) -> Confidence:
         if not value:
             return cls.UNDEFINED
         try:
@@ -50,7 +50,7 @@ class Confidence(enum.IntEnum):
         return self.name.lower()
 
 
-class Status(str, enum.Enum):
+class Status(str, enum.Enum):  # noqa: UP042  # str() and format() stay as they are; StrEnum would change them
     """Outcome of a tool run or of a whole stage."""
 
     PASSED = "passed"
@@ -71,7 +71,7 @@ class Status(str, enum.Enum):
         return self.value.replace("_", " ")
 
 
-class Disposition(str, enum.Enum):
+class Disposition(str, enum.Enum):  # noqa: UP042  # as Status
     """What the policy decided about one finding."""
 
     NEW = "new"
@@ -193,7 +193,7 @@ class Finding:
         return data
 
     @classmethod
-    def from_dict(cls, data: dict[str, Any]) -> "Finding":
+    def from_dict(cls, data: dict[str, Any]) -> Finding:
         known = {f.name for f in fields(cls)} - {*_ON_DISK, "accepted_by"}
         unknown = set(data) - known
         if unknown:
@@ -243,7 +243,7 @@ class ToolRun:
         return data
 
     @classmethod
-    def from_dict(cls, data: dict[str, Any]) -> "ToolRun":
+    def from_dict(cls, data: dict[str, Any]) -> ToolRun:
         values = dict(data)
         values["status"] = Status(data["status"])
         return cls(**values)

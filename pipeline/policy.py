@@ -28,12 +28,12 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from .baseline import Baseline, BaselineEntry
-from .config import Config
-from .model import Confidence, Disposition, Finding, Severity, Status, ToolRun
+from .config import Config, StageConfig
+from .errors import EXIT_CONFIG, EXIT_ERROR, EXIT_FAILED, EXIT_PASSED  # noqa: E402,F401 - the policy's exit codes
+from .model import Confidence, Disposition, Finding, Severity, StageResult, Status, ToolRun
 from .options import confidence_threshold, severity_threshold
 from .suppressions import Suppression
 
-from .errors import EXIT_CONFIG, EXIT_ERROR, EXIT_FAILED, EXIT_PASSED  # noqa: E402,F401 - the policy's exit codes
 GATES = ("fail", "warn", "info", "ignore")
 
 # Details keys in which a tool run states what it covered. A run that passed must show one of them
@@ -102,7 +102,7 @@ class EvaluatedFinding:
     # Why it is suppressed or baselined (which suppression entry, which tool baseline).
     because: str = ""
 
-    def rank_key(self) -> tuple:
+    def rank_key(self) -> tuple[bool, bool, int, int, str, str, int, str]:
         f = self.finding
         return (
             not self.blocking,
@@ -123,7 +123,7 @@ class StageVerdict:
     reason: str = ""
     findings: list[EvaluatedFinding] = field(default_factory=list)
     fixed: list[BaselineEntry] = field(default_factory=list)
-    details: dict = field(default_factory=dict)
+    details: dict[str, Any] = field(default_factory=dict)
 
     def count(self, disposition: Disposition) -> int:
         return sum(1 for f in self.findings if f.disposition is disposition)
@@ -229,7 +229,7 @@ class Verdict:
         return "PASSED: no blocking findings"
 
 
-def _tool_gate(finding: Finding, gate: str | None, stage_cfg, tool: str) -> bool:
+def _tool_gate(finding: Finding, gate: str | None, stage_cfg: StageConfig, tool: str) -> bool:
     """True when the finding reaches the tool's thresholds (or the tool's own gate says FAIL)."""
     if gate in GATES:
         return gate == "fail"
@@ -289,7 +289,7 @@ def _stage_status(stage: str, reported: Status, tools: list[ToolRun], blocking: 
 
 
 def evaluate(
-    results: list,
+    results: list[StageResult],
     config: Config,
     suppressions: list[Suppression],
     baseline: Baseline,
@@ -390,6 +390,6 @@ def evaluate(
         status, code = Status.FAILED, EXIT_FAILED
     else:
         status, code = Status.PASSED, EXIT_PASSED
-    generated_at = generated_at or dt.datetime.now(dt.timezone.utc).replace(microsecond=0).isoformat()
+    generated_at = generated_at or dt.datetime.now(dt.UTC).replace(microsecond=0).isoformat()
     return Verdict(status, code, stages, generated_at, missing, expired, stale, notes,
                    policy_review=review, provenance=dict(provenance or {}))

@@ -24,8 +24,6 @@ shown; the pull request can never approve itself.
 
 from __future__ import annotations
 
-from .errors import HarnessError
-
 import json
 import os
 import tomllib
@@ -36,6 +34,7 @@ from pathlib import Path
 from typing import Any
 
 from .config import SECTION, Config, ConfigError, from_mapping
+from .errors import HarnessError
 from .policy import PolicyReview, Weakening
 from .provenance import git
 

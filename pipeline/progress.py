@@ -11,13 +11,16 @@ import os
 import sys
 import threading
 import time
-from typing import TextIO
+from typing import TYPE_CHECKING, TextIO
 
 from rich.text import Text
 
 from .model import Status, ToolRun
 from .output import for_terminal, safe_line
 from .redact import Redactor
+
+if TYPE_CHECKING:  # rich's Table is imported when the live display starts
+    from rich.table import Table
 
 
 class Progress:
@@ -70,7 +73,7 @@ class RichProgress(Progress):
         # get_renderable: redrawn on every refresh, so running times tick while a tool works.
         self._live = Live(console=self._console, refresh_per_second=4, transient=False, get_renderable=self._render)
 
-    def _render(self):
+    def _render(self) -> Table:
         from rich.table import Table
 
         table = Table(title="secure-pipeline", expand=False)

@@ -12,8 +12,6 @@ else a random id for this invocation.
 
 from __future__ import annotations
 
-from .errors import HarnessError
-
 import hashlib
 import json
 import os
@@ -23,6 +21,7 @@ from typing import Any
 
 from . import runner
 from .config import Config
+from .errors import HarnessError
 
 RUN_ID_ENV = "SECURE_PIPELINE_RUN_ID"
 GIT_TIMEOUT = 30.0

@@ -39,7 +39,7 @@ MASK = "[REDACTED]"
 URL_MASK = "REDACTED"
 # A finding property through which an adapter hands the redactor a secret value it located; the
 # redactor removes it from the finding, so it is never written.
-LOCATED_SECRET = "located_secret"  # pragma: allowlist secret  # nosec B105 - a property name, not a password
+LOCATED_SECRET = "located_secret"  # pragma: allowlist secret  # noqa: S105  # nosec B105 - a property name, not a password
 # Shorter known values would mask ordinary words everywhere (AUTH=1, a 4-letter default).
 MIN_KNOWN = 6
 MAX_SOURCE_BYTES = 5_000_000
@@ -55,7 +55,7 @@ _SKIPPED_FILTERS = frozenset({"detect_secrets.filters.allowlist.is_line_allowlis
 _TEXT_FILTER_INPUTS = frozenset({"secret", "line", "plugin", "context"})
 _QUOTES = "'\"`"
 _DELIMITERS = " \t'\"`"
-_TOKEN_CHARS = "-_=.+/"  # nosec B105 - what a base64 or URL-safe token is made of besides letters and digits
+_TOKEN_CHARS = "-_=.+/"  # noqa: S105  # nosec B105 - what a base64 or URL-safe token is made of besides letters and digits
 # Digests are printed on purpose (commit ids, hashed_secret, sha256 pins): a bare hex string of a
 # digest's length is one. A hex key in a secret position (keyword, URL userinfo, known value) is
 # still masked by the other passes.
@@ -119,7 +119,7 @@ class _Detectors:
         self.plugins = [_Plugin(kind, cls()) for kind, cls in classes.items()]
         self._regex_based = frozenset(p.secret_type for p in self.plugins if isinstance(p.instance, RegexBasedDetector))
         self.type_names = frozenset(p.secret_type for p in self.plugins)
-        self.keyword = next(p for p in self.plugins if p.secret_type == "Secret Keyword")  # nosec B105 - a type name
+        self.keyword = next(p for p in self.plugins if p.secret_type == "Secret Keyword")  # noqa: S105  # nosec B105 - a type name
         self.filters = [f for f in get_filters()
                         if f.path not in _SKIPPED_FILTERS and f.injectable_variables <= _TEXT_FILTER_INPUTS]
 
@@ -289,12 +289,12 @@ class Redactor:
         return [value for name, value in source.items() if is_credential_name(name) and value]
 
     @classmethod
-    def for_environment(cls, env: Mapping[str, str] | None = None) -> "Redactor":
+    def for_environment(cls, env: Mapping[str, str] | None = None) -> Redactor:
         """What is known before any stage has finished: the environment's credentials."""
         return cls(cls.environment_secrets(env))
 
     @classmethod
-    def for_run(cls, root: Path, findings: Iterable[Finding], env: Mapping[str, str] | None = None) -> "Redactor":
+    def for_run(cls, root: Path, findings: Iterable[Finding], env: Mapping[str, str] | None = None) -> Redactor:
         """The environment's credentials plus every value any finding of the run located."""
         known = cls.environment_secrets(env)
         sources = _Sources(root)
@@ -482,7 +482,7 @@ class _Sources:
 
             try:
                 with path.open(encoding="utf-8", errors="replace") as handle:
-                    lines = get_transformed_file(handle, use_eager_transformers=eager)  # type: ignore[arg-type]
+                    lines = get_transformed_file(handle, use_eager_transformers=eager)  # type: ignore[arg-type]  # an open text file; NamedIO is a TextIOBase subclass, not a protocol
             except (OSError, ValueError):
                 lines = None
             self._views[(path, eager)] = [line.rstrip("\n") for line in lines or ()]

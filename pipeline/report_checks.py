@@ -15,8 +15,8 @@ import tempfile
 from pathlib import Path
 
 from .config import Config
-from .files import FileSet
 from .errors import ScanError
+from .files import FileSet
 from .model import StageResult, Status, ToolRun
 from .registry import scanners_for
 from .scanner import ScanContext

@@ -15,8 +15,8 @@ import json
 import os
 import tempfile
 from dataclasses import dataclass
-from pathlib import Path
 from functools import lru_cache
+from pathlib import Path
 from typing import Any
 
 from . import __version__
@@ -100,7 +100,7 @@ def write_stage_report(result: StageResult, out_dir: Path, provenance: dict[str,
 
 @lru_cache(maxsize=1)
 def _validator() -> Any:
-    from jsonschema import Draft202012Validator  # type: ignore[import-untyped]
+    from jsonschema import Draft202012Validator
 
     schema = json.loads(SCHEMA_FILE.read_text(encoding="utf-8"))
     Draft202012Validator.check_schema(schema)
@@ -141,7 +141,8 @@ def read_report(path: Path) -> StageReport | None:
     if schema != STAGE_SCHEMA:
         raise ReportError(f"{path}: not a secure-pipeline stage report (schema is {schema!r}, expected {STAGE_SCHEMA!r})")
     if data.get("schema_version") != SCHEMA_VERSION:
-        raise ReportError(f"{path}: stage report schema_version {data.get('schema_version')!r} is not supported (expected {SCHEMA_VERSION})")
+        raise ReportError(f"{path}: stage report schema_version {data.get('schema_version')!r} is not supported "
+                          f"(expected {SCHEMA_VERSION})")
     problem = schema_problem(data)
     if problem:
         raise ReportError(f"{path}: incomplete or invalid stage report, rejected: {problem}")

@@ -111,7 +111,7 @@ class ProcessOutcome:
 
 
 
-def kill_group(proc: subprocess.Popen, grace: float = GRACE_SECONDS) -> None:
+def kill_group(proc: subprocess.Popen[bytes], grace: float = GRACE_SECONDS) -> None:
     """SIGTERM the process's whole group, give it a grace period, then SIGKILL whatever is left."""
     try:
         os.killpg(proc.pid, signal.SIGTERM)
@@ -136,7 +136,7 @@ def kill_group(proc: subprocess.Popen, grace: float = GRACE_SECONDS) -> None:
 _RUN_PREFIX = uuid.uuid4().hex[:12]  # this harness process; each tool run adds a counter
 _counter = itertools.count(1)
 _lock = threading.RLock()  # re-entrant: the signal handler may run while the main thread holds it
-_live: dict[int, subprocess.Popen] = {}
+_live: dict[int, subprocess.Popen[bytes]] = {}
 _aborting = threading.Event()
 _local = threading.local()
 
@@ -239,7 +239,7 @@ def _resolve(program: str, env: Mapping[str, str], cwd: Path) -> str | None:
 class _Capture:
     """Reads a process's stdout and stderr until EOF, its deadline, the output limit or an abort."""
 
-    def __init__(self, proc: subprocess.Popen, deadline: float) -> None:
+    def __init__(self, proc: subprocess.Popen[bytes], deadline: float) -> None:
         self.proc = proc
         self.deadline = deadline
         self.data: dict[str, bytearray] = {"stdout": bytearray(), "stderr": bytearray()}
@@ -251,7 +251,7 @@ class _Capture:
     def run(self) -> None:
         with selectors.DefaultSelector() as selector:
             for name, pipe in (("stdout", self.proc.stdout), ("stderr", self.proc.stderr)):
-                assert pipe is not None
+                assert pipe is not None  # noqa: S101  # narrowing: the pipes were opened with PIPE
                 os.set_blocking(pipe.fileno(), False)
                 selector.register(pipe.fileno(), selectors.EVENT_READ, name)
             exited_at: float | None = None
@@ -292,10 +292,10 @@ class _Capture:
         return True
 
 
-def _feed_stdin(proc: subprocess.Popen, data: bytes) -> None:
+def _feed_stdin(proc: subprocess.Popen[bytes], data: bytes) -> None:
     """Write stdin from a helper thread; it ends when the tool reads it all, closes it or dies."""
     def write() -> None:
-        assert proc.stdin is not None
+        assert proc.stdin is not None  # noqa: S101  # narrowing: stdin was opened with PIPE
         try:
             proc.stdin.write(data)
             proc.stdin.close()
@@ -304,7 +304,7 @@ def _feed_stdin(proc: subprocess.Popen, data: bytes) -> None:
     threading.Thread(target=write, name="scanner-stdin", daemon=True).start()
 
 
-def _finish(proc: subprocess.Popen, tag: str) -> int:
+def _finish(proc: subprocess.Popen[bytes], tag: str) -> int:
     """Kill whatever is left of one tool (its group, its tree, its marked processes); how many were left."""
     tree = processes.descendants(proc.pid)
     if proc.poll() is None:
@@ -325,7 +325,7 @@ def _finish(proc: subprocess.Popen, tag: str) -> int:
 
 @dataclass
 class _Started:
-    proc: subprocess.Popen
+    proc: subprocess.Popen[bytes]
     tag: str
     status_read: int  # the namespace init's status pipe, or -1
 
@@ -347,7 +347,7 @@ def _start(argv: list[str], executable: str, cwd: Path, env: dict[str, str], std
         command = sandbox.wrap(command, status_write, sandbox.unshare_path(), hide)
     try:
         with _lock:
-            proc = subprocess.Popen(  # pylint: disable=consider-using-with  # its lifetime is managed by run()
+            proc = subprocess.Popen(  # noqa: S603  # pylint: disable=consider-using-with  # its lifetime is managed by run()
                 command,  # argument list, never a shell
                 cwd=cwd,
                 env=env,

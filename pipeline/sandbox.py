@@ -91,7 +91,7 @@ def _probe() -> Isolation:
                  " or os.getuid() == 0)")
         try:
             command = wrap([sys.executable, "-I", "-S", "-c", check, hidden], write_fd, unshare, (hidden,))
-            proc = subprocess.run(command, pass_fds=(write_fd,), stdin=subprocess.DEVNULL,
+            proc = subprocess.run(command, pass_fds=(write_fd,), stdin=subprocess.DEVNULL,  # noqa: S603  # argument list of our own probe
                                   capture_output=True, timeout=_PROBE_TIMEOUT, check=False)
         except (OSError, subprocess.TimeoutExpired) as exc:
             return Isolation(False, f"none: namespaces unavailable ({type(exc).__name__}); "

@@ -73,7 +73,9 @@ class Scanner(Protocol):
     name: str
     stage: str
     distribution: str
-    options: tuple[Option, ...]
+
+    @property
+    def options(self) -> tuple[Option, ...]: ...  # read-only, so an adapter's tuple of any length fits
 
     def scan(self, ctx: ScanContext) -> ScanOutput: ...
 
@@ -134,16 +136,16 @@ class Coverage:
     no_evidence: str = ""  # why this tool cannot show what it scanned (then ``scanned`` is None)
 
     @classmethod
-    def of(cls, items: Iterable[str]) -> "Coverage":
+    def of(cls, items: Iterable[str]) -> Coverage:
         return cls(frozenset(items))
 
     @classmethod
-    def none(cls, why: str) -> "Coverage":
+    def none(cls, why: str) -> Coverage:
         if not why.strip():
             raise ValueError("a tool without coverage evidence must say why")
         return cls(None, why)
 
-    def union(self, other: "Coverage") -> "Coverage":
+    def union(self, other: Coverage) -> Coverage:
         if self.scanned is None or other.scanned is None:
             return self if self.scanned is None else other
         return Coverage(self.scanned | other.scanned)
@@ -158,7 +160,7 @@ class Parsed:
     # findings and details stay in the report beside it. An error adds; it never hides.
     error: str = ""
 
-    def combine(self, other: "Parsed") -> "Parsed":
+    def combine(self, other: Parsed) -> Parsed:
         details = dict(self.details)
         for key, value in other.details.items():
             if isinstance(value, list) and isinstance(details.get(key), list):
@@ -429,7 +431,7 @@ def load_json(text: str, what: str) -> Any:
         raise ScanError(f"printed output that is not valid {what} ({exc.msg} at line {exc.lineno}; starts {snippet!r})") from exc
 
 
-def require(condition: bool, message: str) -> None:
+def require(condition: object, message: str) -> None:
     """Fail closed when output does not match the tool's documented shape."""
     if not condition:
         raise ScanError(message)

@@ -17,10 +17,10 @@ from typing import Any
 from ..evidence import canary
 from ..files import glob_match
 from ..model import Confidence, Finding, Location, Severity
+from ..redact import LOCATED_SECRET, MASK
 from ..scanner import CommandScanner, Coverage, Outcome, Parsed, Plan, ScanContext, ScanError, load_json, require
 from ..vetting.bandit import read_settings as read_bandit_settings
 from ..vetting.bandit import vet as vet_bandit
-from ..redact import LOCATED_SECRET, MASK
 
 _LEVELS = {"LOW": Severity.LOW, "MEDIUM": Severity.MEDIUM, "HIGH": Severity.HIGH, "UNDEFINED": Severity.INFO}
 _CONFIDENCE = {"LOW": Confidence.LOW, "MEDIUM": Confidence.MEDIUM, "HIGH": Confidence.HIGH}
@@ -33,7 +33,7 @@ def bandit_settings(root: Path) -> dict[str, Any] | None:
 
 # bandit's general_hardcoded_password: text=f"Possible hardcoded password: '{value}'".
 _PASSWORD_RULES = frozenset({"B105", "B106", "B107"})
-_PASSWORD_PREFIX = "Possible hardcoded password: '"  # nosec B105 - bandit's message, not a password
+_PASSWORD_PREFIX = "Possible hardcoded password: '"  # noqa: S105  # nosec B105 - bandit's message, not a password
 
 
 def _password_message(rule_id: str, text: str) -> tuple[str, dict[str, str]]:
@@ -121,10 +121,12 @@ class Bandit(CommandScanner):
         control_hits = 0
         findings: list[Finding] = []
         for item in data["results"]:
-            require(isinstance(item, dict) and {"test_id", "issue_severity", "issue_confidence", "filename", "line_number"} <= set(item),
+            require(isinstance(item, dict)
+                    and {"test_id", "issue_severity", "issue_confidence", "filename", "line_number"} <= set(item),
                     "a result lacks test_id, issue_severity, issue_confidence, filename or line_number")
             severity = _LEVELS.get(str(item["issue_severity"]).upper())
-            require(severity is not None, f"unknown bandit severity {item['issue_severity']!r}")
+            if severity is None:
+                raise ScanError(f"unknown bandit severity {item['issue_severity']!r}")
             cwe = item.get("issue_cwe") or {}
             cwe_ids = (int(cwe["id"]),) if isinstance(cwe, dict) and str(cwe.get("id", "")).isdigit() else ()
             col = item.get("col_offset")

@@ -106,7 +106,7 @@ class Hadolint(CommandScanner):
     def _config(self, ctx: ScanContext) -> tuple[Path, bool, VettedConfig]:
         """The vetted configuration, made so the canary rule is never ignored; and whether the repo ignored it."""
         vetted = vet_hadolint(ctx.root, ctx.work_dir, str(ctx.options.get("hadolint_config") or ""))
-        assert vetted.path is not None  # vet() always writes a file
+        assert vetted.path is not None  # noqa: S101  # vet() always writes a file
         settings = yaml.safe_load(vetted.path.read_text(encoding="utf-8")) or {}
         ignored = settings.get("ignored") or []
         ignores_canary = CANARY_RULE in ignored
@@ -120,7 +120,7 @@ class Hadolint(CommandScanner):
                          *plan.inputs], cwd=state.copies.folder)]
 
     def parse(self, plan: Plan, outcome: Outcome) -> Parsed:
-        ctx, state = plan.ctx, plan.state
+        state = plan.state
         if "Error parsing your config file" in outcome.stderr:
             first = outcome.stderr.strip().strip('"').split("\\n")[0]
             raise ScanError(f"could not read its configuration, so it ignored it: {first[:200]}")

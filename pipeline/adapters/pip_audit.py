@@ -28,6 +28,8 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
+from packaging.version import Version
+
 from ..advisories import canary, trusted
 from ..advisories.database import AdvisoryDB, AdvisoryError
 from ..advisories.findings import dependency_finding, needed_upgrade, sort_versions, version_key
@@ -236,7 +238,8 @@ class PipAudit(CommandScanner):
         seen: set[str] = set()
         findings: list[Finding] = []
         for dep in data["dependencies"]:
-            require(isinstance(dep, dict) and isinstance(dep.get("name"), str), f"dependency entry without a name: {str(dep)[:80]}")
+            require(isinstance(dep, dict) and isinstance(dep.get("name"), str),
+                    f"dependency entry without a name: {str(dep)[:80]}")
             if dep.get("skip_reason"):
                 skipped.append(f"{dep['name']} ({dep['skip_reason']})")
                 continue
@@ -244,7 +247,7 @@ class PipAudit(CommandScanner):
                     f"dependency {dep['name']} has no version or vulns list")
             pin = state.audited.lookup(dep["name"], dep["version"])
             require(pin is not None and pin in layer, f"reported {dep['name']} {dep['version']}, which it was not asked to audit")
-            assert pin is not None  # for the type checker; require() above raised otherwise
+            assert pin is not None  # noqa: S101  # for the type checker; require() above raised otherwise
             seen.add(pin_label(pin))
             findings.extend(self._findings(pin, dep["vulns"], state, plan.ctx))
         if outcome.exit_code == 1 and not findings:
@@ -337,7 +340,8 @@ class PipAudit(CommandScanner):
             return [
                 f"the advisory database {plan.db.source if plan.db else ''} has no record of {len(unknown)} package(s), so "
                 f"they were not really audited: {', '.join(unknown[:10])}{' ...' if len(unknown) > 10 else ''} "
-                "(if they genuinely have no advisories, list them in deps.known_clean_packages or set deps.unknown_packages = \"warn\")"]
+                "(if they genuinely have no advisories, list them in deps.known_clean_packages "
+                "or set deps.unknown_packages = \"warn\")"]
         if unknown:
             details.setdefault("notes", []).append(
                 f"deps: {len(unknown)} package(s) have no record in the advisory database (no advisories, or not covered): "
@@ -393,16 +397,18 @@ class PipAudit(CommandScanner):
         for finding in findings:
             by_package.setdefault((finding.location.package or "", finding.location.version or ""), []).append(finding)
         for (package, version), group in by_package.items():
-            needs = [needed_upgrade(version, f.properties["fixed_versions"]) for f in group]
-            if any(n is None for n in needs):
+            upgrades = [needed_upgrade(version, f.properties["fixed_versions"]) for f in group]
+            needs = [n for n in upgrades if n is not None]
+            if len(needs) < len(upgrades):
                 continue
-            floor = max(needs, key=version_key)
+            floor = max(needs, key=Version)  # each parsed: needed_upgrade returns only parseable versions
+            floor_key = Version(floor)
             candidate = floor
             if plan.db is not None:
                 # The floor may itself fall inside another advisory's range (or a fix branch of one): take the
                 # first fixed release at or above it that the database says is clean.
                 fixes = sort_versions(v for f in group for v in f.properties["fixed_versions"])
-                candidate = next((v for v in fixes if version_key(v) and version_key(v) >= version_key(floor)
+                candidate = next((v for v in fixes if (key := version_key(v)) and key >= floor_key
                                   and not plan.db.query(package, v)), floor)
             for finding in group:
                 finding.properties["clears_all"] = candidate

@@ -150,7 +150,8 @@ class Pylint(CommandScanner):
                 what = _NOT_SCANNED.get(msg_id, msg["symbol"])
                 raise ScanError(f"could not analyse {msg['path']}: {what} ({msg_id}: {str(msg['message'])[:120]})")
             severity = _SEVERITY.get(msg["type"])
-            require(severity is not None, f"unknown message type {msg['type']!r}")
+            if severity is None:
+                raise ScanError(f"unknown message type {msg['type']!r}")
             path = Path(msg["path"]).as_posix()
             if path == str(state.rcfile) and state.vetted.source:
                 path = state.vetted.source  # a message about the configuration names the repository's file
@@ -170,7 +171,8 @@ class Pylint(CommandScanner):
                 location=Location(
                     path=path, line=msg.get("line") or None,
                     column=(msg["column"] + 1) if isinstance(msg.get("column"), int) else None,
-                    end_line=msg.get("endLine"), end_column=(msg["endColumn"] + 1) if isinstance(msg.get("endColumn"), int) else None,
+                    end_line=msg.get("endLine"),
+                    end_column=(msg["endColumn"] + 1) if isinstance(msg.get("endColumn"), int) else None,
                 ),
                 message=str(msg["message"]),
                 help_uri=f"https://pylint.readthedocs.io/en/stable/user_guide/messages/{msg['type']}/{symbol}.html",

@@ -82,7 +82,8 @@ class Ruff(CommandScanner):
             require(path in inputs, f"reported a file it was not given: {path[:80]!r}")
             location = item["location"] if isinstance(item["location"], dict) else {}
             line, column = location.get("row"), location.get("column")
-            require(isinstance(line, int), f"a diagnostic for {path[:80]!r} has no line")
+            if not isinstance(line, int):
+                raise ScanError(f"a diagnostic for {path[:80]!r} has no line")
             code = item["code"]
             if not code:  # ruff's diagnostics without a rule are parse errors: nothing in the file was checked
                 raise ScanError(f"could not parse {path} (line {line}: {str(item['message'])[:120]})")

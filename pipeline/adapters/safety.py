@@ -171,14 +171,16 @@ class Safety(CommandScanner):
         meta = data["report_meta"]
         require(isinstance(meta, dict) and isinstance(meta.get("packages_found"), int), "report_meta has no packages_found count")
         scanned_raw = data.get("scanned_packages")
-        require(isinstance(scanned_raw, dict), "report has no scanned_packages object")
+        if not isinstance(scanned_raw, dict):
+            raise ScanError("report has no scanned_packages object")
         scanned = {_canonical(name) for name in scanned_raw}
         given = {p.name for p in deps.pins}
         require(meta["packages_found"] >= len(given),
                 f"found {meta['packages_found']} packages but was given {len(given)}; not scanned: "
                 + ", ".join(sorted(given - scanned)[:8]))
         vulns = data.get("vulnerabilities")
-        require(isinstance(vulns, list), "report has no vulnerabilities list")
+        if not isinstance(vulns, list):
+            raise ScanError("report has no vulnerabilities list")
         findings = []
         for vuln in vulns:
             require(isinstance(vuln, dict) and {"vulnerability_id", "package_name", "analyzed_version"} <= set(vuln),
@@ -197,16 +199,19 @@ class Safety(CommandScanner):
 
     def _from_scan(self, data: dict[str, Any], deps: Dependencies, ctx: ScanContext) -> tuple[list[Finding], set[str]]:
         projects = (data.get("scan_results") or {}).get("projects")
-        require(isinstance(projects, list) and projects, "scan report has no projects")
+        if not isinstance(projects, list) or not projects:
+            raise ScanError("scan report has no projects")
         findings: list[Finding] = []
         scanned: set[str] = set()
         for project in projects:
             for file in project.get("files") or []:
                 for dep in (file.get("results") or {}).get("dependencies") or []:
-                    require(isinstance(dep, dict) and isinstance(dep.get("name"), str), f"dependency without a name: {str(dep)[:80]}")
+                    require(isinstance(dep, dict) and isinstance(dep.get("name"), str),
+                            f"dependency without a name: {str(dep)[:80]}")
                     for spec in dep.get("specifications") or []:
                         match = _PIN.match(str(spec.get("raw", "")))
-                        require(match is not None, f"specification {spec.get('raw')!r} of {dep['name']} is not a pin")
+                        if match is None:
+                            raise ScanError(f"specification {spec.get('raw')!r} of {dep['name']} is not a pin")
                         name, version = _canonical(match.group(1)), match.group(2)
                         scanned.add(name)
                         vulns = spec.get("vulnerabilities") or {}
@@ -225,7 +230,8 @@ class Safety(CommandScanner):
     def _finding(self, deps: Dependencies, ctx: ScanContext, package: str, version: str, ids: list[str], summary: str,
                  fixes: list[Any], rating: Rating | None, url: str, extra: dict[str, Any]) -> Finding:
         pin: Pin | None = deps.lookup(package, version)
-        require(pin is not None, f"reported {package} {version}, which it was not asked to audit")
+        if pin is None:
+            raise ScanError(f"reported {package} {version}, which it was not asked to audit")
         origin = pin.origins[0]
         file_origin = None if origin.path.startswith("env:") else origin
         finding = dependency_finding(

@@ -32,20 +32,25 @@ DEFAULT_RULES = "zap-config/rules.tsv"
 class Zap:
     name = "zap"
     stage = "zap"
+    distribution = ""  # ZAP is not a Python distribution: a daemon or the embedded engine
     options: tuple[Option, ...] = (
         Option("target", "str", "",
-               "URL of an already deployed app to scan (`--target`); empty deploys the sample app locally and tears it down after."),
+               "URL of an already deployed app to scan (`--target`); empty deploys the sample app locally "
+               "and tears it down after."),
         Option("engine", "str", "auto", "`auto` uses a ZAP daemon when `ZAP_API_URL` (or `api_url`) is set, else the embedded "
                "passive scanner; `zap` requires the daemon; `embedded` never uses one.", choices=("auto", "zap", "embedded")),
         Option("api_url", "str", "", "ZAP daemon API URL (e.g. http://localhost:8080); empty reads `ZAP_API_URL`. "
                "The key comes only from `ZAP_API_KEY` and is never logged."),
         Option("rules_file", "str", DEFAULT_RULES,
-               "zap-baseline.py rules file (`id<TAB>IGNORE|INFO|WARN|FAIL<TAB>(name)`, OUTOFSCOPE lines); rules not in it are WARN."),
-        Option("spider_minutes", "float", 1.0, "How long the spider may run (ZAP: spider.maxDuration, rounded up to whole minutes); "
+               "zap-baseline.py rules file (`id<TAB>IGNORE|INFO|WARN|FAIL<TAB>(name)`, OUTOFSCOPE lines); "
+               "rules not in it are WARN."),
+        Option("spider_minutes", "float", 1.0, "How long the spider may run "
+               "(ZAP: spider.maxDuration, rounded up to whole minutes); "
                "0 is unlimited, as zap-baseline.py -m 0, and the stage timeout still bounds it."),
         Option("max_pages", "int", 200, "Embedded crawler: most requests it sends."),
         Option("max_depth", "int", 5, "Link depth the spider follows from the target (ZAP's default is 5)."),
-        Option("post_forms", "bool", True, "Embedded crawler: also submit POST forms with their default values, as ZAP's spider does."),
+        Option("post_forms", "bool", True,
+               "Embedded crawler: also submit POST forms with their default values, as ZAP's spider does."),
         Option("ajax_spider", "bool", False, "ZAP engine: also run the AJAX spider for `spider_minutes`."),
         Option("pscan_timeout", "float", 300.0, "ZAP engine: seconds to wait for the passive-scan queue to drain; after that the "
                "alerts raised so far are reported and the scan is an error marked partial (zap-baseline.py -T)."),
@@ -54,10 +59,12 @@ class Zap:
         Option("alerts_page_size", "int", 5000, "ZAP engine: alerts fetched per alert.alerts page."),
         Option("app_start_timeout", "float", 90.0, "Seconds the sample app may take to print its URL and to answer /readyz."),
         # The rule settings zap-baseline users pass with -z "-config ...", honoured by both engines.
-        Option("alert_thresholds", "list[str]", [], "Per-rule alert threshold, `ID=OFF|LOW|MEDIUM|HIGH` (ZAP: pscans.pscanner(n).level); "
+        Option("alert_thresholds", "list[str]", [],
+               "Per-rule alert threshold, `ID=OFF|LOW|MEDIUM|HIGH` (ZAP: pscans.pscanner(n).level); "
                "LOW reports more, HIGH fewer, OFF disables the rule."),
         Option("csrf_tokens", "list[str]", [], "Anti-CSRF token names added to ZAP's defaults (ZAP: anticsrf.tokens)."),
-        Option("csrf_partial_matching", "bool", True, "A field whose name contains a token name is a token (ZAP: anticsrf.partialMatchingEnabled)."),
+        Option("csrf_partial_matching", "bool", True,
+               "A field whose name contains a token name is a token (ZAP: anticsrf.partialMatchingEnabled)."),
         Option("csrf_ignore_list", "list[str]", [], "Form ids or names rule 10202 skips (ZAP: rules.csrf.ignorelist)."),
         Option("cookie_ignore_list", "list[str]", [], "Cookie names the cookie rules skip (ZAP: rules.cookie.ignorelist)."),
         Option("trusted_domains", "list[str]", [], "Regexes of trusted script and resource locations, for 10017, 90003 and 10108 "

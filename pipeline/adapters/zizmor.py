@@ -182,7 +182,7 @@ class Zizmor(CommandScanner):
             return Plan(ctx, skip=f"no GitHub Actions files to audit (no {WORKFLOW_DIR}/*.yml, action.yml, "
                                   ".github/dependabot.yml or .pre-commit-config.yaml)")
         vetted = vet_zizmor(ctx.root, ctx.work_dir)
-        assert vetted.path is not None  # vet() always writes a file
+        assert vetted.path is not None  # noqa: S101  # vet() always writes a file
         audit = next((a for a in CONTROLS if a not in _disabled(vetted.path)), "")
         control = canary.control_file(ctx.work_dir / "control", ".yml", CONTROLS[audit]) if audit else None
         return Plan(ctx, inputs=tuple(inputs), state=_ZizmorState(vetted.path, vetted, control, audit))
@@ -253,8 +253,8 @@ class Zizmor(CommandScanner):
         symbolic = primary.get("symbolic") or {}
         key = symbolic.get("key") or {}
         local = key.get("Local") if isinstance(key, dict) else None
-        require(isinstance(local, dict) and isinstance(local.get("verbatim_path"), str),
-                f"finding {item['ident']!r} is not in a local file (offline audits only)")
+        if not isinstance(local, dict) or not isinstance(local.get("verbatim_path"), str):
+            raise ScanError(f"finding {item['ident']!r} is not in a local file (offline audits only)")
         path = _norm(local["verbatim_path"])
         require(path in inputs, f"reported a file it was not given: {path[:80]!r}")
         concrete = (primary.get("concrete") or {}).get("location") or {}

@@ -4,14 +4,17 @@ from __future__ import annotations
 
 import argparse
 import sys
+from typing import TypeVar
 
 from .sync import EXPORT_URL, SyncError, default_destination, sync
+
+_P = TypeVar("_P", bound=argparse.ArgumentParser)  # the CLI's own parser class
 
 EXIT_OK = 0
 EXIT_CANNOT = 2  # the harness's "could not run" code
 
 
-def add_parser(subparsers: "argparse._SubParsersAction[argparse.ArgumentParser]") -> argparse.ArgumentParser:
+def add_parser(subparsers: argparse._SubParsersAction[_P]) -> _P:
     """Register ``advisories`` (with its ``sync`` subcommand) on the CLI's subparsers; sets ``func``."""
     parser = subparsers.add_parser("advisories", help="manage the offline advisory database")
     commands = parser.add_subparsers(dest="advisories_command", required=True)

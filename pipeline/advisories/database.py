@@ -10,8 +10,6 @@ the audit. Withdrawn records are counted and ignored, like the OSV schema says.
 
 from __future__ import annotations
 
-from ..errors import HarnessError
-
 import datetime as dt
 import json
 import re
@@ -25,6 +23,7 @@ from typing import Any
 import yaml
 from packaging.version import InvalidVersion, Version
 
+from ..errors import HarnessError
 from .severity import Rating, highest, rate_record
 from .versions import BadRange, canonical_name, make_orderable, record_affects
 
@@ -47,7 +46,7 @@ def parse_timestamp(text: Any) -> dt.datetime | None:
         value = dt.datetime.fromisoformat(cleaned)
     except ValueError:
         return None
-    return value if value.tzinfo else value.replace(tzinfo=dt.timezone.utc)
+    return value if value.tzinfo else value.replace(tzinfo=dt.UTC)
 
 
 def _normalise_timestamps(record: dict[str, Any]) -> None:
@@ -60,7 +59,7 @@ def _normalise_timestamps(record: dict[str, Any]) -> None:
                 if key != "withdrawn":  # an unreadable withdrawal date still means withdrawn
                     del record[key]
                 continue
-            record[key] = stamp.astimezone(dt.timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+            record[key] = stamp.astimezone(dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
 def _iter_documents(source: Path) -> Iterator[tuple[str, str, bytes]]:
@@ -87,7 +86,7 @@ def _iter_documents(source: Path) -> Iterator[tuple[str, str, bytes]]:
 def _parse(name: str, suffix: str, raw: bytes) -> dict[str, Any]:
     try:
         text = raw.decode("utf-8")
-        data = json.loads(text) if suffix == ".json" else yaml.load(text, Loader=_YAML_LOADER)  # nosec B506 - BaseLoader builds only str/list/dict
+        data = json.loads(text) if suffix == ".json" else yaml.load(text, Loader=_YAML_LOADER)  # noqa: S506  # nosec B506 - BaseLoader builds only str/list/dict
     except (UnicodeDecodeError, json.JSONDecodeError, yaml.YAMLError) as exc:
         raise AdvisoryError(f"{name}: cannot be parsed as {suffix[1:].upper()}: {str(exc).splitlines()[0]}") from exc
     if not isinstance(data, dict) or not isinstance(data.get("id"), str) or not data["id"]:
@@ -103,7 +102,8 @@ def _parse(name: str, suffix: str, raw: bytes) -> dict[str, Any]:
 
 def _layout(source: Path, names: list[str]) -> str:
     nested = sum(1 for n in names if len(PurePosixPath(n.split("!")[-1]).parts) > 1)
-    if source.is_dir() and (source / "vulns").is_dir() or (names and nested > len(names) // 2 and any(n.endswith((".yaml", ".yml")) for n in names)):
+    if source.is_dir() and (source / "vulns").is_dir() or (
+            names and nested > len(names) // 2 and any(n.endswith((".yaml", ".yml")) for n in names)):
         return "PyPA advisory-database layout (<package>/<ID>.yaml)"
     return "OSV export layout (<ID>.json)" if source.suffix == ".zip" or not source.is_dir() else "OSV records folder"
 
@@ -123,11 +123,12 @@ class AdvisoryDB:
     unevaluable: dict[str, list[str]] = field(default_factory=dict)
 
     @classmethod
-    def load(cls, source: Path) -> "AdvisoryDB":
+    def load(cls, source: Path) -> AdvisoryDB:
         started = time.monotonic()
         source = Path(source).expanduser()
         if not source.exists():
-            raise AdvisoryError(f"{source}: advisory database not found (run `pipeline advisories sync` or pass --advisory-db PATH)")
+            raise AdvisoryError(f"{source}: advisory database not found "
+                                "(run `pipeline advisories sync` or pass --advisory-db PATH)")
         db = cls(source=source.resolve())
         names: list[str] = []
         for name, suffix, raw in _iter_documents(source):
@@ -200,7 +201,7 @@ class AdvisoryDB:
     def age_days(self, now: dt.datetime | None = None) -> float | None:
         if self.newest is None:
             return None
-        now = now or dt.datetime.now(dt.timezone.utc)
+        now = now or dt.datetime.now(dt.UTC)
         return round((now - self.newest).total_seconds() / 86400, 1)
 
     def describe(self) -> dict[str, Any]:

@@ -66,7 +66,7 @@ def sort_versions(versions: Iterable[str]) -> list[str]:
 def needed_upgrade(current: str, fixes: Iterable[str]) -> str | None:
     """The smallest fixed version above ``current`` (None when there is none)."""
     now = version_key(current)
-    candidates = [v for v in sort_versions(fixes) if version_key(v) is not None and (now is None or version_key(v) > now)]
+    candidates = [v for v in sort_versions(fixes) if (key := version_key(v)) is not None and (now is None or key > now)]
     return candidates[0] if candidates else None
 
 

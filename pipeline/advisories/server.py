@@ -44,7 +44,7 @@ def _json_default(value: Any) -> str:
 
 
 class _Handler(BaseHTTPRequestHandler):
-    server: "_Server"
+    server: _Server
     protocol_version = "HTTP/1.1"  # keep-alive: pip-audit sends one POST per dependency on one session
     # Headers and body go out as two writes; with Nagle on, each answer waits ~40 ms for a delayed ACK.
     disable_nagle_algorithm = True
@@ -117,9 +117,9 @@ class MirrorServer:
         if self._server is None:
             raise RuntimeError("the mirror is not running")
         host, port = self._server.server_address[:2]
-        return f"http://{host}:{port}/v1/query"
+        return f"http://{host!s}:{port}/v1/query"
 
-    def start(self) -> "MirrorServer":
+    def start(self) -> MirrorServer:
         self._server = _Server(self.db, self.log)
         self._thread = threading.Thread(target=self._server.serve_forever, name="osv-mirror", daemon=True)
         self._thread.start()
@@ -134,7 +134,7 @@ class MirrorServer:
             self._thread.join(timeout=5)
             self._thread = None
 
-    def __enter__(self) -> "MirrorServer":
+    def __enter__(self) -> MirrorServer:
         return self.start()
 
     def __exit__(self, *exc: object) -> None:

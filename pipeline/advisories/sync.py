@@ -6,8 +6,6 @@ readable zip of OSV records, so an interrupted or garbled download never replace
 
 from __future__ import annotations
 
-from ..errors import HarnessError
-
 import datetime as dt
 import json
 import os
@@ -17,6 +15,7 @@ import urllib.parse
 import urllib.request
 from pathlib import Path
 
+from ..errors import HarnessError
 from .database import AdvisoryDB, AdvisoryError
 
 EXPORT_URL = "https://osv-vulnerabilities.storage.googleapis.com/PyPI/all.zip"
@@ -49,7 +48,7 @@ def sync(dest: str | Path | None = None, url: str = EXPORT_URL, timeout: float =
         with os.fdopen(handle, "wb") as out:
             try:
                 # nosec B310: the scheme is checked above (http/https only, no file: or custom schemes)
-                with urllib.request.urlopen(url, timeout=timeout) as response:  # nosec B310
+                with urllib.request.urlopen(url, timeout=timeout) as response:  # noqa: S310  # nosec B310
                     while chunk := response.read(1 << 20):
                         out.write(chunk)
             except (urllib.error.URLError, TimeoutError, OSError) as exc:
@@ -66,7 +65,7 @@ def sync(dest: str | Path | None = None, url: str = EXPORT_URL, timeout: float =
         db.source = target.resolve()
     finally:
         tmp.unlink(missing_ok=True)
-    meta = {"url": url, "fetched_at": dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"),
+    meta = {"url": url, "fetched_at": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
             "records": db.records, "newest_record": db.newest.isoformat() if db.newest else None}
     target.with_name(target.name + ".json").write_text(json.dumps(meta, indent=2) + "\n", encoding="utf-8")
     return target, db

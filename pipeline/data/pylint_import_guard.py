@@ -8,7 +8,9 @@ the repository were not on sys.path; astroid still reads the repository's files,
 
 import os
 import sys
-from importlib.machinery import PathFinder
+from collections.abc import Sequence
+from importlib.machinery import ModuleSpec, PathFinder
+from types import ModuleType
 
 _ROOT = os.path.realpath(globals()["REPOSITORY"])  # given by the init-hook (init_globals)
 
@@ -32,7 +34,8 @@ class RepositoryImportGuard:
     """A meta path finder that never returns a module found inside the scanned repository."""
 
     @classmethod
-    def find_spec(cls, name, path=None, target=None):
+    def find_spec(cls, name: str, path: Sequence[str] | None = None,
+                  target: ModuleType | None = None) -> ModuleSpec | None:
         entries = [p for p in (sys.path if path is None else path) if isinstance(p, str)]
         spec = PathFinder.find_spec(name, [p for p in entries if not _in_repository(p)], target)
         if spec is not None:
@@ -42,7 +45,7 @@ class RepositoryImportGuard:
         return None  # nowhere on the path: other finders may know it
 
     @classmethod
-    def invalidate_caches(cls):
+    def invalidate_caches(cls) -> None:
         PathFinder.invalidate_caches()
 
 

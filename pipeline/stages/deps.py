@@ -13,8 +13,10 @@ from __future__ import annotations
 import dataclasses
 from pathlib import Path
 
+from packaging.version import Version
+
 from .. import fingerprint
-from ..advisories.findings import canonical_id, needed_upgrade, sort_versions, sorted_ids, version_key, advisory_url
+from ..advisories.findings import advisory_url, canonical_id, needed_upgrade, sort_versions, sorted_ids, version_key
 from ..model import Finding
 from ..options import Option
 from ..stage import StageSpec
@@ -97,7 +99,7 @@ def _fix_hints(findings: list[Finding]) -> None:
         needs = [needed_upgrade(version, f.properties.get("fixed_versions") or []) for f in group]
         checked = [f.properties["clears_all"] for f in group if f.properties.get("clears_all")]
         candidates = [v for v in [*needs, *checked] if v]
-        target = max(candidates, key=version_key) if candidates else None
+        target = max(candidates, key=Version) if candidates else None  # fix versions: each one parses
         count = len(group)
         for finding in group:
             if unfixed:
@@ -115,7 +117,8 @@ def merge(findings: list[Finding]) -> list[Finding]:
     merged = [_combine(group) if len(group) > 1 else group[0] for group in _groups(dependency)]
     for finding in merged:
         # A vulnerability's identity must not depend on which tool saw it first.
-        finding.identity = f"{finding.location.package}=={finding.location.version}|{canonical_id(finding.properties.get('ids') or [finding.rule_id])}"
+        finding.identity = (f"{finding.location.package}=={finding.location.version}|"
+                            f"{canonical_id(finding.properties.get('ids') or [finding.rule_id])}")
         finding.fingerprint = fingerprint.compute(dataclasses.replace(finding, tool=SPEC.name, rule_id="dependency"), Path("."))
     _fix_hints(merged)
     merged.sort(key=lambda f: (f.location.package or "", version_key(f.location.version or "") is None, f.rule_id))

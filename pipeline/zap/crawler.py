@@ -9,8 +9,6 @@ time limits. TLS certificates are not verified, as ZAP does not verify them eith
 
 from __future__ import annotations
 
-from ..errors import HarnessError
-
 import http.client
 import re
 import ssl
@@ -19,8 +17,9 @@ from collections import deque
 from dataclasses import dataclass, field, replace
 from urllib.parse import urlencode, urljoin, urlsplit, urlunsplit
 
+from ..errors import HarnessError
 from .exchange import Exchange
-from .html import parse
+from .html import Form, parse
 
 USER_AGENT = "Mozilla/5.0 (compatible; secure-pipeline embedded ZAP baseline)"
 _LINK_ATTRS = (("a", "href"), ("area", "href"), ("link", "href"), ("script", "src"), ("img", "src"),
@@ -84,7 +83,7 @@ def fetch(method: str, url: str, body: bytes, timeout: float, max_body: int, hea
     conn: http.client.HTTPConnection
     if parts.scheme == "https":
         conn = http.client.HTTPSConnection(host, parts.port, timeout=timeout,
-                                           context=ssl._create_unverified_context())  # nosec B323 - a scanner must reach self-signed targets, as ZAP does
+                                           context=ssl._create_unverified_context())  # noqa: S323  # nosec B323 - a scanner must reach self-signed targets, as ZAP does
     else:
         conn = http.client.HTTPConnection(host, parts.port, timeout=timeout)
     path = parts.path or "/"
@@ -104,7 +103,7 @@ def fetch(method: str, url: str, body: bytes, timeout: float, max_body: int, hea
         conn.close()
 
 
-def _form_request(form, page_url: str, depth: int, post_forms: bool) -> _Request | None:
+def _form_request(form: Form, page_url: str, depth: int, post_forms: bool) -> _Request | None:
     method = (form.element.get("method") or "GET").upper()
     if method not in ("GET", "POST") or (method == "POST" and not post_forms):
         return None
@@ -124,7 +123,8 @@ def _form_request(form, page_url: str, depth: int, post_forms: bool) -> _Request
     encoded = urlencode(fields)
     if method == "GET":
         parts = urlsplit(action)
-        return _Request("GET", urlunsplit((parts.scheme, parts.netloc, parts.path, encoded, "")), b"", depth, f"form on {page_url}")
+        return _Request("GET", urlunsplit((parts.scheme, parts.netloc, parts.path, encoded, "")), b"", depth,
+                        f"form on {page_url}")
     return _Request("POST", action, encoded.encode(), depth, f"form on {page_url}")
 
 

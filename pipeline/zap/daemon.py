@@ -21,8 +21,6 @@ only in the ``X-ZAP-API-Key`` header and never appears in a message.
 
 from __future__ import annotations
 
-from ..errors import HarnessError
-
 import math
 import socket
 import time
@@ -34,6 +32,7 @@ from urllib.parse import urlsplit
 import requests
 from zapv2 import ZAPv2
 
+from ..errors import HarnessError
 from .engine_result import EngineError, EngineResult, dedupe_and_cap
 from .model import Alert, confidence_code, risk_code
 from .passive.settings import DEFAULT_CSRF_TOKENS, DEFAULT_SETTINGS, RuleSettings
@@ -49,7 +48,7 @@ class ZapApiError(HarnessError):  # exit 2: a scan or verdict that cannot be tru
         self.code = code
 
 
-class _TimedClient(ZAPv2):
+class _TimedClient(ZAPv2):  # type: ignore[misc]  # zapv2 ships no type information
     """The zaproxy client with a per-request timeout and ZAP's error objects raised, not unwrapped.
 
     ZAPv2's wrappers return the first value of the JSON object, so an error object
@@ -62,12 +61,13 @@ class _TimedClient(ZAPv2):
         super().__init__(proxies=proxies, apikey=api_key)
         self._proxies, self._key, self._timeout = proxies, api_key, timeout
 
-    def _request_api(self, url, query=None, method="GET", body=None):
+    def _request_api(self, url: str, query: dict[str, Any] | None = None, method: str = "GET",
+                     body: Any = None) -> requests.Response:
         if not url.startswith(("http://zap/JSON/", "http://zap/OTHER/")):
             raise ValueError(f"not a ZAP API URL: {url}")
         headers = {"X-ZAP-API-Key": self._key} if self._key else {}
         response = requests.request(method, url, params=query, data=body, headers=headers, proxies=self._proxies,
-                                    timeout=self._timeout, verify=False)  # nosec B501 - ZAP's API over its own proxy port
+                                    timeout=self._timeout, verify=False)  # noqa: S501  # nosec B501 - ZAP's API over its own proxy port
         if response.status_code >= 400:
             try:
                 data = response.json()
@@ -146,11 +146,13 @@ class DaemonScan:
                       partial(self.client.pscan.set_scanner_alert_threshold, plugin_id, level))
         for token in settings.csrf_tokens:
             if token not in DEFAULT_CSRF_TOKENS:
-                self.call("adding an anti-CSRF token name (acsrf.addOptionToken)", partial(self.client.acsrf.add_option_token, token))
+                self.call("adding an anti-CSRF token name (acsrf.addOptionToken)",
+                          partial(self.client.acsrf.add_option_token, token))
         if not settings.csrf_partial_matching:
             self.call("turning off partial anti-CSRF token matching",
                       lambda: self.client.acsrf.set_option_partial_matching_enabled("false"))
-        for key, values in (("rules.csrf.ignorelist", settings.csrf_ignore_list), ("rules.cookie.ignorelist", settings.cookie_ignore_list),
+        for key, values in (("rules.csrf.ignorelist", settings.csrf_ignore_list),
+                            ("rules.cookie.ignorelist", settings.cookie_ignore_list),
                             ("rules.domains.trusted", settings.trusted_domains)):
             if values:
                 self.call(f"setting {key} (ruleConfig.setRuleConfigValue)",
@@ -227,7 +229,7 @@ class DaemonScan:
         found: list[Alert] = []
         while True:
             page = self.call(f"fetching alerts {start}..{start + page_size} (alert.alerts)",
-                             lambda: self.client.alert.alerts(baseurl=root, start=start, count=page_size))
+                             lambda: self.client.alert.alerts(baseurl=root, start=start, count=page_size))  # noqa: B023  # call() runs the lambda within this iteration
             if not isinstance(page, list):
                 raise EngineError(f"alert.alerts answered {str(page)[:40]!r}, not a list of alerts")
             found.extend(to_alert(raw) for raw in page)

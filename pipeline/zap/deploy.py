@@ -7,8 +7,6 @@ exit, an exception, Ctrl-C) sends SIGTERM to the whole group, then SIGKILL after
 
 from __future__ import annotations
 
-from ..errors import HarnessError
-
 import queue
 import re
 import subprocess
@@ -21,7 +19,9 @@ from collections import deque
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import IO
 
+from ..errors import HarnessError
 from ..runner import kill_group, scrubbed_env
 
 SERVING = re.compile(r"^Serving on (https?://\S+)\s*$")
@@ -35,13 +35,13 @@ class DeployError(HarnessError):  # exit 2: a scan or verdict that cannot be tru
 class _Output:
     """Drains a pipe on a thread (so the app never blocks on a full pipe), keeping lines for errors."""
 
-    def __init__(self, stream, keep: int = 20) -> None:
+    def __init__(self, stream: IO[bytes], keep: int = 20) -> None:
         self.lines: queue.Queue[str] = queue.Queue()
         self.tail: deque[str] = deque(maxlen=keep)
         self.thread = threading.Thread(target=self._pump, args=(stream,), daemon=True)
         self.thread.start()
 
-    def _pump(self, stream) -> None:
+    def _pump(self, stream: IO[bytes]) -> None:
         for raw in iter(stream.readline, b""):
             line = raw.decode("utf-8", errors="replace").rstrip("\r\n")
             self.tail.append(line)
@@ -52,7 +52,7 @@ class _Output:
         return next((line for line in reversed(self.tail) if line.strip()), "")
 
 
-def _wait_for_url(proc: subprocess.Popen, out: _Output, err: _Output, timeout: float) -> str:
+def _wait_for_url(proc: subprocess.Popen[bytes], out: _Output, err: _Output, timeout: float) -> str:
     deadline = time.monotonic() + timeout
     while True:
         left = deadline - time.monotonic()
@@ -70,7 +70,7 @@ def _wait_for_url(proc: subprocess.Popen, out: _Output, err: _Output, timeout: f
             return match.group(1)
 
 
-def _wait_until_ready(proc: subprocess.Popen, err: _Output, url: str, timeout: float) -> None:
+def _wait_until_ready(proc: subprocess.Popen[bytes], err: _Output, url: str, timeout: float) -> None:
     deadline = time.monotonic() + timeout
     last = ""
     while time.monotonic() < deadline:
@@ -78,7 +78,7 @@ def _wait_until_ready(proc: subprocess.Popen, err: _Output, url: str, timeout: f
             raise DeployError(f"the sample app exited with code {proc.returncode} while starting"
                               + (f": {err.last()[:200]}" if err.last() else ""))
         try:
-            with urllib.request.urlopen(url.rstrip("/") + "/readyz", timeout=5) as response:  # nosec B310 - our own loopback app
+            with urllib.request.urlopen(url.rstrip("/") + "/readyz", timeout=5) as response:  # noqa: S310  # nosec B310 - our own loopback app
                 if response.status == 200:
                     return
                 last = f"HTTP {response.status}"
@@ -97,11 +97,13 @@ def deployed_app(root: Path, *, start_timeout: float = 60.0, ready_timeout: floa
     """Start the sample app from ``root`` and yield its base URL; it is stopped whatever happens."""
     command = [sys.executable, *(argv or APP_ARGV)]
     try:
-        proc = subprocess.Popen(command, cwd=root, env=scrubbed_env(), stdin=subprocess.DEVNULL,  # argument list, never a shell
+        proc = subprocess.Popen(command, cwd=root, env=scrubbed_env(), stdin=subprocess.DEVNULL,  # noqa: S603  # argument list, never a shell
                                 stdout=subprocess.PIPE, stderr=subprocess.PIPE, start_new_session=True)
     except OSError as exc:
         raise DeployError(f"could not start the sample app ({' '.join(command[1:])}): {exc}") from exc
     try:
+        if proc.stdout is None or proc.stderr is None:  # never: both are PIPE; this narrows them for the type checker
+            raise DeployError("the sample app was started without its output pipes")
         out, err = _Output(proc.stdout), _Output(proc.stderr)
         note("starting the sample app")
         url = _wait_for_url(proc, out, err, start_timeout)

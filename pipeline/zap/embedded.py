@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import time
 from collections import Counter
+from collections.abc import Callable
 
 from . import passive
 from .crawler import CrawlError, CrawlLimits, crawl
@@ -13,7 +14,7 @@ from .passive.settings import DEFAULT_SETTINGS, RuleSettings
 VERSION = "embedded-1"
 
 
-def run(target: str, limits: CrawlLimits, max_alerts_per_rule: int = 10, note=lambda _m: None,
+def run(target: str, limits: CrawlLimits, max_alerts_per_rule: int = 10, note: Callable[[str], None] = lambda _m: None,
         settings: RuleSettings = DEFAULT_SETTINGS) -> EngineResult:
     started = time.monotonic()
     rules = passive.rules_for(settings)
@@ -26,7 +27,8 @@ def run(target: str, limits: CrawlLimits, max_alerts_per_rule: int = 10, note=la
         raise EngineError(f"the crawler found no URL at {target}")
     if crawled.failures:
         more = f" (and {len(crawled.failures) - 1} more)" if len(crawled.failures) > 1 else ""
-        raise EngineError(f"{len(crawled.failures)} request(s) got no response, so those pages were not scanned: {crawled.failures[0]}{more}")
+        raise EngineError(f"{len(crawled.failures)} request(s) got no response, "
+                          f"so those pages were not scanned: {crawled.failures[0]}{more}")
     crawl_s = time.monotonic() - started
     note(f"passive scan of {len(crawled.exchanges)} responses")
     raw = []

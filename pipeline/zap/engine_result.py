@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-from ..errors import HarnessError
-
 from collections import Counter
 from dataclasses import dataclass, field
 from typing import Any
 
+from ..errors import HarnessError
 from .model import CONF_FALSE_POSITIVE, Alert
 
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 from functools import cached_property
-from urllib.parse import parse_qsl, urlsplit
+from urllib.parse import SplitResult, parse_qsl, urlsplit
 
 Headers = tuple[tuple[str, str], ...]
 
@@ -38,7 +38,7 @@ class Exchange:
 
     # --- request side ---------------------------------------------------------------------------
     @cached_property
-    def parts(self):
+    def parts(self) -> SplitResult:
         return urlsplit(self.url)
 
     @property

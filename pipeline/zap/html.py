@@ -67,7 +67,7 @@ class _Reader(HTMLParser):
         line, column = self.getpos()
         return self.line_starts[line - 1] + column
 
-    def handle_starttag(self, tag, attrs):
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
         start_tag = self.get_starttag_text() or f"<{tag}>"
         element = Element(tag, {k.lower(): (v if v is not None else "") for k, v in attrs}, start_tag,
                           has_parent=bool(self.open))
@@ -85,14 +85,14 @@ class _Reader(HTMLParser):
         else:
             self.open.append((element, self.position()))
 
-    def handle_startendtag(self, tag, attrs):
+    def handle_startendtag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
         self.handle_starttag(tag, attrs)
         if tag == "script":  # <script/> has no content: what follows is markup again
             self.in_script = False
         if tag not in _VOID and self.open and self.open[-1][0].name == tag:
             self.open.pop()[0].source = self.doc.elements[-1].start_tag
 
-    def handle_endtag(self, tag):
+    def handle_endtag(self, tag: str) -> None:
         if tag == "script" and self.in_script:
             content = "".join(self.script_parts)
             self.doc.scripts.append(content)
@@ -110,13 +110,13 @@ class _Reader(HTMLParser):
                     element.source = self.text[start:end]
                     break
 
-    def handle_data(self, data):
+    def handle_data(self, data: str) -> None:
         if self.in_script:
             self.script_parts.append(data)
         elif not any(element.name == "style" for element, _ in self.open):
             self.doc.texts.append(data)
 
-    def handle_comment(self, data):
+    def handle_comment(self, data: str) -> None:
         if not self.in_script:
             self.doc.comments.append(f"<!--{data}-->")
 

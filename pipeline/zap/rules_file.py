@@ -94,7 +94,8 @@ def parse_line(line: str, number: int, source: str, config: RulesConfig) -> None
         raise _fail(source, number, f"rule id {key!r} is not numeric (ids are ZAP plugin ids such as 10021)")
     if rest.count("\t") > 1:
         # zap-baseline.py unpacks `(name)<TAB>message` into exactly two fields and stops on more.
-        raise _fail(source, number, f"too many TAB-separated fields; expected `id<TAB>LEVEL<TAB>(name)[<TAB>message]`, found {shown[:80]!r}")
+        raise _fail(source, number, "too many TAB-separated fields; "
+                                    f"expected `id<TAB>LEVEL<TAB>(name)[<TAB>message]`, found {shown[:80]!r}")
     message = rest.split("\t", 1)[1].strip() if "\t" in rest else ""
     config.levels[key] = RuleLevel(level, number, message)  # a later line wins, as in zap-baseline.py
 

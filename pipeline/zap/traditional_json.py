@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import datetime as dt
 import html
+from typing import Any
 from urllib.parse import urlsplit
 
 from .model import CONFIDENCES, RISKS, Alert
@@ -25,11 +26,12 @@ def _site_of(url: str) -> tuple[str, str, str, str]:
     parts = urlsplit(url)
     ssl = parts.scheme == "https"
     port = parts.port or (443 if ssl else 80)
-    return f"{parts.scheme}://{parts.hostname}" + (f":{parts.port}" if parts.port else ""), parts.hostname or "", str(port), str(ssl).lower()
+    site = f"{parts.scheme}://{parts.hostname}" + (f":{parts.port}" if parts.port else "")
+    return site, parts.hostname or "", str(port), str(ssl).lower()
 
 
-def build(alerts: list[Alert], program_version: str, now: dt.datetime | None = None) -> dict:
-    now = now or dt.datetime.now(dt.timezone.utc)
+def build(alerts: list[Alert], program_version: str, now: dt.datetime | None = None) -> dict[str, Any]:
+    now = now or dt.datetime.now(dt.UTC)
     sites: dict[tuple[str, str, str, str], dict[tuple[str, str, str], list[Alert]]] = {}
     for alert in alerts:
         groups = sites.setdefault(_site_of(alert.url), {})

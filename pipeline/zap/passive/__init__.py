@@ -13,7 +13,6 @@ from ..html import EMPTY, parse
 from ..model import Alert
 from .app_errors import ApplicationErrorDisclosure
 from .base import PassiveRule
-from .settings import RuleSettings
 from .cache_control import CacheControl
 from .cacheable import ContentCacheability
 from .clickjacking import AntiClickjacking
@@ -21,24 +20,25 @@ from .content_type import ContentTypeMissing
 from .content_type_options import XContentTypeOptions
 from .cookies import CookieNoHttpOnly, CookieSameSite, CookieWithoutSecure, LooselyScopedCookie
 from .cors import CrossDomainMisconfiguration
-from .header_leaks import XAspNetVersionLeak, XBackendServerLeak, XChromeLoggerDataLeak, XDebugTokenLeak
 from .csp import ContentSecurityPolicy
 from .csp_missing import CspMissing
 from .csrf import AbsenceOfAntiCsrfTokens
 from .debug_errors import DebugErrorMessages
+from .header_leaks import XAspNetVersionLeak, XBackendServerLeak, XChromeLoggerDataLeak, XDebugTokenLeak
 from .hsts import StrictTransportSecurity
 from .js_functions import DangerousJsFunctions
 from .misc_disclosure import CharsetMismatch, HashDisclosure, HttpParameterOverride, UsernameHashFound, ZapOutOfDate
-from .page_links import InsecureFormLoad, InsecureFormPost, ModernWebApplication, PolyfillCdnScript, ReverseTabnabbing
 from .mixed_content import MixedContent
+from .page_links import InsecureFormLoad, InsecureFormPost, ModernWebApplication, PolyfillCdnScript, ReverseTabnabbing
 from .permissions_policy import PermissionsPolicy
 from .pii import PiiDisclosure
 from .private_data import PrivateIpDisclosure, SensitiveInfoInReferrer, SessionIdInUrl
 from .retrieved_from_cache import RetrievedFromCache
 from .script_inclusion import CrossDomainScriptInclusion
-from .server_banners import ServerVersionLeak, XPoweredByLeak
 from .serialized_state import InsecureJsfViewState, JavaSerializationObject, SourceCodeDisclosure
+from .server_banners import ServerVersionLeak, XPoweredByLeak
 from .server_disclosure import BigRedirect, DirectoryBrowsing, HeartbleedIndicative, InPageBanner
+from .settings import RuleSettings
 from .site_isolation import SiteIsolation
 from .sri import SubResourceIntegrityMissing
 from .suspicious_comments import SuspiciousComments

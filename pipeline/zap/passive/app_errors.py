@@ -12,8 +12,11 @@ Follows ZAP's ``ApplicationErrorScanRule`` (zap-extensions pscanrules v76). Bodi
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
 
-from ..model import CONF_MEDIUM, RISK_LOW, RISK_MEDIUM
+from ..exchange import Exchange
+from ..html import Document
+from ..model import CONF_MEDIUM, RISK_LOW, RISK_MEDIUM, Alert
 from . import app_error_patterns as patterns
 from .base import PassiveRule
 
@@ -27,7 +30,7 @@ class ApplicationErrorDisclosure(PassiveRule):
     description = "This page contains an error/warning message that may disclose sensitive information like the location of the file that produced the unhandled exception. This information can be used to launch further attacks against the web application. The alert could be a false positive if the error message is found inside a documentation page."
     solution = "Review the source code of this page. Implement custom error pages. Consider implementing a mechanism to provide a unique error reference/identifier to the client (browser) while logging the details on the server side and not exposing them to the user."
 
-    def scan(self, ex, doc):
+    def scan(self, ex: Exchange, doc: Document) -> Iterator[Alert]:
         text = ex.text
         if _CONTROL.search(text):
             return

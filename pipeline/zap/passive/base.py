@@ -6,8 +6,8 @@ import email.utils
 import re
 from collections.abc import Iterable
 from dataclasses import replace
-from datetime import datetime, timezone
-from typing import ClassVar
+from datetime import UTC, datetime
+from typing import Any, ClassVar
 
 from ..exchange import Exchange
 from ..html import Document
@@ -46,7 +46,7 @@ class PassiveRule:
     def scan(self, ex: Exchange, doc: Document) -> Iterable[Alert]:
         raise NotImplementedError
 
-    def alert(self, ex: Exchange, **fields) -> Alert:
+    def alert(self, ex: Exchange, **fields: Any) -> Alert:  # fields: Alert's own, by name
         base = Alert(
             plugin_id=self.plugin_id, name=self.name, risk=self.risk, confidence=self.confidence,
             url=ex.url, method=ex.method, cwe_id=self.cwe_id, wasc_id=self.wasc_id,
@@ -90,8 +90,8 @@ def cookie_expired(value: str) -> bool:
     except (TypeError, ValueError, IndexError):
         return True
     if when.tzinfo is None:
-        when = when.replace(tzinfo=timezone.utc)
-    return when < datetime.now(timezone.utc)
+        when = when.replace(tzinfo=UTC)
+    return when < datetime.now(UTC)
 
 
 def set_cookie_evidence(ex: Exchange, value: str) -> str:

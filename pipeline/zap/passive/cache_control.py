@@ -8,7 +8,11 @@ header values lower-cased, param ``cache-control``. Follows ZAP's ``CacheControl
 
 from __future__ import annotations
 
-from ..model import CONF_LOW, RISK_INFO
+from collections.abc import Iterator
+
+from ..exchange import Exchange
+from ..html import Document
+from ..model import CONF_LOW, RISK_INFO, Alert
 from .base import PassiveRule
 
 
@@ -19,7 +23,7 @@ class CacheControl(PassiveRule):
     solution = "For secure content, ensure the cache-control HTTP header is set with \"no-cache, no-store, must-revalidate\". If an asset should be cached consider setting the directives \"public, max-age, immutable\"."
     reference = "https://cheatsheetseries.owasp.org/cheatsheets/Session_Management_Cheat_Sheet.html#web-content-caching"
 
-    def scan(self, ex, doc):
+    def scan(self, ex: Exchange, doc: Document) -> Iterator[Alert]:
         if not ex.is_secure or not ex.body or ex.method.upper() == "POST" or ex.is_image:
             return
         if self.threshold != "LOW" and (ex.is_redirect or ex.is_client_error or ex.is_server_error or not ex.is_text

@@ -15,8 +15,11 @@ else a one-year heuristic, said in other info), or stale with nothing forcing re
 from __future__ import annotations
 
 import email.utils
+from collections.abc import Iterator
 
-from ..model import CONF_MEDIUM, RISK_INFO
+from ..exchange import Exchange
+from ..html import Document
+from ..model import CONF_MEDIUM, RISK_INFO, Alert
 from .base import PassiveRule
 
 CACHEABLE_BY_DEFAULT = frozenset((200, 203, 204, 206, 300, 301, 404, 405, 410, 414, 501))
@@ -59,15 +62,15 @@ class ContentCacheability(PassiveRule):
     follows = "CacheableScanRule, pscanrulesBeta v51"
     reference = _REFS
 
-    def _raise(self, ex, kind: tuple[str, str, str], ref: int, evidence: str = "", other: str = ""):
+    def _raise(self, ex: Exchange, kind: tuple[str, str, str], ref: int, evidence: str = "", other: str = "") -> Alert:
         name, description, solution = kind
         return self.alert(ex, name=name, description=description, solution=solution, alert_ref=f"10049-{ref}",
                           evidence=evidence, other=other)
 
-    def scan(self, ex, doc):
+    def scan(self, ex: Exchange, doc: Document) -> Iterator[Alert]:
         yield self._classify(ex)
 
-    def _classify(self, ex):  # noqa: C901 - one RFC 7234 decision procedure, kept in ZAP's order
+    def _classify(self, ex: Exchange) -> Alert:  # noqa: C901 - one RFC 7234 decision procedure, kept in ZAP's order
         method = ex.method.upper()
         if method not in ("GET", "HEAD", "POST"):
             return self._raise(ex, NON_STORABLE, 1, ex.method + " ")
@@ -106,7 +109,7 @@ class ContentCacheability(PassiveRule):
         return self._raise(ex, STORABLE_CACHEABLE, 3, "", STALE_NOT_BLOCKED)
 
     @staticmethod
-    def _lifetime(ex, response_cc: list[str], expires: list[str]) -> tuple[int, str, str]:
+    def _lifetime(ex: Exchange, response_cc: list[str], expires: list[str]) -> tuple[int, str, str]:
         """(lifetime in seconds, evidence, other info), in ZAP's order of precedence."""
         shared = [t for t in tokens(response_cc) if t.lower().startswith("s-maxage=")]
         if len(shared) == 1:

@@ -11,11 +11,16 @@ Follows ZAP's ``AntiClickjackingScanRule`` (zap-extensions pscanrules v76).
 
 from __future__ import annotations
 
-from ..model import CONF_MEDIUM, RISK_LOW, RISK_MEDIUM
+from collections.abc import Iterator
+from typing import Any
+
+from ..exchange import Exchange
+from ..html import Document
+from ..model import CONF_MEDIUM, RISK_LOW, RISK_MEDIUM, Alert
+from .base import PassiveRule
 
 IN_CSP = ("The Content-Security-Policy does include a 'frame-ancestors' element which takes precedence over the X-Frame-Options "
           "header, which is why this has been raised with a LOW risk.")
-from .base import PassiveRule
 
 
 class AntiClickjacking(PassiveRule):
@@ -25,7 +30,7 @@ class AntiClickjacking(PassiveRule):
     solution = "Modern Web browsers support the Content-Security-Policy and X-Frame-Options HTTP headers. Ensure one of them is set on all web pages returned by your site/app."
     reference = "https://developer.mozilla.org/en-US/docs/Web/HTTP/Headers/X-Frame-Options"
 
-    def scan(self, ex, doc):
+    def scan(self, ex: Exchange, doc: Document) -> Iterator[Alert]:
         low = self.threshold == "LOW"
         if (not low and not ex.is_html) or not ex.body or not ex.is_text:
             return
@@ -35,7 +40,7 @@ class AntiClickjacking(PassiveRule):
         if in_csp and not low:
             return
         xfo = ex.header_values("X-Frame-Options")
-        common: dict = {"param": "x-frame-options"}
+        common: dict[str, Any] = {"param": "x-frame-options"}
         if in_csp:
             common.update(risk=RISK_LOW, other=IN_CSP)
         if not xfo:

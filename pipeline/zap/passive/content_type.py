@@ -6,7 +6,11 @@ Fires on a response with a body but no ``Content-Type`` (10019-1), or with an em
 
 from __future__ import annotations
 
-from ..model import CONF_MEDIUM, RISK_INFO
+from collections.abc import Iterator
+
+from ..exchange import Exchange
+from ..html import Document
+from ..model import CONF_MEDIUM, RISK_INFO, Alert
 from .base import PassiveRule
 
 
@@ -16,7 +20,7 @@ class ContentTypeMissing(PassiveRule):
     solution = "Ensure each page is setting the specific and appropriate content-type value for the content being delivered."
     reference = "https://learn.microsoft.com/en-us/previous-versions/windows/internet-explorer/ie-developer/compatibility/gg622941(v=vs.85)"
 
-    def scan(self, ex, doc):
+    def scan(self, ex: Exchange, doc: Document) -> Iterator[Alert]:
         if not ex.body:
             return
         values = ex.header_values("Content-Type")

@@ -6,7 +6,11 @@ Fires on a non-empty response that is not an error or a redirect (ZAP's MEDIUM t
 
 from __future__ import annotations
 
-from ..model import CONF_MEDIUM, RISK_LOW
+from collections.abc import Iterator
+
+from ..exchange import Exchange
+from ..html import Document
+from ..model import CONF_MEDIUM, RISK_LOW, Alert
 from .base import PassiveRule
 
 
@@ -16,7 +20,7 @@ class XContentTypeOptions(PassiveRule):
     solution = "Ensure that the application/web server sets the Content-Type header appropriately, and that it sets the X-Content-Type-Options header to 'nosniff' for all web pages."
     reference = "https://owasp.org/www-community/Security_Headers"
 
-    def scan(self, ex, doc):
+    def scan(self, ex: Exchange, doc: Document) -> Iterator[Alert]:
         errors_too = self.threshold == "LOW"  # ZAP includes errors and redirects only at LOW
         if not ex.body or (not errors_too and (ex.is_server_error or ex.is_client_error or ex.is_redirect)):
             return

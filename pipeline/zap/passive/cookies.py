@@ -9,16 +9,26 @@ CookieSameSiteScanRule and CookieLooselyScopedScanRule (zap-extensions pscanrule
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
 
-from ..model import CONF_LOW, CONF_MEDIUM, RISK_INFO, RISK_LOW
-from .base import (PassiveRule, cookie_attribute, cookie_expired, cookie_name, has_cookie_attribute,
-                   set_cookie_evidence, set_cookie_headers)
+from ..exchange import Exchange
+from ..html import Document
+from ..model import CONF_LOW, CONF_MEDIUM, RISK_INFO, RISK_LOW, Alert
+from .base import (
+    PassiveRule,
+    cookie_attribute,
+    cookie_expired,
+    cookie_name,
+    has_cookie_attribute,
+    set_cookie_evidence,
+    set_cookie_headers,
+)
 
 
 class _CookieRule(PassiveRule):  # pylint: disable=abstract-method  # a base for the four cookie rules
     follows = "Cookie*ScanRule, pscanrules v76"
 
-    def cookies(self, ex) -> list[str]:
+    def cookies(self, ex: Exchange) -> list[str]:
         ignored = self.settings.cookie_ignore_list
         return [v for v in set_cookie_headers(ex) if cookie_name(v) not in ignored]
 
@@ -35,7 +45,7 @@ class CookieNoHttpOnly(_CookieRule):
     solution = "Ensure that the HttpOnly flag is set for all cookies."
     reference = "https://owasp.org/www-community/HttpOnly"
 
-    def scan(self, ex, doc):
+    def scan(self, ex: Exchange, doc: Document) -> Iterator[Alert]:
         for value in self.cookies(ex):
             if not has_cookie_attribute(value, "HttpOnly") and not cookie_expired(value):
                 yield self.alert(ex, param=cookie_name(value), evidence=set_cookie_evidence(ex, value))
@@ -54,7 +64,7 @@ class CookieWithoutSecure(_CookieRule):
     solution = "Whenever a cookie contains sensitive information or is a session token, then it should always be passed using an encrypted channel. Ensure that the secure flag is set for cookies containing such sensitive information."
     reference = "https://owasp.org/www-project-web-security-testing-guide/v41/4-Web_Application_Security_Testing/06-Session_Management_Testing/02-Testing_for_Cookies_Attributes.html"
 
-    def scan(self, ex, doc):
+    def scan(self, ex: Exchange, doc: Document) -> Iterator[Alert]:
         if not ex.is_secure:
             return
         for value in self.cookies(ex):
@@ -74,7 +84,7 @@ class CookieSameSite(_CookieRule):
     solution = "Ensure that the SameSite attribute is set to either 'lax' or ideally 'strict' for all cookies."
     reference = "https://tools.ietf.org/html/draft-ietf-httpbis-cookie-same-site"
 
-    def scan(self, ex, doc):
+    def scan(self, ex: Exchange, doc: Document) -> Iterator[Alert]:
         for value in self.cookies(ex):
             if cookie_expired(value):
                 continue
@@ -102,7 +112,7 @@ class LooselyScopedCookie(_CookieRule):
     solution = "Always scope cookies to a FQDN (Fully Qualified Domain Name)."
     reference = "https://tools.ietf.org/html/rfc6265#section-4.1"
 
-    def scan(self, ex, doc):
+    def scan(self, ex: Exchange, doc: Document) -> Iterator[Alert]:
         host = ex.host
         loose: list[tuple[str, str]] = []
         for value in self.cookies(ex):

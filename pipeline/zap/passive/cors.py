@@ -7,7 +7,11 @@ Follows ZAP's ``CrossDomainMisconfigurationScanRule`` (zap-extensions pscanrules
 
 from __future__ import annotations
 
-from ..model import CONF_MEDIUM, RISK_MEDIUM
+from collections.abc import Iterator
+
+from ..exchange import Exchange
+from ..html import Document
+from ..model import CONF_MEDIUM, RISK_MEDIUM, Alert
 from .base import PassiveRule
 
 
@@ -17,7 +21,7 @@ class CrossDomainMisconfiguration(PassiveRule):
     solution = "Ensure that sensitive data is not available in an unauthenticated manner (using IP address white-listing, for instance). Configure the \"Access-Control-Allow-Origin\" HTTP header to a more restrictive set of domains, or remove all CORS headers entirely, to allow the web browser to enforce the Same Origin Policy (SOP) in a more restrictive manner."
     reference = "https://vulncat.fortify.com/en/detail?id=desc.config.dotnet.html5_overly_permissive_cors_policy"
 
-    def scan(self, ex, doc):
+    def scan(self, ex: Exchange, doc: Document) -> Iterator[Alert]:
         value = ex.header("Access-Control-Allow-Origin")
         if value == "*":
             line = next((f"{k}: {v.strip()}" for k, v in ex.headers if k.lower() == "access-control-allow-origin"), "")

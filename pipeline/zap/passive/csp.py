@@ -17,7 +17,12 @@ Follows ZAP's ``ContentSecurityPolicyScanRule`` (zap-extensions pscanrules v76, 
 
 from __future__ import annotations
 
-from ..model import CONF_HIGH, RISK_INFO, RISK_LOW, RISK_MEDIUM
+from collections.abc import Iterator
+from typing import Any
+
+from ..exchange import Exchange
+from ..html import Document
+from ..model import CONF_HIGH, RISK_INFO, RISK_LOW, RISK_MEDIUM, Alert
 from .base import PassiveRule
 from .csp_policy import ERROR, WARNING, notices_text, parse_policy
 
@@ -71,10 +76,10 @@ class ContentSecurityPolicy(PassiveRule):
     solution = "Ensure that your web server, application server, load balancer, etc. is properly configured to set the Content-Security-Policy header."
     reference = "https://www.w3.org/TR/CSP/"
 
-    def sub(self, ex, subtype: str, ref: int, **fields):
+    def sub(self, ex: Exchange, subtype: str, ref: int, **fields: Any) -> Alert:
         return self.alert(ex, name=f"CSP: {subtype}", alert_ref=f"10055-{ref}", **fields)
 
-    def scan(self, ex, doc):
+    def scan(self, ex: Exchange, doc: Document) -> Iterator[Alert]:
         if not ex.is_html and self.threshold != "LOW":
             return
         header_name = next((k for k, _ in ex.headers if k.lower() == "content-security-policy"), None)
@@ -95,7 +100,7 @@ class ContentSecurityPolicy(PassiveRule):
             if policies:
                 yield self.sub(ex, "Header & Meta", 12, risk=RISK_INFO)
 
-    def _check(self, ex, text: str, param: str, meta: bool):
+    def _check(self, ex: Exchange, text: str, param: str, meta: bool) -> Iterator[Alert]:
         common = {"param": param, "evidence": text}
         if any(not 0x20 <= ord(c) < 0x7F for c in text):
             bad = "".join(c for c in text if not 0x20 <= ord(c) < 0x7F)

@@ -8,11 +8,15 @@ nor a CSP ``<meta http-equiv>``; 10038-2 "Obsolete Content Security Policy (CSP)
 
 from __future__ import annotations
 
-from ..model import CONF_HIGH, RISK_INFO, RISK_MEDIUM
+from collections.abc import Iterator
+
+from ..exchange import Exchange
+from ..html import Document
+from ..model import CONF_HIGH, RISK_INFO, RISK_MEDIUM, Alert
 from .base import PassiveRule
 
 
-def has_meta_csp(doc) -> bool:
+def has_meta_csp(doc: Document) -> bool:
     return any((m.get("http-equiv") or "").lower() == "content-security-policy" for m in doc.all("meta"))
 
 
@@ -22,7 +26,7 @@ class CspMissing(PassiveRule):
     solution = "Ensure that your web server, application server, load balancer, etc. is configured to set the Content-Security-Policy header."
     reference = "https://developer.mozilla.org/en-US/docs/Web/HTTP/CSP"
 
-    def scan(self, ex, doc):
+    def scan(self, ex: Exchange, doc: Document) -> Iterator[Alert]:
         if (not ex.is_html or ex.is_redirect) and self.threshold != "LOW":
             return
         if not ex.header_values("Content-Security-Policy") and not has_meta_csp(doc):

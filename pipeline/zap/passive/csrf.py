@@ -10,7 +10,11 @@ Evidence is the form's start tag; other info lists the known names and the form'
 
 from __future__ import annotations
 
-from ..model import CONF_LOW, RISK_MEDIUM
+from collections.abc import Iterator
+
+from ..exchange import Exchange
+from ..html import Document
+from ..model import CONF_LOW, RISK_MEDIUM, Alert
 from .base import PassiveRule
 
 
@@ -21,7 +25,7 @@ class AbsenceOfAntiCsrfTokens(PassiveRule):
     solution = "Use a vetted library or framework that does not allow this weakness to occur or provides constructs that make this weakness easier to avoid, such as anti-CSRF packages."
     reference = "https://cheatsheetseries.owasp.org/cheatsheets/Cross-Site_Request_Forgery_Prevention_Cheat_Sheet.html"
 
-    def scan(self, ex, doc):
+    def scan(self, ex: Exchange, doc: Document) -> Iterator[Alert]:
         if not ex.is_html:
             return
         settings = self.settings

@@ -7,7 +7,11 @@ appears in the body.
 
 from __future__ import annotations
 
-from ..model import CONF_MEDIUM, RISK_LOW
+from collections.abc import Iterator
+
+from ..exchange import Exchange
+from ..html import Document
+from ..model import CONF_MEDIUM, RISK_LOW, Alert
 from .base import PassiveRule
 
 # The fragments ZAP ships in zapHomeFiles/xml/debug-error-messages.txt (matched lower-cased).
@@ -31,7 +35,7 @@ class DebugErrorMessages(PassiveRule):
     description = "The response appeared to contain common error messages returned by platforms such as ASP.NET, and Web-servers such as IIS and Apache. You can configure the list of common debug messages."
     solution = "Disable debugging messages before pushing to production."
 
-    def scan(self, ex, doc):
+    def scan(self, ex: Exchange, doc: Document) -> Iterator[Alert]:
         if (ex.is_javascript and self.threshold != "LOW") or not ex.body or not ex.is_text:
             return
         text = ex.text

@@ -16,8 +16,11 @@ from __future__ import annotations
 
 import base64
 import binascii
+from collections.abc import Iterator
 
-from ..model import CONF_HIGH, CONF_MEDIUM, RISK_LOW, RISK_MEDIUM
+from ..exchange import Exchange
+from ..html import Document
+from ..model import CONF_HIGH, CONF_MEDIUM, RISK_LOW, RISK_MEDIUM, Alert
 from .base import PassiveRule
 
 
@@ -27,7 +30,7 @@ class XBackendServerLeak(PassiveRule):
     description = "The server is leaking information pertaining to backend systems (such as hostnames or IP addresses). Armed with this information an attacker may be able to attack other systems or more directly/efficiently attack those systems."
     solution = "Ensure that your web server, application server, load balancer, etc. is configured to suppress X-Backend-Server headers."
 
-    def scan(self, ex, doc):
+    def scan(self, ex: Exchange, doc: Document) -> Iterator[Alert]:
         for value in ex.header_values("X-Backend-Server"):
             yield self.alert(ex, evidence=value)
 
@@ -39,7 +42,7 @@ class XChromeLoggerDataLeak(PassiveRule):
     solution = "Disable this functionality in Production when it might leak information that could be leveraged by an attacker. Alternatively ensure that use of the functionality is tied to a strong authorization check and only available to administrators or support personnel for troubleshooting purposes not general users."
     reference = "https://craig.is/writing/chrome-logger"
 
-    def scan(self, ex, doc):
+    def scan(self, ex: Exchange, doc: Document) -> Iterator[Alert]:
         for value in ex.header_values("X-ChromeLogger-Data") + ex.header_values("X-ChromePhp-Data"):
             try:
                 decoded = base64.b64decode(value, validate=True).decode("utf-8", "replace")
@@ -57,7 +60,7 @@ class XDebugTokenLeak(PassiveRule):
     reference = "https://symfony.com/doc/current/profiler.html\nhttps://symfony.com/blog/new-in-symfony-2-4-quicker-access-to-the-profiler-when-working-on-an-api"
     OTHER = "By accessing a URL in the form https://target_host/_profiler/token_value (i.e.: https://example.com/_profiler_/123ab4), you may gain access to the profiler and further leaked information."
 
-    def scan(self, ex, doc):
+    def scan(self, ex: Exchange, doc: Document) -> Iterator[Alert]:
         for header in ("X-Debug-Token-Link", "X-Debug-Token"):
             if ex.header_values(header):
                 # ZAP's evidence is the first header line starting with the name, as written.
@@ -73,7 +76,7 @@ class XAspNetVersionLeak(PassiveRule):
     solution = "Configure the server so it will not return those headers."
     reference = "https://www.troyhunt.com/shhh-dont-let-your-response-headers/\nhttps://learn.microsoft.com/en-us/archive/blogs/varunm/remove-unwanted-http-response-headers"
 
-    def scan(self, ex, doc):
+    def scan(self, ex: Exchange, doc: Document) -> Iterator[Alert]:
         for header in ("X-AspNet-Version", "X-AspNetMvc-Version"):
             found = ex.header_values(header)
             if found:

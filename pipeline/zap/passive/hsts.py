@@ -12,10 +12,12 @@ Follows ZAP's ``StrictTransportSecurityScanRule`` (zap-extensions pscanrules v76
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
 from urllib.parse import urlsplit
 
-from ..html import parse
-from ..model import CONF_HIGH, RISK_INFO, RISK_LOW
+from ..exchange import Exchange
+from ..html import Document, parse
+from ..model import CONF_HIGH, RISK_INFO, RISK_LOW, Alert
 from .base import PassiveRule
 
 _BAD_MAX_AGE = re.compile(r"\bmax-age\s*=\s*'*\"*\s*0\s*\"*'*\s*", re.I)
@@ -33,7 +35,7 @@ class StrictTransportSecurity(PassiveRule):
     solution = "Ensure that your web server, application server, load balancer, etc. is configured to enforce Strict-Transport-Security."
     reference = "https://cheatsheetseries.owasp.org/cheatsheets/HTTP_Strict_Transport_Security_Cheat_Sheet.html"
 
-    def scan(self, ex, doc):
+    def scan(self, ex: Exchange, doc: Document) -> Iterator[Alert]:
         values = ex.header_values(STS)
         if ex.is_secure:
             if not values:
@@ -73,7 +75,7 @@ class StrictTransportSecurity(PassiveRule):
                 break
 
     @staticmethod
-    def _same_origin_redirect(ex) -> bool:
+    def _same_origin_redirect(ex: Exchange) -> bool:
         if not ex.is_redirect:
             return False
         location = ex.header("Location")

@@ -10,8 +10,11 @@ alert per response; evidence is the first match of the first function in the lis
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
 
-from ..model import CONF_LOW, RISK_LOW
+from ..exchange import Exchange
+from ..html import Document
+from ..model import CONF_LOW, RISK_LOW, Alert
 from .base import PassiveRule
 
 FUNCTIONS = ("bypassSecurityTrustHtml", "bypassSecurityTrustScript", "bypassSecurityTrustStyle", "bypassSecurityTrustUrl",
@@ -35,7 +38,7 @@ class DangerousJsFunctions(PassiveRule):
     solution = "See the references for security advice on the use of these functions."
     reference = "https://v17.angular.io/guide/security"
 
-    def scan(self, ex, doc):
+    def scan(self, ex: Exchange, doc: Document) -> Iterator[Alert]:
         if not ex.body:
             return
         evidence = ""

@@ -20,9 +20,11 @@ from __future__ import annotations
 
 import hashlib
 import re
+from collections.abc import Iterator
 
-from ..html import parse
-from ..model import CONF_HIGH, CONF_LOW, CONF_MEDIUM, RISK_HIGH, RISK_INFO, RISK_LOW, RISK_MEDIUM
+from ..exchange import Exchange, Headers
+from ..html import Document, parse
+from ..model import CONF_HIGH, CONF_LOW, CONF_MEDIUM, RISK_HIGH, RISK_INFO, RISK_LOW, RISK_MEDIUM, Alert
 from .base import PassiveRule
 
 # (pattern, type, risk, confidence, alertRef), in ZAP's order.
@@ -94,7 +96,7 @@ def username_digests(name: str) -> list[tuple[str, str]]:
     return [(label, _md2(data) if algo is None else hashlib.new(algo, data).hexdigest()) for label, algo in _DIGESTS]
 
 
-def _headers_text(headers) -> str:
+def _headers_text(headers: Headers) -> str:
     return "".join(f"{k}: {v}\r\n" for k, v in headers)
 
 
@@ -104,7 +106,7 @@ class HashDisclosure(PassiveRule):
     solution = "Ensure that hashes that are used to protect credentials or other resources are not leaked by the web server or database. There is typically no requirement for password hashes to be accessible to the web browser."
     reference = "https://openwall.info/wiki/john/sample-hashes"
 
-    def scan(self, ex, doc):
+    def scan(self, ex: Exchange, doc: Document) -> Iterator[Alert]:
         haystacks = [_headers_text(ex.request_headers), ex.request_body.decode("utf-8", "replace")]
         if ex.is_text and (self.threshold == "LOW" or not ex.is_javascript):
             haystacks += [_headers_text(ex.headers), ex.text]
@@ -127,11 +129,11 @@ class CharsetMismatch(PassiveRule):
     _XML = re.compile(r"\A\s*<\?xml\b[^>]*?\bencoding\s*=\s*[\"']([^\"']*)[\"']", re.I)
     _CHARSET = re.compile(r"charset\s*=\s*[\"']?([^;\"'\s]+)", re.I)
 
-    def _mismatch(self, ex, ref: int, name: str, between: str, first: str, second: str):
+    def _mismatch(self, ex: Exchange, ref: int, name: str, between: str, first: str, second: str) -> Alert:
         return self.alert(ex, alert_ref=f"90011-{ref}", name=name,
                           other=f"There was a charset mismatch between {between}: [{first}] and [{second}] do not match.")
 
-    def scan(self, ex, doc):
+    def scan(self, ex: Exchange, doc: Document) -> Iterator[Alert]:
         found = self._CHARSET.search(ex.header("Content-Type") or "")
         if not ex.body or not found:
             return
@@ -168,7 +170,7 @@ class UsernameHashFound(PassiveRule):
     solution = "Use per user or session indirect object references (create a temporary mapping at time of use). Or, ensure that each use of a direct object reference is tied to an authorization check to ensure the user is authorized for the requested object."
     reference = "https://owasp.org/www-project-web-security-testing-guide/v41/4-Web_Application_Security_Testing/05-Authorization_Testing/04-Testing_for_Insecure_Direct_Object_References.html"
 
-    def scan(self, ex, doc):
+    def scan(self, ex: Exchange, doc: Document) -> Iterator[Alert]:
         if not ex.is_text:
             return
         response = (ex.header_block() + ex.text).lower()
@@ -188,7 +190,7 @@ class HttpParameterOverride(PassiveRule):
     solution = "All forms must specify the action URL."
     reference = "https://download.oracle.com/javaee-archive/servlet-spec.java.net/jsr340-experts/att-0317/OnParameterPollutionAttacks.pdf"
 
-    def scan(self, ex, doc):
+    def scan(self, ex: Exchange, doc: Document) -> Iterator[Alert]:
         if self.threshold != "LOW":
             return
         markup = doc if ex.is_html or not ex.body else parse(ex.text)
@@ -202,5 +204,5 @@ class ZapOutOfDate(PassiveRule):
     plugin_id, name, risk, confidence, cwe_id, wasc_id = "10116", "ZAP is Out of Date", RISK_LOW, CONF_HIGH, 1104, 45
     follows = "ZapVersionScanRule, pscanrules v76"
 
-    def scan(self, ex, doc):
+    def scan(self, ex: Exchange, doc: Document) -> Iterator[Alert]:
         return iter(())  # the embedded engine is not a ZAP release that could be out of date

@@ -8,7 +8,11 @@ the alert is "Secure Pages Include Mixed Content (Including Scripts)" at Medium 
 
 from __future__ import annotations
 
-from ..model import CONF_MEDIUM, RISK_LOW, RISK_MEDIUM
+from collections.abc import Iterator
+
+from ..exchange import Exchange
+from ..html import Document
+from ..model import CONF_MEDIUM, RISK_LOW, RISK_MEDIUM, Alert
 from .base import PassiveRule
 
 _ATTRS = ("background", "classid", "codebase", "data", "icon", "usemap", "action", "formaction")
@@ -21,7 +25,7 @@ class MixedContent(PassiveRule):
     solution = "A page that is available over SSL/TLS must be comprised completely of content which is transmitted over SSL/TLS. The page must not contain any content that is transmitted over unencrypted HTTP. This includes content from third party sites."
     reference = "https://cheatsheetseries.owasp.org/cheatsheets/Transport_Layer_Security_Cheat_Sheet.html"
 
-    def scan(self, ex, doc):
+    def scan(self, ex: Exchange, doc: Document) -> Iterator[Alert]:
         if not ex.is_secure or not ex.body or not ex.is_html:
             return
         mixed: list[tuple[str, str, str]] = []

@@ -20,9 +20,12 @@ pscanrules v76:
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
 from urllib.parse import urlsplit
 
-from ..model import CONF_HIGH, CONF_LOW, CONF_MEDIUM, RISK_HIGH, RISK_INFO, RISK_MEDIUM
+from ..exchange import Exchange
+from ..html import Document
+from ..model import CONF_HIGH, CONF_LOW, CONF_MEDIUM, RISK_HIGH, RISK_INFO, RISK_MEDIUM, Alert
 from .base import PassiveRule
 
 POLYFILL_DOMAINS = ("polyfill.io/", "bootcss.com/", "bootcdn.net/", "staticfile.net/", "staticfile.org/", "unionadjs.com/",
@@ -31,7 +34,7 @@ POLYFILL_DOMAINS = ("polyfill.io/", "bootcss.com/", "bootcdn.net/", "staticfile.
 POLYFILL_URLS = tuple(re.compile("http[s]?://.*" + d + r".*\w", re.I) for d in POLYFILL_DOMAINS)
 
 
-def _html_content_type(ex) -> bool:
+def _html_content_type(ex: Exchange) -> bool:
     content_type = ex.header("Content-Type")
     return content_type is not None and ("text/html" in content_type or "application/xhtml" in content_type)
 
@@ -41,7 +44,7 @@ class _FormTransition(PassiveRule):
     action_scheme: str = ""
     over: str = ""
 
-    def scan(self, ex, doc):
+    def scan(self, ex: Exchange, doc: Document) -> Iterator[Alert]:
         if ex.status != 200 or ex.is_secure != self.wants_https or not _html_content_type(ex):
             return
         for form in doc.forms:
@@ -84,7 +87,7 @@ class ReverseTabnabbing(PassiveRule):
             return False
         return link_host is not None and link_host.lower() != host.lower() and not self.settings.is_trusted(link)
 
-    def scan(self, ex, doc):
+    def scan(self, ex: Exchange, doc: Document) -> Iterator[Alert]:
         if not ex.body or not ex.is_html:
             return
         for link in [*doc.all("a"), *doc.all("area")]:
@@ -105,7 +108,7 @@ class ModernWebApplication(PassiveRule):
     description = "The application appears to be a modern web application. If you need to explore it automatically then the Client Spider may well be more effective than the standard one."
     solution = "This is an informational alert and so no changes are required."
 
-    def scan(self, ex, doc):
+    def scan(self, ex: Exchange, doc: Document) -> Iterator[Alert]:
         if not ex.is_html:
             return
         evidence = other = ""
@@ -145,7 +148,7 @@ class PolyfillCdnScript(PassiveRule):
                  "These are not associated with the polyfill.js library and are known to serve malicious content.\nYou should check "
                  "to see if it is a safe reference (for example in a comment) or whether the script is loading content from that domain.")
 
-    def scan(self, ex, doc):
+    def scan(self, ex: Exchange, doc: Document) -> Iterator[Alert]:
         if not ex.body or not ex.is_html:
             return
         scripts = doc.all("script")
@@ -162,7 +165,7 @@ class PolyfillCdnScript(PassiveRule):
             return
         for script in scripts:
             lowered = script.content.lower()
-            for domain, pattern in zip(POLYFILL_DOMAINS, POLYFILL_URLS):
+            for domain, pattern in zip(POLYFILL_DOMAINS, POLYFILL_URLS, strict=True):
                 if domain in lowered:
                     match = pattern.search(script.content)
                     if match:

@@ -6,7 +6,11 @@ On an HTML or JavaScript response that is not a redirect: 10063-1 no ``Permissio
 
 from __future__ import annotations
 
-from ..model import CONF_MEDIUM, RISK_LOW
+from collections.abc import Iterator
+
+from ..exchange import Exchange
+from ..html import Document
+from ..model import CONF_MEDIUM, RISK_LOW, Alert
 from .base import PassiveRule
 
 
@@ -16,7 +20,7 @@ class PermissionsPolicy(PassiveRule):
     solution = "Ensure that your web server, application server, load balancer, etc. is configured to set the Permissions-Policy header."
     reference = "https://developer.mozilla.org/en-US/docs/Web/HTTP/Headers/Permissions-Policy"
 
-    def scan(self, ex, doc):
+    def scan(self, ex: Exchange, doc: Document) -> Iterator[Alert]:
         if not (ex.is_html or ex.is_javascript) or (ex.is_redirect and self.threshold != "LOW"):
             return
         if ex.header_values("Feature-Policy"):

@@ -13,9 +13,11 @@ list is not shipped with ZAP's sources, so the confidence here is always Medium.
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
 
-from ..html import parse
-from ..model import CONF_MEDIUM, RISK_HIGH
+from ..exchange import Exchange
+from ..html import Document, parse
+from ..model import CONF_MEDIUM, RISK_HIGH, Alert
 from .base import PassiveRule
 from .private_data import luhn_valid
 
@@ -50,17 +52,17 @@ class PiiDisclosure(PassiveRule):
     description = "The response contains Personally Identifiable Information, such as CC number, SSN and similar sensitive data."
     solution = "Check the response for the potential presence of personally identifiable information (PII), ensure nothing sensitive is leaked by the application."
 
-    def _suitable(self, ex) -> bool:
+    def _suitable(self, ex: Exchange) -> bool:
         is_pdf = bool(_PDF_PATH.search(ex.path)) or ex.has_content_type("application/pdf")
         return (ex.is_html or ex.has_content_type("json") or ex.has_content_type("xml")) and not is_pdf
 
-    def _strings(self, ex, doc) -> list[str]:
+    def _strings(self, ex: Exchange, doc: Document) -> list[str]:
         if self.threshold == "LOW":
             return [_STYLE_ATTRIBUTE.sub("", _STYLE_ELEMENT.sub("", ex.text))]
         markup = doc if ex.is_html else parse(ex.text)
         return [markup.text if markup.texts else ex.text] + [s.text for s in markup.all("script")]
 
-    def scan(self, ex, doc):
+    def scan(self, ex: Exchange, doc: Document) -> Iterator[Alert]:
         if ex.is_css or ex.is_image or (self.threshold != "LOW" and not self._suitable(ex)):
             return
         low = self.threshold == "LOW"

@@ -16,9 +16,12 @@ pscanrules v76:
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
 from urllib.parse import urlsplit
 
-from ..model import CONF_HIGH, CONF_MEDIUM, RISK_INFO, RISK_LOW, RISK_MEDIUM
+from ..exchange import Exchange
+from ..html import Document
+from ..model import CONF_HIGH, CONF_MEDIUM, RISK_INFO, RISK_LOW, RISK_MEDIUM, Alert
 from .base import PassiveRule
 from .url_disclosure import SENSITIVE_NAMES
 
@@ -56,7 +59,7 @@ class PrivateIpDisclosure(PassiveRule):
     solution = "Remove the private IP address from the HTTP response body. For comments, use JSP/ASP/PHP comment instead of HTML/JavaScript comment which can be seen by client browsers."
     reference = "https://datatracker.ietf.org/doc/html/rfc1918"
 
-    def scan(self, ex, doc):
+    def scan(self, ex: Exchange, doc: Document) -> Iterator[Alert]:
         if not ex.is_text:
             return
         found = [m for m in PRIVATE_IP.finditer(ex.text) if self.threshold == "LOW" or m.group(1).lower() != ex.host]
@@ -71,7 +74,7 @@ class SessionIdInUrl(PassiveRule):
     solution = "For secure content, put session ID in a cookie. To be even more secure consider using a combination of cookie and URL rewrite."
     reference = "https://seclists.org/webappsec/2002/q4/111"
 
-    def scan(self, ex, doc):
+    def scan(self, ex: Exchange, doc: Document) -> Iterator[Alert]:
         found = False
         for name, value in sorted(set(ex.url_params())):
             if name.lower() in SESSION_TOKENS and len(value) > 8:
@@ -100,7 +103,7 @@ class SensitiveInfoInReferrer(PassiveRule):
     description = "The HTTP header may have leaked a potentially sensitive parameter to another domain. This can violate PCI and most organizational compliance policies. You can configure the list of strings for this check to add or remove values specific to your environment."
     solution = "Do not pass sensitive information in URIs."
 
-    def scan(self, ex, doc):
+    def scan(self, ex: Exchange, doc: Document) -> Iterator[Alert]:
         referrers = ex.request_header_values("Referer")
         if not referrers or self._same_host(ex.host, referrers[0]):
             return

@@ -7,7 +7,11 @@ Follows ZAP's ``RetrievedFromCacheScanRule`` (zap-extensions pscanrules v76): 10
 
 from __future__ import annotations
 
-from ..model import CONF_MEDIUM, RISK_INFO
+from collections.abc import Iterator
+
+from ..exchange import Exchange
+from ..html import Document
+from ..model import CONF_MEDIUM, RISK_INFO, Alert
 from .base import PassiveRule
 
 
@@ -18,7 +22,7 @@ class RetrievedFromCache(PassiveRule):
     solution = "Validate that the response does not contain sensitive, personal or user-specific information. If it does, consider the use of the following HTTP response headers, to limit, or prevent the content being stored and retrieved from the cache by another user:\nCache-Control: no-cache, no-store, must-revalidate, private\nPragma: no-cache\nExpires: 0\nThis configuration directs both HTTP 1.0 and HTTP 1.1 compliant caching servers to not store the response, and to not retrieve the response (without validation) from the cache, in response to a similar request."
     reference = "https://datatracker.ietf.org/doc/html/rfc7234\nhttps://datatracker.ietf.org/doc/html/rfc7231\nhttps://www.rfc-editor.org/rfc/rfc9110.html"
 
-    def scan(self, ex, doc):
+    def scan(self, ex: Exchange, doc: Document) -> Iterator[Alert]:
         for header in ex.header_values("X-Cache"):
             for entry in header.split(","):
                 entry = entry[1:] if entry.startswith(" ") else entry

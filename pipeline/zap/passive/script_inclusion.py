@@ -9,9 +9,12 @@ Follows ZAP's ``CrossDomainScriptInclusionScanRule`` (zap-extensions pscanrules 
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from urllib.parse import urlsplit
 
-from ..model import CONF_MEDIUM, RISK_LOW
+from ..exchange import Exchange
+from ..html import Document
+from ..model import CONF_MEDIUM, RISK_LOW, Alert
 from .base import PassiveRule
 
 
@@ -22,7 +25,7 @@ class CrossDomainScriptInclusion(PassiveRule):
     solution = "Ensure JavaScript source files are loaded from only trusted sources, and the sources can't be controlled by end users of the application."
     reference = "https://developer.mozilla.org/en-US/docs/Web/Security/Subresource_Integrity"
 
-    def scan(self, ex, doc):
+    def scan(self, ex: Exchange, doc: Document) -> Iterator[Alert]:
         if not ex.body or not ex.is_html:
             return
         for script in doc.all("script"):

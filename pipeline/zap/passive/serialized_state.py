@@ -19,10 +19,12 @@ import base64
 import binascii
 import gzip
 import re
+from collections.abc import Iterator
 from http.cookies import CookieError, SimpleCookie
 
-from ..html import parse
-from ..model import CONF_LOW, CONF_MEDIUM, RISK_MEDIUM
+from ..exchange import Exchange, Headers
+from ..html import Document, parse
+from ..model import CONF_LOW, CONF_MEDIUM, RISK_MEDIUM, Alert
 from .base import PassiveRule
 from .source_code_patterns import LANGUAGE_PATTERNS
 
@@ -37,7 +39,7 @@ class SourceCodeDisclosure(PassiveRule):
     solution = "Ensure that application Source Code is not available with alternative extensions, and ensure that source code is not present within other files or data deployed to the web server, or served by the web server."
     reference = "https://nhimg.org/twitter-breach"
 
-    def scan(self, ex, doc):
+    def scan(self, ex: Exchange, doc: Document) -> Iterator[Alert]:
         if ex.is_css or ex.is_javascript or ex.is_image or ex.is_font or _CONTROL.search(ex.text):
             return
         for pattern, language in LANGUAGES:
@@ -71,7 +73,7 @@ class InsecureJsfViewState(PassiveRule):
     solution = "Secure VIEWSTATE with a MAC specific to your environment."
     reference = "https://www.trustwave.com/hubfs/21158977/Web/Library/Advisories_txt/14213_twsl2010-001.txt"
 
-    def scan(self, ex, doc):
+    def scan(self, ex: Exchange, doc: Document) -> Iterator[Alert]:
         if not ex.body or not ex.is_text or "viewstate" not in ex.text.lower():
             return
         markup = doc if ex.is_html else parse(ex.text)
@@ -97,7 +99,7 @@ class JavaSerializationObject(PassiveRule):
     def _magic(value: str) -> bool:
         return value.startswith((JSO_BASE64, JSO_URI))
 
-    def _headers_and_cookies(self, ex, headers, cookie_header: str):
+    def _headers_and_cookies(self, ex: Exchange, headers: Headers, cookie_header: str) -> Iterator[Alert]:
         for name, value in headers:
             if self._magic(value.strip()):
                 yield self.alert(ex, evidence=f"{name}: {value.strip()}")
@@ -111,11 +113,11 @@ class JavaSerializationObject(PassiveRule):
                 if self._magic(morsel.value):
                     yield self.alert(ex, evidence=f"{morsel.key}={morsel.value}")
 
-    def _body(self, ex, body: bytes):
+    def _body(self, ex: Exchange, body: bytes) -> Iterator[Alert]:
         if body[:4] == JSO_BYTES or body.decode("utf-8", "replace").startswith(JSO_BASE64):
             yield self.alert(ex)
 
-    def scan(self, ex, doc):
+    def scan(self, ex: Exchange, doc: Document) -> Iterator[Alert]:
         for _, value in (pair.split("=", 1) for pair in ex.parts.query.split("&") if pair.count("=") >= 1):
             if self._magic(value.split("=")[0]):
                 yield self.alert(ex)

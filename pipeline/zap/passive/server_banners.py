@@ -13,8 +13,11 @@ CWE-497, WASC-13): any ``X-Powered-By``; evidence is the first header line, the 
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
 
-from ..model import CONF_HIGH, CONF_MEDIUM, RISK_INFO, RISK_LOW
+from ..exchange import Exchange
+from ..html import Document
+from ..model import CONF_HIGH, CONF_MEDIUM, RISK_INFO, RISK_LOW, Alert
 from .base import PassiveRule
 
 _DIGIT = re.compile(r".*\d.*", re.S)
@@ -32,7 +35,7 @@ class ServerVersionLeak(PassiveRule):
     solution = "Ensure that your web server, application server, load balancer, etc. is configured to suppress the \"Server\" header or provide generic details."
     reference = "https://httpd.apache.org/docs/current/mod/core.html#servertokens"
 
-    def scan(self, ex, doc):
+    def scan(self, ex: Exchange, doc: Document) -> Iterator[Alert]:
         for value in ex.header_values("Server"):
             if _DIGIT.fullmatch(value):
                 yield self.alert(ex, alert_ref="10036-2", evidence=value)
@@ -49,7 +52,7 @@ class XPoweredByLeak(PassiveRule):
     solution = "Ensure that your web server, application server, load balancer, etc. is configured to suppress \"X-Powered-By\" headers."
     reference = "https://owasp.org/www-project-web-security-testing-guide/v42/4-Web_Application_Security_Testing/01-Information_Gathering/08-Fingerprint_Web_Application_Framework"
 
-    def scan(self, ex, doc):
+    def scan(self, ex: Exchange, doc: Document) -> Iterator[Alert]:
         lines = [f"{k}: {v}" for k, v in ex.headers if k.lower() == "x-powered-by"]
         if lines:
             other = ""

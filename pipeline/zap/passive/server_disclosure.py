@@ -15,8 +15,11 @@ zap-extensions pscanrules v76:
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
 
-from ..model import CONF_HIGH, CONF_LOW, CONF_MEDIUM, RISK_HIGH, RISK_LOW, RISK_MEDIUM
+from ..exchange import Exchange
+from ..html import Document
+from ..model import CONF_HIGH, CONF_LOW, CONF_MEDIUM, RISK_HIGH, RISK_LOW, RISK_MEDIUM, Alert
 from .base import PassiveRule
 
 BANNERS = tuple(re.compile(p, re.I) for p in (
@@ -37,7 +40,7 @@ class InPageBanner(PassiveRule):
     solution = 'Configure the server to prevent such information leaks. For example:\nUnder Tomcat this is done via the "server" directive and implementation of custom error pages.\nUnder Apache this is done via the "ServerSignature" and "ServerTokens" directives.'
     reference = "https://owasp.org/www-project-web-security-testing-guide/v41/4-Web_Application_Security_Testing/08-Testing_for_Error_Handling/"
 
-    def scan(self, ex, doc):
+    def scan(self, ex: Exchange, doc: Document) -> Iterator[Alert]:
         if not (ex.is_client_error or ex.is_server_error or (self.threshold == "LOW" and ex.is_success)):
             return
         for pattern in BANNERS:
@@ -56,7 +59,7 @@ class DirectoryBrowsing(PassiveRule):
     solution = "Configure the web server to disable directory browsing."
     reference = "https://cwe.mitre.org/data/definitions/548.html"
 
-    def scan(self, ex, doc):
+    def scan(self, ex: Exchange, doc: Document) -> Iterator[Alert]:
         for pattern, server in LISTINGS:
             match = pattern.search(ex.text)
             if match:
@@ -71,7 +74,7 @@ class HeartbleedIndicative(PassiveRule):
     solution = "Update to OpenSSL 1.0.1g or later. Re-issue HTTPS certificates. Change asymmetric private keys and shared secret keys, since these may have been compromised, with no evidence of compromise in the server log files."
     reference = "https://nvd.nist.gov/vuln/detail/CVE-2014-0160"
 
-    def scan(self, ex, doc):
+    def scan(self, ex: Exchange, doc: Document) -> Iterator[Alert]:
         headers = "".join(f"{k}: {v}\r\n" for k, v in ex.headers)
         for match in _OPENSSL.finditer(headers):
             if match.group(2).lower() in VULNERABLE_OPENSSL:
@@ -87,7 +90,7 @@ class BigRedirect(PassiveRule):
     description = "The server has responded with a redirect that seems to provide a large response. This may indicate that although the server sent a redirect it also responded with body content (which may include sensitive details, PII, etc.)."
     solution = "Ensure that no sensitive information is leaked via redirect responses. Redirect responses should have almost no content."
 
-    def scan(self, ex, doc):
+    def scan(self, ex: Exchange, doc: Document) -> Iterator[Alert]:
         if not ex.is_redirect or ex.status == 304:
             return
         location = ex.header("Location")

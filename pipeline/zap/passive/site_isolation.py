@@ -10,7 +10,11 @@ and 90004-3 "Cross-Origin-Opener-Policy Header Missing or Invalid" (not same-ori
 
 from __future__ import annotations
 
-from ..model import CONF_MEDIUM, RISK_LOW
+from collections.abc import Callable, Iterator
+
+from ..exchange import Exchange
+from ..html import Document
+from ..model import CONF_MEDIUM, RISK_LOW, Alert
 from .base import PassiveRule
 
 CORP, COEP, COOP = "Cross-Origin-Resource-Policy", "Cross-Origin-Embedder-Policy", "Cross-Origin-Opener-Policy"
@@ -26,7 +30,7 @@ class SiteIsolation(PassiveRule):
     solution = "Ensure that the application/web server sets the Cross-Origin-Resource-Policy, Cross-Origin-Embedder-Policy and Cross-Origin-Opener-Policy headers appropriately."
     reference = "https://developer.mozilla.org/en-US/docs/Web/HTTP/Cross-Origin_Resource_Policy"
 
-    def scan(self, ex, doc):
+    def scan(self, ex: Exchange, doc: Document) -> Iterator[Alert]:
         if not ex.is_success:
             return
         if not any(k.lower().startswith("access-control-allow-") for k, _ in ex.headers):
@@ -36,7 +40,7 @@ class SiteIsolation(PassiveRule):
             yield from self._check(ex, COEP, "90004-2", lambda t: t.lower() not in ("require-corp", "credentialless"))
             yield from self._check(ex, COOP, "90004-3", lambda t: t.lower() != "same-origin")
 
-    def _check(self, ex, header, ref, invalid):
+    def _check(self, ex: Exchange, header: str, ref: str, invalid: Callable[[str], bool]) -> Iterator[Alert]:
         name = f"{header} Header Missing or Invalid"
         values = ex.header_values(header)
         if not values:

@@ -12,10 +12,12 @@ baseline's spider does not fetch from another host.
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
 from urllib.parse import urlsplit
 
-from ..html import Element, parse
-from ..model import CONF_HIGH, RISK_MEDIUM
+from ..exchange import Exchange
+from ..html import Document, Element, parse
+from ..model import CONF_HIGH, RISK_MEDIUM, Alert
 from .base import PassiveRule
 
 _RELEVANT_REL = frozenset(("stylesheet", "preload", "modulepreload"))
@@ -48,7 +50,7 @@ class SubResourceIntegrityMissing(PassiveRule):
     solution = "Provide a valid integrity attribute to the tag."
     reference = "https://developer.mozilla.org/en-US/docs/Web/Security/Defenses/Subresource_Integrity"
 
-    def scan(self, ex, doc):
+    def scan(self, ex: Exchange, doc: Document) -> Iterator[Alert]:
         if not ex.body:
             return
         if not ex.is_html:

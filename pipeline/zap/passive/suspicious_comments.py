@@ -12,9 +12,11 @@ the match with up to 20 characters either side, other info names the pattern and
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
 
-from ..html import parse
-from ..model import CONF_MEDIUM, RISK_INFO
+from ..exchange import Exchange
+from ..html import Document, parse
+from ..model import CONF_MEDIUM, RISK_INFO, Alert
 from .base import PassiveRule
 from .js_comments import js_comments
 
@@ -36,7 +38,7 @@ class SuspiciousComments(PassiveRule):
     description = "The response appears to contain suspicious comments which may help an attacker."
     solution = "Remove all comments that return information that may help an attacker and fix any underlying problems they refer to."
 
-    def scan(self, ex, doc):
+    def scan(self, ex: Exchange, doc: Document) -> Iterator[Alert]:
         if not ex.body or not ex.is_text or ex.is_font:
             return
         if ex.is_javascript:
@@ -52,10 +54,10 @@ class SuspiciousComments(PassiveRule):
                     evidence = comment[max(0, match.start() - _CONTEXT):match.end() + _CONTEXT]
                     hits.setdefault(pattern.pattern, []).append((comment, evidence))
                     break
-        for pattern, found in hits.items():
+        for pattern_text, found in hits.items():
             comment, evidence = found[0]
             if len(found) == 1:
-                other = f"The following pattern was used: {pattern} and was detected in likely comment: \"{comment[:_MAX_DETAIL]}\", see evidence field for the suspicious comment/snippet."
+                other = f"The following pattern was used: {pattern_text} and was detected in likely comment: \"{comment[:_MAX_DETAIL]}\", see evidence field for the suspicious comment/snippet."
             else:
-                other = f"The following pattern was used: {pattern} and was detected {len(found)} times, the first in likely comment: \"{comment[:_MAX_DETAIL]}\", see evidence field for the suspicious comment/snippet."
+                other = f"The following pattern was used: {pattern_text} and was detected {len(found)} times, the first in likely comment: \"{comment[:_MAX_DETAIL]}\", see evidence field for the suspicious comment/snippet."
             yield self.alert(ex, evidence=evidence, other=other)

@@ -10,9 +10,12 @@ Follows ZAP's ``TimestampDisclosureScanRule`` (zap-extensions pscanrules v76).
 from __future__ import annotations
 
 import re
-from datetime import datetime, timezone
+from collections.abc import Iterator
+from datetime import UTC, datetime
 
-from ..model import CONF_LOW, RISK_LOW
+from ..exchange import Exchange
+from ..html import Document
+from ..model import CONF_LOW, RISK_LOW, Alert
 from .base import PassiveRule
 
 _UNIX = re.compile(r"\b(?:1\d|2[0-2])\d{8}\b(?!%)")
@@ -37,12 +40,12 @@ class TimestampDisclosure(PassiveRule):
     solution = "Manually confirm that the timestamp data is not sensitive, and that the data cannot be aggregated to disclose exploitable patterns."
     reference = "https://cwe.mitre.org/data/definitions/200.html"
 
-    def scan(self, ex, doc):
+    def scan(self, ex: Exchange, doc: Document) -> Iterator[Alert]:
         if ex.is_font:
             return
         if self.threshold == "HIGH" and ex.is_javascript:
             return
-        now = datetime.now(timezone.utc)
+        now = datetime.now(UTC)
         low = _years_from(now, -10).timestamp()
         high = min(_Y2038, _years_from(now, 10).timestamp())
         year_ago, year_ahead = _years_from(now, -1).timestamp(), _years_from(now, 1).timestamp()
@@ -56,6 +59,6 @@ class TimestampDisclosure(PassiveRule):
                     continue
                 if self.threshold == "HIGH" and not year_ago < value < year_ahead:
                     continue
-                when = datetime.fromtimestamp(value, timezone.utc).strftime("%Y-%m-%d %H:%M:%S")
+                when = datetime.fromtimestamp(value, UTC).strftime("%Y-%m-%d %H:%M:%S")
                 yield self.alert(ex, param=param, evidence=match.group(0),
                                  other=f"{match.group(0)} is a Unix timestamp, which is {when} UTC.")

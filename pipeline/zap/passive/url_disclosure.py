@@ -9,8 +9,11 @@ name or the value, as in ZAP (the engine's redaction masks secret-looking values
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
 
-from ..model import CONF_MEDIUM, RISK_INFO
+from ..exchange import Exchange
+from ..html import Document
+from ..model import CONF_MEDIUM, RISK_INFO, Alert
 from .base import PassiveRule
 
 SENSITIVE_NAMES = ("user", "username", "pass", "password", "pwd", "token", "ticket", "session", "jsessionid", "sessionid")
@@ -25,7 +28,7 @@ class SensitiveInfoInUrl(PassiveRule):
     description = "The request appeared to contain sensitive information leaked in the URL. This can violate PCI and most organizational compliance policies."
     solution = "Do not pass sensitive information in URIs."
 
-    def scan(self, ex, doc):
+    def scan(self, ex: Exchange, doc: Document) -> Iterator[Alert]:
         for name, value in sorted(set(ex.url_params())):
             word = next((w for w in SENSITIVE_NAMES if w in name.lower()), None)
             if word:

@@ -17,10 +17,12 @@ form's (``request_params``):
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
 from urllib.parse import unquote, urlsplit
 
-from ..html import parse
-from ..model import CONF_LOW, CONF_MEDIUM, RISK_HIGH, RISK_INFO
+from ..exchange import Exchange
+from ..html import Document, parse
+from ..model import CONF_LOW, CONF_MEDIUM, RISK_HIGH, RISK_INFO, Alert
 from .base import PassiveRule
 from .user_controlled_attributes import request_params, url_parts
 
@@ -34,12 +36,12 @@ _XML_DECLARATION = re.compile(r"\A\s*<\?xml\b[^>]*?\bencoding\s*=\s*[\"']([^\"']
 _CHARSET = re.compile(r"charset\s*=\s*[\"']?([^;\"'\s]+)", re.I)
 
 
-def _is_html(ex) -> bool:
+def _is_html(ex: Exchange) -> bool:
     content_type = ex.header("Content-Type")
     return content_type is not None and ("text/html" in content_type or "application/xhtml" in content_type)
 
 
-def _intro(ex, get: str, post: str) -> str:
+def _intro(ex: Exchange, get: str, post: str) -> str:
     return {"GET": get, "POST": post}.get(ex.method.upper(), "")
 
 
@@ -54,7 +56,7 @@ class OffSiteRedirect(PassiveRule):
             "resending that request as a GET, with the POST parameter included as a query string parameter. For example: "
             "https://nottrusted.com/page?url=https://lookout.net.\n\n" + GET)
 
-    def scan(self, ex, doc):
+    def scan(self, ex: Exchange, doc: Document) -> Iterator[Alert]:
         location = ex.header("Location")
         if ex.status not in (301, 302) or not location:
             return
@@ -85,7 +87,7 @@ class CookiePoisoning(PassiveRule):
             "should try resending that request as a GET, with the POST parameter included as a query string parameter. For example: "
             "https://nottrusted.com/page?value=maliciousInput.\n\n")
 
-    def scan(self, ex, doc):
+    def scan(self, ex: Exchange, doc: Document) -> Iterator[Alert]:
         cookies = ex.header_values("Set-Cookie")
         params = request_params(ex)
         if not cookies or not params:
@@ -108,13 +110,14 @@ class UserControlledCharset(PassiveRule):
     description = "This check looks at user-supplied input in query string parameters and POST data to identify where Content-Type or meta tag charset declarations might be user-controlled. Such charset declarations should always be declared by the application. If an attacker can control the response charset, they could manipulate the HTML to perform XSS or other attacks. For example, an attacker controlling the <meta> element charset value is able to declare UTF-7 and is also able to include enough user-controlled payload early in the HTML document to have it interpreted as UTF-7. By encoding their payload with UTF-7 the attacker is able to bypass any server-side XSS protections and embed script in the page."
     solution = "Force UTF-8 in all charset declarations. If user-input is required to decide a charset declaration, ensure that only an allowed list is used."
 
-    def _alerts(self, ex, tag: str, attribute: str, charset: str, params):
+    def _alerts(self, ex: Exchange, tag: str, attribute: str, charset: str,
+                params: list[tuple[str, str]]) -> Iterator[Alert]:
         for name, value in params:
             if charset.lower() == value.lower():
                 yield self.alert(ex, param=name, other=(f"A(n) [{tag}] tag [{attribute}] attribute\n\nThe user input found was:\n"
                                                         f"{name}={value}\n\nThe charset value it controlled was:\n{charset}"))
 
-    def scan(self, ex, doc):
+    def scan(self, ex: Exchange, doc: Document) -> Iterator[Alert]:
         if ex.status != 200:
             return
         params = request_params(ex)
@@ -147,7 +150,7 @@ class UserControlledJavascriptEvent(PassiveRule):
     solution = "Validate all input and sanitize output it before writing to any Javascript on* events."
     reference = "https://cheatsheetseries.owasp.org/cheatsheets/Input_Validation_Cheat_Sheet.html"
 
-    def scan(self, ex, doc):
+    def scan(self, ex: Exchange, doc: Document) -> Iterator[Alert]:
         if ex.status != 200 or not _is_html(ex):
             return
         params = request_params(ex)

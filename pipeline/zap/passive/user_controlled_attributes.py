@@ -12,9 +12,12 @@ refresh is read from its ``url=``. Param is the parameter's name; there is no ev
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
 from urllib.parse import unquote, urlsplit
 
-from ..model import CONF_LOW, RISK_INFO
+from ..exchange import Exchange
+from ..html import Document
+from ..model import CONF_LOW, RISK_INFO, Alert
 from .base import PassiveRule
 
 _REFRESH = re.compile(r"^\s*?[0-9]+?\s*?;\s*?url\s*?=.*", re.S)
@@ -27,7 +30,7 @@ OTHER_INFO = ("User-controlled HTML attribute values were found. Try injecting s
               "attribute\n\nThe user input found was:\n{name}={value}\n\nThe user-controlled value was:\n{controlled}")
 
 
-def request_params(ex) -> list[tuple[str, str]]:
+def request_params(ex: Exchange) -> list[tuple[str, str]]:
     """Form then URL parameters, each sorted by name and value (ZAP's TreeSet of HtmlParameter)."""
     return sorted(set(ex.form_params())) + sorted(set(ex.url_params()))
 
@@ -52,7 +55,7 @@ class UserControlledHtmlAttributes(PassiveRule):
     solution = "Validate all input and sanitize output it before writing to any HTML attributes."
     reference = "https://cheatsheetseries.owasp.org/cheatsheets/Input_Validation_Cheat_Sheet.html"
 
-    def scan(self, ex, doc):
+    def scan(self, ex: Exchange, doc: Document) -> Iterator[Alert]:
         content_type = ex.header("Content-Type")
         if ex.status != 200 or content_type is None or not ("text/html" in content_type or "application/xhtml" in content_type):
             return
@@ -63,7 +66,8 @@ class UserControlledHtmlAttributes(PassiveRule):
             for attribute, value in element.attrs.items():
                 yield from self._check(ex, element.name, attribute, value, params)
 
-    def _check(self, ex, element: str, attribute: str, raw: str, params):
+    def _check(self, ex: Exchange, element: str, attribute: str, raw: str,
+               params: list[tuple[str, str]]) -> Iterator[Alert]:
         value = raw.lower()
         is_meta_content = element == "meta" and attribute == "content"
         if is_meta_content and _REFRESH.match(value):
@@ -88,6 +92,6 @@ class UserControlledHtmlAttributes(PassiveRule):
                                      or (value.find("://") > 0 and lowered.find(value) == 0)):
                 yield self._alert(ex, element, attribute, name, param_value, value)
 
-    def _alert(self, ex, element, attribute, name, param_value, controlled):
+    def _alert(self, ex: Exchange, element: str, attribute: str, name: str, param_value: str, controlled: str) -> Alert:
         return self.alert(ex, param=name, other=OTHER_INFO.format(url=ex.url, element=element, attribute=attribute, name=name,
                                                                   value=param_value, controlled=controlled))

@@ -14,9 +14,11 @@ from __future__ import annotations
 import base64
 import binascii
 import re
+from collections.abc import Iterator
 
-from ..html import parse
-from ..model import CONF_LOW, CONF_MEDIUM, RISK_HIGH, RISK_INFO, RISK_LOW, RISK_MEDIUM
+from ..exchange import Exchange
+from ..html import Document, parse
+from ..model import CONF_LOW, CONF_MEDIUM, RISK_HIGH, RISK_INFO, RISK_LOW, RISK_MEDIUM, Alert
 from .base import PassiveRule
 
 EMAIL = re.compile(r"[A-Z0-9._%+-]+@[A-Z0-9.-]+\.[A-Z]{2,4}", re.I)
@@ -35,7 +37,7 @@ def _decode(value: str) -> str | None:
         return None
 
 
-def _hidden_fields(doc) -> dict[str, str]:
+def _hidden_fields(doc: Document) -> dict[str, str]:
     fields: dict[str, str] = {}
     for element in doc.elements:
         name = element.get("name")
@@ -52,7 +54,7 @@ class Viewstate(PassiveRule):
     follows = "ViewstateScanRule, pscanrules v76"
     solution = "Verify the provided information isn't confidential."
 
-    def scan(self, ex, doc):
+    def scan(self, ex: Exchange, doc: Document) -> Iterator[Alert]:
         if "__VIEWSTATE" not in ex.text:
             return  # nothing for the rule to read (ZAP finds no such field either)
         fields = _hidden_fields(doc if ex.is_html else parse(ex.text))

@@ -12,10 +12,12 @@ from __future__ import annotations
 
 import base64
 import binascii
-
 import re
+from collections.abc import Iterator
 
-from ..model import CONF_MEDIUM, RISK_HIGH, RISK_MEDIUM
+from ..exchange import Exchange
+from ..html import Document
+from ..model import CONF_MEDIUM, RISK_HIGH, RISK_MEDIUM, Alert
 from .base import PassiveRule
 
 _DIGEST_USERNAME = re.compile(r'.*username="([^"]+)".*', re.S)
@@ -28,7 +30,7 @@ class WeakAuthentication(PassiveRule):
     solution = "Protect the connection using HTTPS or use a stronger authentication mechanism."
     reference = "https://owasp.org/www-community/Authentication_Cheat_Sheet"
 
-    def scan(self, ex, doc):
+    def scan(self, ex: Exchange, doc: Document) -> Iterator[Alert]:
         if ex.is_secure:
             return
         for value in ex.request_header_values("Authorization"):
