@@ -26,7 +26,7 @@ SECRETS_BASELINE = ".secrets.baseline"
 EXIT_OK, EXIT_ERROR, EXIT_CONFIG = 0, 2, 3
 
 
-def add_parser(subparsers: "argparse._SubParsersAction[Any]") -> argparse.ArgumentParser:
+def add_parser(subparsers: argparse._SubParsersAction[Any]) -> argparse.ArgumentParser:
     """Register ``init`` on the CLI's subparsers; sets ``func``."""
     parser = subparsers.add_parser(
         "init", help="set a repository up: configuration, CI workflow, .gitignore, baselines of today's findings",
@@ -44,7 +44,8 @@ def add_parser(subparsers: "argparse._SubParsersAction[Any]") -> argparse.Argume
                         help="Python version the CI uses (default: this interpreter's)")
     parser.add_argument("--quiet", action="store_true", help="no progress lines while the baseline scan runs")
     parser.set_defaults(func=run)
-    return parser
+    result: argparse.ArgumentParser = parser
+    return result
 
 
 @dataclass

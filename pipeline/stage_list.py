@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Any
 
 
-def add_parser(subparsers: "argparse._SubParsersAction[Any]") -> argparse.ArgumentParser:
+def add_parser(subparsers: argparse._SubParsersAction[Any]) -> argparse.ArgumentParser:
     """Register ``stages`` on the CLI's subparsers; sets ``func``."""
     parser = subparsers.add_parser("stages", help="print the stage names (one per line, or --json)",
                                    description="Print every stage the harness knows, in registry order.")
@@ -26,7 +26,8 @@ def add_parser(subparsers: "argparse._SubParsersAction[Any]") -> argparse.Argume
     parser.add_argument("--config", type=Path, default=None,
                         help="configuration file for --configured (default: ROOT/pyproject.toml)")
     parser.set_defaults(func=run)
-    return parser
+    result: argparse.ArgumentParser = parser
+    return result
 
 
 def names(root: Path | None = None, config_file: Path | None = None, configured: bool = False,

@@ -2,9 +2,9 @@
 
 GitHub shows at most 10 error and 10 warning annotations per step, so only what blocks is an error
 (required stages that could not run, unapproved policy weakenings, blocking findings by severity)
-and every hint is a warning; the rest are counted in one ``::notice``. Values are escaped exactly as @actions/core does (``escapeData`` / ``escapeProperty``),
-and other control characters are dropped, so a hostile file name or message cannot end the command
-or start a new one.
+and every hint is a warning; the rest are counted in one ``::notice``. Values are escaped exactly
+as @actions/core does (``escapeData`` / ``escapeProperty``), and other control characters are
+dropped, so a hostile file name or message cannot end the command or start a new one.
 """
 
 from __future__ import annotations

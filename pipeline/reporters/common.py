@@ -91,7 +91,7 @@ def disposition_label(item: EvaluatedFinding) -> str:
         return "blocking"
     if item.disposition is Disposition.NEW:
         return "new"
-    return item.disposition.value
+    return str(item.disposition.value)
 
 
 def safe_http_url(url: str) -> str | None:

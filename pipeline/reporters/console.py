@@ -26,8 +26,18 @@ from ..policy import EvaluatedFinding, Verdict
 from .annotations import stop_commands
 from .base import ReportContext
 from .common import (
-    disposition_label, expired_lines, fixed_lines, one_line, policy_summary, stage_problems, stage_rows, stale_lines,
-    status_key, tail, weakening_lines, where,
+    disposition_label,
+    expired_lines,
+    fixed_lines,
+    one_line,
+    policy_summary,
+    stage_problems,
+    stage_rows,
+    stale_lines,
+    status_key,
+    tail,
+    weakening_lines,
+    where,
 )
 
 STATUS_STYLE = {"passed": "green", "failed": "red", "error": "bold red", "skipped": "yellow", "not applicable": "dim"}

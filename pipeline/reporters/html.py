@@ -24,9 +24,25 @@ from ..model import Finding
 from ..policy import EvaluatedFinding, Verdict
 from .base import ReportContext
 from .common import (
-    SEVERITY_ORDER, code_url, clean, disposition_label, display_properties, expired_lines, fixed_lines, one_line,
-    policy_summary, rule_label, safe_http_url, stage_problems, stage_rows, stale_lines, status_key, tail,
-    weakening_lines, where, write_text_atomic,
+    SEVERITY_ORDER,
+    clean,
+    code_url,
+    display_properties,
+    disposition_label,
+    expired_lines,
+    fixed_lines,
+    one_line,
+    policy_summary,
+    rule_label,
+    safe_http_url,
+    stage_problems,
+    stage_rows,
+    stale_lines,
+    status_key,
+    tail,
+    weakening_lines,
+    where,
+    write_text_atomic,
 )
 
 FILE_NAME = "report.html"

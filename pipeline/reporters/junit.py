@@ -17,7 +17,16 @@ from ..model import Status
 from ..policy import EvaluatedFinding, StageVerdict, Verdict
 from .base import ReportContext
 from .common import (
-    StageProblem, clean, one_line, rule_label, stage_problems, status_label, tail, weakening_lines, where, write_text_atomic,
+    StageProblem,
+    clean,
+    one_line,
+    rule_label,
+    stage_problems,
+    status_label,
+    tail,
+    weakening_lines,
+    where,
+    write_text_atomic,
 )
 
 FILE_NAME = "junit.xml"

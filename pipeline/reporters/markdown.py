@@ -18,8 +18,22 @@ from ..model import Disposition, Status
 from ..policy import EvaluatedFinding, Verdict
 from .base import ReportContext
 from .common import (
-    code_url, disposition_label, expired_lines, finding_detail, fixed_lines, one_line, policy_summary,
-    rule_label, safe_http_url, stage_problems, stage_rows, stale_lines, status_key, tail, weakening_lines, where,
+    code_url,
+    disposition_label,
+    expired_lines,
+    finding_detail,
+    fixed_lines,
+    one_line,
+    policy_summary,
+    rule_label,
+    safe_http_url,
+    stage_problems,
+    stage_rows,
+    stale_lines,
+    status_key,
+    tail,
+    weakening_lines,
+    where,
     write_text_atomic,
 )
 

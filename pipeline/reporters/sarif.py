@@ -97,7 +97,7 @@ class _Run:
     notes: list[str] = field(default_factory=list)
 
     @property
-    def importance(self) -> tuple:
+    def importance(self) -> tuple[int, int, int, str]:
         worst = max((int(i.finding.severity) for i in self.items), default=-1)
         return (-sum(i.blocking for i in self.items), -worst, -len(self.items), self.tool)
 
@@ -131,7 +131,8 @@ def _region(line: int | None, column: int | None, end_line: int | None, end_colu
         region["startColumn"] = column
     if isinstance(end_line, int) and end_line >= start:
         region["endLine"] = end_line
-    if isinstance(end_column, int) and end_column >= 1 and (region.get("endLine", start) > start or end_column > region.get("startColumn", 0)):
+    spans_lines = region.get("endLine", start) > start
+    if isinstance(end_column, int) and end_column >= 1 and (spans_lines or end_column > region.get("startColumn", 0)):
         region["endColumn"] = end_column
     return region
 
@@ -144,7 +145,7 @@ def _location(finding: Finding, root: Path) -> dict[str, Any]:
     else:
         manifest = finding.properties.get("manifest")
         manifest_line = finding.properties.get("manifest_line")
-        if _is_repo_relative(manifest):
+        if isinstance(manifest, str) and _is_repo_relative(manifest):
             uri = _relative_uri(manifest, root)
         elif loc.package:
             uri = next((m for m in DEPENDENCY_MANIFESTS if (root / m).is_file()), DEPENDENCY_MANIFESTS[0])
