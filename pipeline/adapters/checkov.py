@@ -26,11 +26,14 @@ an error: the scan itself is sound, and the fix is in the repository.
 
 checkov gives no severity without a Prisma key, so a failed check is medium, the harden stage's gate.
 docker-compose files are not scanned: checkov has no framework for them (listed in the details).
+The harness adds its own YAML policies (pipeline/data/checkov-policy-*.yaml; data, not code) where
+checkov has no check: PostgreSQL Flexible Server's TLS enforcement and minimum TLS version.
 """
 
 from __future__ import annotations
 
 import re
+import shutil
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -46,6 +49,7 @@ NO_REASON = "No comment provided"  # checkov's text for a skip comment without a
 _ARM_SCHEMA = re.compile(rb'"\$schema"\s*:\s*"https?://schema\.management\.azure\.com/schemas/[^"]*deploymentTemplate\.json')
 _COMPOSE = re.compile(r"^(docker-)?compose(\.[\w-]+)?\.ya?ml$")
 _MARKED, _PLAIN = "marked", "plain"
+POLICIES = Path(__file__).resolve().parents[1] / "data"
 
 
 def skip_comment(rule_id: str) -> re.Pattern[str]:
@@ -85,6 +89,7 @@ class _Inputs:
 @dataclass(frozen=True)
 class _CheckovState:
     folder: Path  # the copies' parent: checkov's working folder
+    policies: Path  # the harness's own YAML policies (a private copy)
     marked: canary.Copies  # Bicep, each with the canary appended
     plain: canary.Copies  # everything else, unchanged
     canary_name: str
@@ -122,14 +127,18 @@ class Checkov(CommandScanner):
         compose = tuple(p for p in ctx.files.all if _COMPOSE.match(p.rpartition("/")[2]))
         repo_config = any((ctx.root / f).is_file() for f in (".checkov.yaml", ".checkov.yml"))
         every = (*inputs.bicep, *inputs.arm, *inputs.dockerfile, *inputs.github_actions)
-        state = _CheckovState(folder, marked, plain, name, tuple(inputs.frameworks()), compose, repo_config)
+        policies = ctx.work_dir / "checkov-policies"
+        policies.mkdir(parents=True, exist_ok=True)
+        for policy in sorted(POLICIES.glob("checkov-policy-*.yaml")):
+            shutil.copyfile(policy, policies / policy.name)
+        state = _CheckovState(folder, policies, marked, plain, name, tuple(inputs.frameworks()), compose, repo_config)
         return Plan(ctx, inputs=every, state=state)
 
     def commands(self, plan: Plan) -> list[Command]:
         state: _CheckovState = plan.state
         files = [f"{_MARKED}/{rel}" for rel in state.marked.files] + [f"{_PLAIN}/{rel}" for rel in state.plain.files]
         argv = [plan.executable, "--skip-download", "--output", "json", "--compact",
-                "--framework", *state.frameworks, "--file", *files]
+                "--external-checks-dir", str(state.policies), "--framework", *state.frameworks, "--file", *files]
         env = {"HOME": str(plan.ctx.work_dir), "CKV_SKIP_PACKAGE_UPDATE_CHECK": "True", "LOG_LEVEL": "WARNING"}
         return [Command(argv, env=env, cwd=state.folder)]
 
