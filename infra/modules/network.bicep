@@ -89,12 +89,56 @@ var gatewayRules = [
   }
 ]
 
+// The private endpoints (the app's and the vault's) answer HTTPS from the gateway (to the app) and
+// from the app's outbound subnet (to the vault) only; privateEndpointNetworkPolicies makes this apply.
+var endpointRules = [
+  {
+    name: 'allow-gateway-https'
+    properties: {
+      priority: 100
+      direction: 'Inbound'
+      access: 'Allow'
+      protocol: 'Tcp'
+      sourceAddressPrefix: subnetPrefixes[0]
+      sourcePortRange: '*'
+      destinationAddressPrefix: subnetPrefixes[2]
+      destinationPortRange: '443'
+    }
+  }
+  {
+    name: 'allow-app-https'
+    properties: {
+      priority: 110
+      direction: 'Inbound'
+      access: 'Allow'
+      protocol: 'Tcp'
+      sourceAddressPrefix: subnetPrefixes[1]
+      sourcePortRange: '*'
+      destinationAddressPrefix: subnetPrefixes[2]
+      destinationPortRange: '443'
+    }
+  }
+  {
+    name: 'deny-other-inbound'
+    properties: {
+      priority: 4000
+      direction: 'Inbound'
+      access: 'Deny'
+      protocol: '*'
+      sourceAddressPrefix: '*'
+      sourcePortRange: '*'
+      destinationAddressPrefix: '*'
+      destinationPortRange: '*'
+    }
+  }
+]
+
 resource groups 'Microsoft.Network/networkSecurityGroups@2023-09-01' = [for subnet in subnets: {
   name: '${prefix}-${subnet.name}-nsg'
   location: location
   tags: tags
   properties: {
-    securityRules: subnet.name == 'gateway' ? gatewayRules : []
+    securityRules: subnet.name == 'gateway' ? gatewayRules : subnet.name == 'private-endpoints' ? endpointRules : []
   }
 }]
 

@@ -27,7 +27,8 @@ an error: the scan itself is sound, and the fix is in the repository.
 checkov gives no severity without a Prisma key, so a failed check is medium, the harden stage's gate.
 docker-compose files are not scanned: checkov has no framework for them (listed in the details).
 The harness adds its own YAML policies (pipeline/data/checkov-policy-*.yaml; data, not code) where
-checkov has no check: PostgreSQL Flexible Server's TLS enforcement and minimum TLS version.
+checkov has no check: PostgreSQL Flexible Server's TLS enforcement and minimum TLS version, and the
+Application Gateway WAF policy's Prevention mode.
 """
 
 from __future__ import annotations

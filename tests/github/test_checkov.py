@@ -67,6 +67,7 @@ def test_planted_misconfigurations_each_fail_the_stage(tmp_path):
         "infra/modules/postgres.bicep": ("name: 'require_secure_transport'\n  properties: {\n    value: 'on'",
                                          "name: 'require_secure_transport'\n  properties: {\n    value: 'off'"),
         "infra/modules/webapp.bicep": ("httpsOnly: true", "httpsOnly: false"),
+        "infra/modules/gateway.bicep": ("mode: 'Prevention'", "mode: 'Detection'"),
     })
     code, report, stderr = _run_harden(root, tmp_path / "out")
     assert code == 1 and report["status"] == "failed", stderr
@@ -74,6 +75,7 @@ def test_planted_misconfigurations_each_fail_the_stage(tmp_path):
     assert ("CKV_AZURE_110", "infra/modules/keyvault.bicep") in failed  # purge protection
     assert ("CKV2_SP_1", "infra/modules/postgres.bicep") in failed  # the harness's TLS-enforcement policy
     assert ("CKV_AZURE_14", "infra/modules/webapp.bicep") in failed  # HTTP allowed
+    assert ("CKV2_SP_3", "infra/modules/gateway.bicep") in failed  # the harness's WAF Prevention policy
     assert all(f["severity"] == "medium" for f in _findings(report))  # the harden gate
 
 
