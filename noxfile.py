@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import ast
 import os
+import tomllib
 from pathlib import Path
 
 import sys
@@ -82,10 +83,34 @@ def install(session: nox.Session, extras: str = "scanners,test") -> None:
     session.install(*args)
 
 
+# checkov lives in an environment of its own (why: pyproject.toml's [dependency-groups]); only its
+# executable is put on the sessions' PATH, through a folder holding that one link, so the other
+# console scripts of its environment (its fork of detect-secrets among them) are never found.
+CHECKOV_ENV = ROOT / ".nox" / "_checkov-env"
+CHECKOV_BIN = ROOT / ".nox" / "_checkov-bin"
+
+
+def provide_checkov(session: nox.Session) -> None:
+    """Install the pinned checkov into its own environment and put its executable on the session's PATH."""
+    with (ROOT / "pyproject.toml").open("rb") as handle:
+        requirements = tomllib.load(handle)["dependency-groups"]["checkov"]
+    python = CHECKOV_ENV / "bin" / "python"
+    if not python.exists():
+        session.run("uv", "venv", "--quiet", str(CHECKOV_ENV), external=True)
+    session.run("uv", "pip", "install", "--quiet", "--python", str(python), *requirements, external=True)
+    CHECKOV_BIN.mkdir(parents=True, exist_ok=True)
+    link = CHECKOV_BIN / "checkov"
+    if not link.is_symlink():
+        link.symlink_to(CHECKOV_ENV / "bin" / "checkov")
+    session.env["PATH"] = os.pathsep.join([str(CHECKOV_BIN), os.environ.get("PATH", "")])
+
+
 def make_stage_session(stage: str) -> None:
     @nox.session(name=stage, tags=["stage"])
     def stage_session(session: nox.Session) -> None:
         install(session)
+        if stage == "harden":
+            provide_checkov(session)
         extra = deps_args(session) if stage == "deps" else []
         session.run("pipeline", "run", stage, *extra, *session.posargs)
 
@@ -100,6 +125,7 @@ for _stage in STAGES:
 def all_stages(session: nox.Session) -> None:
     """Run every configured stage concurrently, then the verdict and every report."""
     install(session)
+    provide_checkov(session)
     session.run("pipeline", "run", "all", *deps_args(session), *session.posargs)
 
 
@@ -107,6 +133,7 @@ def all_stages(session: nox.Session) -> None:
 def tests(session: nox.Session) -> None:
     """Run the test suite (real scanners, a real embedded PostgreSQL)."""
     install(session)
+    provide_checkov(session)
     # Three workers on two cores: much of the suite waits (timeouts, servers, subprocesses). The app
     # tests share one embedded PostgreSQL and watch the machine's processes, so they stay in one worker.
     session.run("pytest", *(session.posargs or ["-q", "-n", "3", "--dist", "loadgroup"]))

@@ -8,6 +8,8 @@ and ``gate`` on its findings are ignored. Per tool:
   one known but not audited is baselined, exactly as the adapter decides.
 - zap: the zap-baseline.py rules file (``zap.rules_file``) is read again; its level for the rule
   gives the gate (FAIL blocks, WARN/INFO shown, IGNORE/PASS suppressed).
+- checkov: the ``checkov:skip=ID:reason`` comment is read again from the finding's file, within the
+  resource's lines; one with a reason suppresses, one without a reason is not honoured (as the adapter).
 - safety: **not honoured.** Its ignores can come from the Safety platform's policy, which the verdict
   cannot read; put the acceptance in the suppressions file (owner, reason, expiry) instead.
 - every other tool: no tool-side acceptance exists, so none is honoured.
@@ -38,7 +40,15 @@ class RepositoryAcceptances:
             return self._detect_secrets(stage, finding)
         if finding.tool == "zap":
             return self._zap(finding)
+        if finding.tool == "checkov" and stage == "harden":
+            return self._checkov(finding)
         return NONE
+
+    def _checkov(self, finding: Finding) -> ToolAcceptance:
+        from .adapters.checkov import suppression_in
+
+        reason = suppression_in(self.config.root, finding)
+        return ToolAcceptance(suppressed_by=f"checkov:skip: {reason}") if reason else NONE
 
     @cached_property
     def _secrets_baseline(self) -> tuple[str, dict[tuple[str, str, str], dict[str, Any]]]:

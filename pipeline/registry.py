@@ -6,6 +6,7 @@ Adding a scanner to a stage is one adapter file in ``pipeline/adapters/`` and on
 from __future__ import annotations
 
 from .adapters.bandit import Bandit
+from .adapters.checkov import Checkov
 from .adapters.detect_secrets import DetectSecrets
 from .adapters.hadolint import Hadolint
 from .adapters.pip_audit import PipAudit
@@ -38,6 +39,7 @@ SCANNERS: tuple[Scanner, ...] = (
     Safety(),
     Zizmor(),
     Hadolint(),
+    Checkov(),
     Zap(),
 )
 

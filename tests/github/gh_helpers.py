@@ -55,6 +55,7 @@ FROM python:3.11.14-slim-bookworm
 RUN useradd --system --uid 10001 app
 COPY app.py /srv/app.py
 USER 10001
+HEALTHCHECK CMD ["python", "-c", "print()"]
 CMD ["python", "/srv/app.py"]
 """
 CLEAN_MODULE = '''\
