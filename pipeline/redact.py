@@ -268,6 +268,10 @@ def _whole(value: str) -> str:
     return before + re.escape(value) + after
 
 
+# The shortest piece of a known secret that is masked on its own (what the leak suite searches for).
+FRAGMENT = 8
+
+
 class Redactor:
     """Masks the values it knows and everything detect-secrets and the URL rules flag."""
 
@@ -279,6 +283,9 @@ class Redactor:
         self.known = frozenset(values)
         ordered = sorted(self.known, key=len, reverse=True)  # longest first: no fragment survives a prefix
         self._known_re = re.compile("|".join(_whole(v) for v in ordered)) if ordered else None
+        # Every FRAGMENT-long piece of every known value: a message cut at a length limit (`[:120]`)
+        # can end inside a secret, and the piece left is still part of the secret.
+        self._fragments = {v[i:i + FRAGMENT] for v in self.known if len(v) > FRAGMENT for i in range(len(v) - FRAGMENT + 1)}
         self._cache: dict[str, str] = {}
         self._lock = threading.Lock()
 
@@ -320,9 +327,31 @@ class Redactor:
     def _redact(self, text: str) -> str:
         if self._known_re is not None:
             text = self._known_re.sub(MASK, text)
+        if self._fragments:
+            text = self._mask_fragments(text)
         text = _USERINFO.sub(URL_MASK, text)
         text = _mask_params(text)
         return _mask_detected(text, _detectors())
+
+    def _mask_fragments(self, text: str) -> str:
+        """Mask every run of text made of pieces of known values (what is left of a secret that was cut)."""
+        spans: list[tuple[int, int]] = []
+        i = 0
+        while i + FRAGMENT <= len(text):
+            if text[i:i + FRAGMENT] in self._fragments:
+                end = i + FRAGMENT
+                while end < len(text) and text[end - FRAGMENT + 1:end + 1] in self._fragments:
+                    end += 1
+                # A whole known value inside a longer token (`1038c2174f5d_make_case`) was left by the
+                # whole-token rule on purpose; only a piece shorter than its value is a cut secret.
+                if text[i:end] not in self.known:
+                    spans.append((i, end))
+                i = end
+            else:
+                i += 1
+        for start, end in reversed(spans):
+            text = text[:start] + MASK + text[end:]
+        return text
 
     def value(self, value: Any) -> Any:
         """Every string inside a JSON-like value (keys included: a dict can be keyed by a URL)."""

@@ -105,8 +105,15 @@ class ProcessOutcome:
         return None
 
     def stderr_tail(self) -> str:
+        """The last lines of stderr, cut only between words: a cut inside a token would keep a piece
+        of it (half a secret) that redaction, which matches whole values, could no longer recognise."""
         lines = self.stderr.strip().splitlines()[-STDERR_TAIL_LINES:]
-        return "\n".join(lines)[-STDERR_TAIL_CHARS:]
+        text = "\n".join(lines)
+        if len(text) <= STDERR_TAIL_CHARS:
+            return text
+        cut = text[-STDERR_TAIL_CHARS:]
+        boundary = next((i for i, ch in enumerate(cut) if ch.isspace()), len(cut))
+        return "..." + cut[boundary:]
 
 
 

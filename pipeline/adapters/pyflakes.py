@@ -155,7 +155,9 @@ class Pyflakes(CommandScanner):
                 canaries.append((path, int(match.group(1))))
                 continue
             kind = message_kind(text)
-            code = CODES.get(kind, "F999")
+            # A class flake8 has no code for yet (pyflakes 4.1's lazy-import checks) keeps its own name as
+            # its rule id, so it can still be suppressed by rule; only unrecognised text is F999.
+            code = CODES.get(kind) or (kind if kind != "PyflakesMessage" else "F999")
             findings.append(Finding(
                 tool=self.name,
                 rule_id=code,

@@ -78,8 +78,12 @@ class Tool:
         """Only the tool's venv and the system on PATH; nothing of this checkout or its venv."""
         keep = {k: v for k, v in os.environ.items()
                 if k in ("HOME", "LANG", "LC_ALL", "TMPDIR", "UV_CACHE_DIR", "XDG_CACHE_HOME")}
-        return {**keep, "PATH": f"{self.bin}{os.pathsep}/usr/local/bin{os.pathsep}/usr/bin{os.pathsep}/bin",
-                **(extra or {})}
+        # checkov lives in an environment of its own (it replaces detect-secrets' package), as an adopter
+        # installs it too (README): only its one executable's folder joins the PATH.
+        checkov = shutil.which("checkov")
+        extra_dirs = [str(Path(checkov).parent)] if checkov else []
+        path = os.pathsep.join([str(self.bin), *extra_dirs, "/usr/local/bin", "/usr/bin", "/bin"])
+        return {**keep, "PATH": path, **(extra or {})}
 
     def run(self, args: list[str], cwd: Path, timeout: float = 300) -> subprocess.CompletedProcess:
         return subprocess.run([str(self.bin / "pipeline"), *args], cwd=cwd, env=self.env(), capture_output=True,

@@ -8,7 +8,7 @@ import unicodedata
 from urllib.parse import quote
 
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 LEAKS = re.compile(r"Traceback|File \"|psycopg|Exception|Error:|werkzeug|jinja2|sqlstate|\bline \d+", re.I)
@@ -32,7 +32,7 @@ field_text = st.one_of(any_text, payloads)
 valid_titles = st.text(alphabet=st.characters(blacklist_categories=("Cs", "Cc", "Zl", "Zp")),
                        min_size=3, max_size=120).filter(lambda t: len(t.strip()) >= 3)
 valid_urls = st.from_regex(r"\Ahttps?://[a-z0-9]{1,20}(\.[a-z]{2,6}){1,2}(/[!-~]{0,60})?\Z")
-STORED = {"count": 0}
+STORED = {"count": 0, "ran": False}
 
 
 def assert_safe(response) -> None:
@@ -57,7 +57,10 @@ def test_any_request_to_any_route_is_answered_safely(app, site, method, path, qu
 @given(title=st.one_of(valid_titles, field_text), url=st.one_of(valid_urls, field_text),
        topic=st.one_of(st.sampled_from(["waf-owasp", "encryption"]), field_text),
        extra=st.dictionaries(st.text(min_size=1, max_size=10), field_text, max_size=2))
+# One valid input always runs, so the guard below never depends on how many the generator made valid.
+@example(title="A valid property title", url="https://owasp.org/www-project-top-ten/", topic="waf-owasp", extra={})
 def test_any_form_input_is_stored_as_sent_or_rejected_cleanly(app, site, owner_conn, title, url, topic, extra):
+    STORED["ran"] = True
     client = app.test_client()
     data = {**extra, "title": title, "url": url, "topic": topic, "csrf_token": site.csrf_token(client)}
     response = client.post("/suggest", data=data, base_url=site.base_url,
@@ -73,9 +76,13 @@ def test_any_form_input_is_stored_as_sent_or_rejected_cleanly(app, site, owner_c
         assert row == (url.strip(), topic)
 
 
-def test_the_form_property_did_store_valid_input():
-    """Guards the property above against only ever generating rejects."""
-    assert STORED["count"] > 0
+@pytest.fixture(scope="module", autouse=True)
+def _the_form_property_stores_valid_input():
+    """Guards the form property against only ever generating rejects: checked after the module's tests
+    (in whatever order a parallel run gives them), whenever the property ran."""
+    yield
+    if STORED["ran"]:
+        assert STORED["count"] > 0, "the form property generated no valid input"
 
 
 @PROPERTY_SETTINGS

@@ -4,7 +4,8 @@ The scanners come from the registry, so a new adapter gets these tests without a
 of two kinds:
 
 * stand-ins (a fake executable first on PATH): crash, crash with exit 0, garbage, empty output,
-  killed by a signal, a detached child holding the output open, a hang, a huge output;
+  zero results without any coverage claim (`[]`, `{}`), killed by a signal, a detached child
+  holding the output open, a hang, a huge output;
 * wrappers around the real tool (the fake execs the real executable): truncated output, one input
   dropped from the arguments, and "forged clean" (every input emptied first, so the real tool prints
   a well-formed report claiming full coverage with zero results).
@@ -38,6 +39,9 @@ STAND_INS = {
     "crash-exit-0": 'echo "Traceback (most recent call last):" >&2\necho "KeyError: boom" >&2\nexit 0',
     "garbage": 'echo "<html>Service Unavailable</html>"\nexit 0',
     "empty": "exit 0",
+    # Zero results and no coverage claim, in the two shapes JSON tools print for "nothing found".
+    "zero-results-list": "echo '[]'\nexit 0",
+    "zero-results-object": "echo '{}'\nexit 0",
     "signal": "kill -SEGV $$",
     # The child keeps stdout open long after the tool itself has exited.
     "detached-child": "setsid sleep 300 &\nexit 0",
