@@ -39,6 +39,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import yaml
+
 from ..evidence import canary
 from ..model import Acceptance, Disposition, Finding, Location, Severity
 from ..scanner import Command, CommandScanner, Coverage, Outcome, Parsed, Plan, ScanContext, ScanError, load_json, require
@@ -97,6 +99,23 @@ class _CheckovState:
     frameworks: tuple[str, ...]
     compose: tuple[str, ...]
     repo_config: bool
+    callers: tuple[str, ...] = ()  # workflows that only call reusable workflows: nothing for checkov to check
+
+
+def workflows(ctx: ScanContext) -> tuple[str, ...]:
+    return tuple(p for p in ctx.files.all if p.rpartition("/")[0] == WORKFLOW_DIR and p.endswith((".yml", ".yaml")))
+
+
+def only_calls_reusable_workflows(root: Path, rel: str) -> bool:
+    """A workflow whose every job is `uses: <reusable workflow>` has no step for checkov's checks (zizmor
+    still audits it). One that does not parse is kept: checkov then names its parsing error."""
+    try:
+        data = yaml.safe_load((root / rel).read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, yaml.YAMLError):
+        return False
+    jobs = data.get("jobs") if isinstance(data, dict) else None
+    return isinstance(jobs, dict) and bool(jobs) and all(
+        isinstance(job, dict) and "uses" in job and "steps" not in job for job in jobs.values())
 
 
 def find_inputs(ctx: ScanContext) -> _Inputs:
@@ -105,7 +124,7 @@ def find_inputs(ctx: ScanContext) -> _Inputs:
         bicep=tuple(p for p in files if p.endswith(".bicep")),
         arm=tuple(p for p in files if _is_arm(ctx.root, p)),
         dockerfile=tuple(dockerfiles(ctx)),
-        github_actions=tuple(p for p in files if p.rpartition("/")[0] == WORKFLOW_DIR and p.endswith((".yml", ".yaml"))),
+        github_actions=tuple(p for p in workflows(ctx) if not only_calls_reusable_workflows(ctx.root, p)),
     )
 
 
@@ -120,7 +139,7 @@ class Checkov(CommandScanner):
     def plan(self, ctx: ScanContext) -> Plan:
         inputs = find_inputs(ctx)
         if not inputs.frameworks():
-            return Plan(ctx, skip="no Bicep, ARM template, Dockerfile or GitHub workflow to check")
+            return Plan(ctx, skip="no Bicep, ARM template, Dockerfile or GitHub workflow with steps to check")
         folder = ctx.work_dir / "checkov"
         name = f"secure_pipeline_canary_{canary.token()}"
         marked = canary.make(ctx.root, inputs.bicep, folder / _MARKED, _canary(name))
@@ -132,7 +151,9 @@ class Checkov(CommandScanner):
         policies.mkdir(parents=True, exist_ok=True)
         for policy in sorted(POLICIES.glob("checkov-policy-*.yaml")):
             shutil.copyfile(policy, policies / policy.name)
-        state = _CheckovState(folder, policies, marked, plain, name, tuple(inputs.frameworks()), compose, repo_config)
+        callers = tuple(p for p in workflows(ctx) if only_calls_reusable_workflows(ctx.root, p))
+        state = _CheckovState(folder, policies, marked, plain, name, tuple(inputs.frameworks()), compose, repo_config,
+                              callers)
         return Plan(ctx, inputs=every, state=state)
 
     def commands(self, plan: Plan) -> list[Command]:
@@ -182,6 +203,9 @@ class Checkov(CommandScanner):
         notes = []
         if state.compose:
             notes.append(f"checkov: {', '.join(state.compose[:5])} not checked (checkov has no docker-compose framework)")
+        if state.callers:
+            notes.append(f"checkov: {', '.join(state.callers[:5])} only call reusable workflows: no step for checkov to "
+                         "check (zizmor audits them)")
         if state.repo_config:
             notes.append("checkov: the repository's .checkov.yaml is not obeyed (the harness passes its own flags); "
                          "use checkov:skip comments with a reason")

@@ -65,7 +65,7 @@ def _width(env: dict[str, str], tty: bool) -> int | None:
 def _stage_table(verdict: Verdict) -> Table:
     table = Table(title="secure-pipeline verdict", box=box.ASCII2, title_justify="left", show_lines=False)
     table.add_column("Stage")
-    table.add_column("Status")
+    table.add_column("Status", no_wrap=True)  # "not applicable" on one line, as greps and people read it
     for name in ("Blocking", "New", "Baselined/suppressed/fixed"):
         table.add_column(name, justify="right")
     table.add_column("By severity")

@@ -14,6 +14,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+import yaml
+
 from ..scanner import ScanError
 
 MAX_LISTED = 20
@@ -72,3 +74,17 @@ def relative(root: Path, path: Path) -> str:
         return path.resolve().relative_to(root.resolve()).as_posix()
     except ValueError:
         return str(path)
+
+
+def load_yaml_mapping(path: Path, source: str) -> dict[str, Any]:
+    """A tool's YAML configuration as a mapping, or a ScanError naming the file."""
+    try:
+        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, yaml.YAMLError) as exc:
+        reason = str(exc).splitlines()[0][:160] if str(exc) else type(exc).__name__
+        raise ScanError(f"could not read its configuration {source} (not valid YAML: {reason})") from exc
+    if data is None:
+        return {}
+    if not isinstance(data, dict):
+        raise ScanError(f"could not read its configuration {source}: not a mapping of settings")
+    return data

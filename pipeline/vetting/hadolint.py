@@ -15,7 +15,7 @@ from typing import Any
 import yaml
 
 from ..scanner import ScanError
-from . import VettedConfig, inside, listed, relative
+from . import VettedConfig, inside, listed, load_yaml_mapping, relative
 
 REPO_CONFIGS = (".hadolint.yaml", ".hadolint.yml", ".config/hadolint.yaml", ".config/hadolint.yml")
 LEVELS = ("error", "warning", "info", "style")
@@ -49,24 +49,11 @@ def vet(root: Path, work_dir: Path, configured: str = "") -> VettedConfig:
     vetted = VettedConfig("hadolint", source=relative(root, found) if found else "")
     kept: dict[str, Any] = {}
     if found is not None:
-        kept = _vet_settings(_load(found, vetted.source), vetted)
+        kept = _vet_settings(load_yaml_mapping(found, vetted.source), vetted)
     vetted.path = work_dir / "hadolint-vetted.yaml"
     # hadolint rejects a file with no keys, so an empty configuration is spelt out.
     vetted.path.write_text(yaml.safe_dump(kept or {"ignored": []}, sort_keys=False), encoding="utf-8")
     return vetted
-
-
-def _load(path: Path, source: str) -> dict[str, Any]:
-    try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8"))
-    except (OSError, UnicodeDecodeError, yaml.YAMLError) as exc:
-        reason = str(exc).splitlines()[0][:160] if str(exc) else type(exc).__name__
-        raise ScanError(f"could not read its configuration {source} (not valid YAML: {reason})") from exc
-    if data is None:
-        return {}
-    if not isinstance(data, dict):
-        raise ScanError(f"could not read its configuration {source}: not a mapping of settings")
-    return data
 
 
 def _vet_settings(data: dict[str, Any], vetted: VettedConfig) -> dict[str, Any]:

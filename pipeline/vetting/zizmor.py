@@ -16,7 +16,7 @@ from typing import Any
 import yaml
 
 from ..scanner import ScanError
-from . import VettedConfig, listed, relative
+from . import VettedConfig, listed, load_yaml_mapping, relative
 
 # Nearest to the workflows first: zizmor's discovery walks up from .github/workflows.
 CONFIG_FILES = (".github/workflows/zizmor.yml", ".github/workflows/zizmor.yaml", ".github/zizmor.yml",
@@ -34,23 +34,10 @@ def vet(root: Path, work_dir: Path) -> VettedConfig:
     vetted = VettedConfig("zizmor", source=relative(root, found) if found else "")
     rules: dict[str, Any] = {}
     if found is not None:
-        rules = _vet_rules(_load(found, vetted.source), vetted)
+        rules = _vet_rules(load_yaml_mapping(found, vetted.source), vetted)
     vetted.path = work_dir / "zizmor-vetted.yml"
     vetted.path.write_text(yaml.safe_dump({"rules": rules}, sort_keys=False), encoding="utf-8")
     return vetted
-
-
-def _load(path: Path, source: str) -> dict[str, Any]:
-    try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8"))
-    except (OSError, UnicodeDecodeError, yaml.YAMLError) as exc:
-        reason = str(exc).splitlines()[0][:160] if str(exc) else type(exc).__name__
-        raise ScanError(f"could not read its configuration {source} (not valid YAML: {reason})") from exc
-    if data is None:
-        return {}
-    if not isinstance(data, dict):
-        raise ScanError(f"could not read its configuration {source}: not a mapping of settings")
-    return data
 
 
 def _vet_rules(data: dict[str, Any], vetted: VettedConfig) -> dict[str, Any]:

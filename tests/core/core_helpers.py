@@ -8,7 +8,10 @@ from __future__ import annotations
 import secrets
 import string
 
-from tests.support import REPO, fake_tool, git_init, run_cli, write_tree  # noqa: F401 - re-exported for the core tests
+from tests.support import REPO, fake_tool, git_init, run_cli, write_tree
+
+# Re-exported: the core tests import the shared helpers from here.
+__all__ = ["REPO", "fake_tool", "git_init", "run_cli", "write_tree", "planted_secrets", "PLANTED_CODE", "CLEAN_CODE"]
 
 
 def _random(alphabet: str, n: int) -> str:

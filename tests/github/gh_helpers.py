@@ -17,13 +17,18 @@ import json
 import os
 import re
 import shutil
-import stat
 import subprocess
 import sys
 import textwrap
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
+
+from tests import support
+# Re-exported: the github tests import the shared helpers from here.
+from tests.support import executable, fake_tool, git_init, neutral_env, run_cli
+
+__all__ = ["executable", "fake_tool", "git_init", "neutral_env", "run_cli", "write_tree"]
 
 import yaml
 
@@ -107,47 +112,8 @@ def triggers(workflow: dict[str, Any]) -> dict[str, Any]:
 
 
 def write_tree(root: Path, files: dict[str, str]) -> Path:
-    for rel, text in files.items():
-        path = root / rel
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(text, encoding="utf-8")
-    return root
-
-
-def git_init(root: Path) -> None:
-    # Fixed dates: the same tree gives the same commit, so a replay may reuse another replay's
-    # artifacts (the verdict checks that reports are of the commit it has checked out).
-    env = {**os.environ, "GIT_AUTHOR_NAME": "t", "GIT_AUTHOR_EMAIL": "t@example.invalid",
-           "GIT_COMMITTER_NAME": "t", "GIT_COMMITTER_EMAIL": "t@example.invalid",
-           "GIT_AUTHOR_DATE": "2026-01-01T00:00:00+00:00", "GIT_COMMITTER_DATE": "2026-01-01T00:00:00+00:00"}
-    subprocess.run(["git", "init", "-q", "."], cwd=root, check=True, env=env)
-    subprocess.run(["git", "add", "-A"], cwd=root, check=True, env=env)
-    subprocess.run(["git", "commit", "-qm", "init"], cwd=root, check=True, env=env)
-
-
-def neutral_env(extra: dict[str, str] | None = None) -> dict[str, str]:
-    """This process's environment without any GitHub Actions variable (the tests may run inside one)."""
-    env = {k: v for k, v in os.environ.items() if not k.startswith("GITHUB_") and k != "RUNNER_TEMP"}
-    env.update(extra or {})
-    return env
-
-
-def run_cli(args: list[str], cwd: Path, env: dict[str, str] | None = None, timeout: float = 240) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "pipeline", *args], cwd=cwd, env=neutral_env(env),
-                          capture_output=True, text=True, timeout=timeout, check=False)
-
-
-def executable(path: Path, text: str) -> Path:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(text, encoding="utf-8")
-    path.chmod(path.stat().st_mode | stat.S_IXUSR | stat.S_IXGRP | stat.S_IXOTH)
-    return path
-
-
-def fake_tool(bin_dir: Path, name: str, body: str) -> Path:
-    """A shell script standing in for a scanner: only for crash, hang and garbage faults."""
-    prologue = "#!/bin/sh\nif [ \"$1\" = \"--version\" ]; then echo 'fake 0.0'; exit 0; fi\n"
-    return executable(bin_dir / name, prologue + body + "\n")
+    """Workflow YAML is written exactly as given (indentation is its syntax)."""
+    return support.write_tree(root, files, dedent=False)
 
 
 def install_shims(bin_dir: Path) -> Path:
