@@ -26,7 +26,7 @@ from pipeline.advisories.database import AdvisoryDB
 from pipeline.advisories.server import MirrorServer
 from pipeline.config import ConfigError
 from pipeline.dependencies import collect
-from pipeline.model import Status, ToolRun
+from pipeline.model import Status
 from pipeline.scanner import Command, Outcome, Plan
 from pipeline.stages.deps import merge
 

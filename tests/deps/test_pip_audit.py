@@ -17,7 +17,7 @@ from pipeline import runner
 from pipeline.adapters.pip_audit import PipAudit, _Plan, pin_label
 from pipeline.scanner import Command, Outcome, Plan
 from pipeline.dependencies import collect
-from pipeline.model import Severity, Status, ToolRun
+from pipeline.model import Severity, Status
 from pipeline.stages.deps import merge
 
 VULNERABLE = """\
