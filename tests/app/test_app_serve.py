@@ -57,12 +57,32 @@ def _postgres_pids() -> set[int]:
     return {p.pid for p in psutil.process_iter(["name"]) if p.info["name"] == "postgres"}
 
 
+SERVE_MARKER = "SECURE_PIPELINE_TEST_SERVE"
+
+
+def _started_postgres(proc: subprocess.Popen) -> set[int]:
+    """The PostgreSQL processes this serve started: they inherit its environment marker. (Comparing
+    before/after snapshots would also count another test worker's PostgreSQL started meanwhile.)"""
+    started = set()
+    for pid in _postgres_pids():
+        try:
+            if psutil.Process(pid).environ().get(SERVE_MARKER) == proc.marker:  # type: ignore[attr-defined]
+                started.add(pid)
+        except (psutil.NoSuchProcess, psutil.AccessDenied):
+            continue
+    return started
+
+
 @contextmanager
 def _serve(repo_root) -> Iterator[subprocess.Popen]:
     """Run `python -m app serve --port 0` in its own session, as the harness does."""
+    # The marker's value is filled in below: the test reads it back from the processes serve starts.
+    marker = f"{os.getpid()}-{time.monotonic_ns()}"
     with subprocess.Popen([sys.executable, "-m", "app", "serve", "--port", "0"], cwd=repo_root,
                           stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True,
-                          env=dict(os.environ, PYTHONUNBUFFERED="1"), start_new_session=True) as proc:
+                          env=dict(os.environ, PYTHONUNBUFFERED="1", **{SERVE_MARKER: marker}),
+                          start_new_session=True) as proc:
+        proc.marker = marker  # type: ignore[attr-defined]  # read by _started_postgres
         try:
             yield proc
         finally:
@@ -104,7 +124,6 @@ def assert_gunicorn_errors_are_hardened(port: int) -> None:
     (signal.SIGTERM, False),  # `kill PID`, or a supervisor signalling the main process only
 ], ids=["sigterm-group", "ctrl-c-group", "sigterm-pid"])
 def test_serve_starts_serves_and_stops_cleanly(site, stop_signal, whole_group):
-    postgres_before = _postgres_pids()
     with _serve(site.repo_root) as proc:
         line = _read_line(proc, timeout=60)
         match = URL_LINE.match(line)
@@ -118,7 +137,7 @@ def test_serve_starts_serves_and_stops_cleanly(site, stop_signal, whole_group):
         assert_gunicorn_errors_are_hardened(int(match.group(2)))
         children = psutil.Process(proc.pid).children(recursive=True)
         assert any(c.name() == "postgres" or "gunicorn" in " ".join(c.cmdline()) for c in children)
-        started_postgres = _postgres_pids() - postgres_before
+        started_postgres = _started_postgres(proc)
         assert started_postgres, "serve should run its own PostgreSQL"
 
         if whole_group:
@@ -135,10 +154,9 @@ def test_serve_starts_serves_and_stops_cleanly(site, stop_signal, whole_group):
 
 def test_killed_serve_leaves_no_postgres_behind(site):
     """SIGKILL cannot be handled; the reaper started by serve stops PostgreSQL."""
-    postgres_before = _postgres_pids()
     with _serve(site.repo_root) as proc:
         assert URL_LINE.match(_read_line(proc, timeout=60))
-        started_postgres = _postgres_pids() - postgres_before
+        started_postgres = _started_postgres(proc)
         assert started_postgres
         os.killpg(proc.pid, signal.SIGKILL)
         proc.wait(timeout=EXIT_DEADLINE)
@@ -149,7 +167,6 @@ def test_killed_serve_leaves_no_postgres_behind(site):
 def test_kill_9_of_serve_alone_leaves_nothing_serving(site):
     """`kill -9 PID` reaches serve only, not its process group: gunicorn (via
     PR_SET_PDEATHSIG) and PostgreSQL (via the reaper) must still go away."""
-    postgres_before = _postgres_pids()
     with _serve(site.repo_root) as proc:
         match = URL_LINE.match(_read_line(proc, timeout=60))
         assert match
@@ -161,7 +178,7 @@ def test_kill_9_of_serve_alone_leaves_nothing_serving(site):
         wait_until(lambda: len(gunicorn_processes()) >= 3)
         gunicorn = gunicorn_processes()
         assert len(gunicorn) >= 3, "a master and two workers"
-        started_postgres = _postgres_pids() - postgres_before
+        started_postgres = _started_postgres(proc)
         proc.send_signal(signal.SIGKILL)
         proc.wait(timeout=EXIT_DEADLINE)
         wait_until(lambda: not _alive(gunicorn) and not _postgres_pids() & started_postgres)
