@@ -29,7 +29,7 @@ from typing import Any
 
 from .baseline import Baseline, BaselineEntry
 from .config import Config, StageConfig
-from .errors import EXIT_CONFIG, EXIT_ERROR, EXIT_FAILED, EXIT_PASSED  # noqa: E402,F401 - the policy's exit codes
+from .errors import EXIT_ERROR, EXIT_FAILED, EXIT_PASSED
 from .model import Confidence, Disposition, Finding, Severity, StageResult, Status, ToolRun
 from .options import confidence_threshold, severity_threshold
 from .suppressions import Suppression
