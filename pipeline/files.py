@@ -10,10 +10,12 @@ from __future__ import annotations
 import fnmatch
 import os
 import stat
-import subprocess
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
+
+from . import git
 
 # Never ours to scan: tool caches, virtual environments, build output.
 BUILTIN_EXCLUDES = (
@@ -74,27 +76,15 @@ def glob_match(rel: str, pattern: str) -> bool:
 
 
 def is_git_repo(root: Path) -> bool:
-    try:
-        out = subprocess.run(
-            ["git", "rev-parse", "--show-toplevel"],  # noqa: S607  # git from PATH, as the user runs it
-            cwd=root, capture_output=True, text=True, timeout=30, check=False
-        )
-    except (OSError, subprocess.TimeoutExpired):
-        return False
-    return out.returncode == 0
+    return git.is_repository(root)
 
 
 def _git_files(root: Path) -> list[str] | None:
     try:
-        out = subprocess.run(
-            ["git", "ls-files", "-z", "--cached", "--others", "--exclude-standard", "--", "."],  # noqa: S607  # git from PATH, as the user runs it
-            cwd=root, capture_output=True, timeout=60, check=False,
-        )
-    except (OSError, subprocess.TimeoutExpired):
+        listing = git.raw(root, "ls-files", "-z", "--cached", "--others", "--exclude-standard", "--", ".", timeout=60)
+    except git.GitError:
         return None
-    if out.returncode != 0:
-        return None
-    return sorted({p for p in out.stdout.decode("utf-8", "surrogateescape").split("\0") if p})
+    return sorted({p for p in listing.decode("utf-8", "surrogateescape").split("\0") if p})
 
 
 def _walk_files(root: Path) -> list[str]:
@@ -140,6 +130,14 @@ class FileSet:
             if full.is_file() and not full.is_symlink():
                 selected.append(rel)
         return selected
+
+    def restricted(self, paths: Iterable[str]) -> FileSet:
+        """This selection limited to ``paths`` (PR mode's changed files, a cache's misses); same order."""
+        wanted = set(paths)
+        subset = FileSet(self.root, list(self.paths), list(self.exclude), self.never)
+        subset.__dict__["in_git"] = self.in_git  # cached_property values: no second `git ls-files`
+        subset.__dict__["all"] = [p for p in self.all if p in wanted]
+        return subset
 
     @cached_property
     def python(self) -> list[str]:

@@ -5,10 +5,10 @@ the repository runs."""
 from __future__ import annotations
 
 import re
-import subprocess
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from . import git
 from .files import FileSet, glob_match, read_regular_file
 
 REQUIREMENTS = ("requirements*.txt", "requirements/*.txt", "requirements/*.in", "requirements*.in")
@@ -59,12 +59,8 @@ def _text(root: Path, rel: str) -> str:
 
 
 def _default_branch(root: Path) -> str:
-    try:
-        out = subprocess.run(["git", "symbolic-ref", "--short", "HEAD"], cwd=root, capture_output=True, text=True,  # noqa: S607  # git from PATH, as files.py runs it
-                             timeout=30, check=False)
-    except (OSError, subprocess.TimeoutExpired):
-        return "main"
-    return out.stdout.strip() if out.returncode == 0 and out.stdout.strip() else "main"
+    outcome = git.run(root, "symbolic-ref", "--short", "HEAD")
+    return outcome.stdout.strip() if outcome.exit_code == 0 and outcome.stdout.strip() else "main"
 
 
 def _web_app(root: Path, python: list[str]) -> tuple[str, str]:

@@ -33,6 +33,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from . import git as git_mod
 from .config import SECTION, Config, ConfigError, from_mapping
 from .errors import HarnessError
 from .policy import PolicyReview, Weakening
@@ -148,10 +149,9 @@ def git_reader(root: Path, commit: str) -> Reader:
 
 def resolve_base(root: Path, ref: str) -> str:
     """The commit of ``ref`` (trying origin/REF too), or BaseRefError naming the fix."""
-    for candidate in (ref, f"origin/{ref}", f"refs/remotes/origin/{ref}"):
-        outcome = git(root, "rev-parse", "--verify", "-q", f"{candidate}^{{commit}}")
-        if outcome.exit_code == 0 and outcome.stdout.strip():
-            return outcome.stdout.strip()
+    commit = git_mod.resolve_commit(root, ref)
+    if commit:
+        return commit
     raise BaseRefError(f"--base {ref}: git cannot resolve {ref!r} (nor origin/{ref}) in {root}; fetch the base branch "
                        "(actions/checkout with fetch-depth: 0) so the pull request's policy changes can be checked")
 

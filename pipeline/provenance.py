@@ -19,6 +19,7 @@ import uuid
 from pathlib import Path
 from typing import Any
 
+from . import git as git_mod
 from . import runner
 from .config import Config
 from .errors import HarnessError
@@ -29,22 +30,17 @@ FIELDS = ("commit", "run_id", "config_hash")
 
 
 def git(root: Path, *args: str) -> runner.ProcessOutcome:
-    """One git command in ``root`` (argument list, bounded), e.g. git(root, "rev-parse", "HEAD")."""
-    return runner.run(["git", "-C", str(root), *args], cwd=root, timeout=GIT_TIMEOUT,
-                      passthrough_env=("HOME", "GIT_DIR", "GIT_WORK_TREE"))
+    """One hardened git command in ``root`` (pipeline/git.py), e.g. git(root, "rev-parse", "HEAD")."""
+    return git_mod.run(root, *args, timeout=GIT_TIMEOUT)
 
 
 def is_git_checkout(root: Path) -> bool:
-    outcome = git(root, "rev-parse", "--show-toplevel")
-    return outcome.exit_code == 0 and not outcome.timed_out
+    return git_mod.is_repository(root)
 
 
 def commit_of(root: Path) -> str:
     """The commit checked out at ``root``, or '' when it is not a git checkout (or has no commit yet)."""
-    outcome = git(root, "rev-parse", "--verify", "-q", "HEAD")
-    if outcome.exit_code != 0 or outcome.timed_out:
-        return ""
-    return outcome.stdout.strip()
+    return git_mod.head(root)
 
 
 def run_id(env: dict[str, str] | None = None) -> str:
