@@ -31,8 +31,6 @@ HARDENING = (
 ENV = {"GIT_OPTIONAL_LOCKS": "0", "GIT_TERMINAL_PROMPT": "0", "GIT_CONFIG_NOSYSTEM": "1", "GIT_PAGER": "cat"}
 # Which repository: the caller's choice (GIT_DIR) is honoured; credentials never reach git.
 PASSTHROUGH = ("HOME", "GIT_DIR", "GIT_WORK_TREE")
-EMPTY_TREE = {"sha1": "4b825dc642cb6eb9a060e54bf8d69288fbee4904",
-              "sha256": "6ef19b41225c5369f1c104d45d8d85efa9b057b53b14b4b9b939dd74decc5321"}
 
 
 class GitError(HarnessError):  # exit 2: what the repository's history says cannot be read

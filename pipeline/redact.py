@@ -31,7 +31,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import quote
 
-from .model import Finding, StageResult, ToolRun
+from .model import Disposition, Finding, StageResult, ToolRun
 from .runner import is_credential_name
 
 MASK = "[REDACTED]"
@@ -259,6 +259,22 @@ def _variants(value: str) -> set[str]:
     return {v for v in found if len(v) >= MIN_KNOWN}
 
 
+def _has_space(value: str) -> bool:
+    return any(ch.isspace() for ch in value)
+
+
+def _audited_false_positive(finding: Finding) -> bool:
+    """A detect-secrets result the repository's baseline audits as not a secret.
+
+    Its value ("secrets" in `pytest -k secrets`) is not masked as a known secret wherever it
+    occurs: that blanked ordinary words in every report. Marking a real secret this way is a policy
+    change the verdict shows (pipeline/policy_changes.py), the value is in the repository already,
+    and detect-secrets' own detectors still mask it wherever its shape is recognisable.
+    """
+    return (finding.tool == "detect-secrets" and finding.accepted_by is not None
+            and finding.accepted_by.disposition is Disposition.SUPPRESSED)
+
+
 def _whole(value: str) -> str:
     """A pattern for the value as a whole token: an Alembic revision id that the secrets stage
     flagged where the migration assigns it (``revision = "<id>"``) is masked there, not inside the
@@ -285,7 +301,10 @@ class Redactor:
         self._known_re = re.compile("|".join(_whole(v) for v in ordered)) if ordered else None
         # Every FRAGMENT-long piece of every known value: a message cut at a length limit (`[:120]`)
         # can end inside a secret, and the piece left is still part of the secret.
-        self._fragments = {v[i:i + FRAGMENT] for v in self.known if len(v) > FRAGMENT for i in range(len(v) - FRAGMENT + 1)}
+        # A value with whitespace in it is prose a keyword detector picked up ("only in the deploy
+        # job"): masked whole, but its pieces (" in the ") are ordinary words, not a cut secret.
+        self._fragments = {v[i:i + FRAGMENT] for v in self.known if len(v) > FRAGMENT and not _has_space(v)
+                           for i in range(len(v) - FRAGMENT + 1)}
         self._cache: dict[str, str] = {}
         self._lock = threading.Lock()
 
@@ -306,7 +325,8 @@ class Redactor:
         known = cls.environment_secrets(env)
         sources = _Sources(root)
         for finding in findings:
-            known.extend(located_values(sources, finding))
+            if not _audited_false_positive(finding):
+                known.extend(located_values(sources, finding))
         return cls(known)
 
     # --- text ----------------------------------------------------------------------------------------

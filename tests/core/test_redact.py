@@ -6,6 +6,8 @@ Real scanners locate the values (bandit, detect-secrets); the texts are what too
 from __future__ import annotations
 
 import io
+import json
+import subprocess
 from pathlib import Path
 
 import pytest
@@ -214,3 +216,39 @@ def test_an_internal_crash_is_exit_2_and_its_traceback_is_redacted_and_escaped(m
     err = capsys.readouterr().err
     assert "RuntimeError" in err and "Tr4cebackT0ken" not in err  # pragma: allowlist secret
     assert not any(line.lstrip().startswith("::") for line in err.splitlines()), err
+
+
+def test_an_audited_false_positive_does_not_blank_ordinary_words(tmp_path):
+    """Found on this repository: `"detect-secrets": "secrets"` audited as a false positive made every
+    "secrets" in every report "[REDACTED]", and a prose value's 8-character pieces blanked " in the "."""
+    root = write_tree(tmp_path / "repo", {
+        "stages.py": 'STAGE_OF = {"detect-secrets": "secrets"}\n',
+        "notes.md": "| 21 | secret: only in the deploy job; environments gate prod |\n",
+    })
+    git_init(root)
+    scan = DetectSecrets().scan(_ctx(root, "secrets", tmp_path))
+    assert {f.location.path for f in scan.findings} == {"stages.py", "notes.md"}, scan.run.error
+    subprocess.run(["detect-secrets", "scan", "--all-files", "stages.py", "notes.md"], cwd=root, check=True,
+                   stdout=(root / ".secrets.baseline").open("w"))
+    baseline = json.loads((root / ".secrets.baseline").read_text())
+    for entries in baseline["results"].values():
+        for entry in entries:
+            if entry["filename"] == "stages.py":
+                entry["is_secret"] = False  # audited: not a secret
+    (root / ".secrets.baseline").write_text(json.dumps(baseline))
+
+    out = DetectSecrets().scan(_ctx(root, "secrets", tmp_path))
+    redactor = Redactor.for_run(root, out.findings, env={})
+
+    note = "detect-secrets: 3 file(s) not scanned for secrets; the key is only in the deploy job"
+    assert redactor.text(note) == note
+    prose = "secret: only in the deploy job; environments gate prod"
+    assert MASK in redactor.text(f"quoted {prose} |")  # the flagged value itself is still masked whole
+
+
+def test_an_unaudited_short_value_is_still_masked(tmp_path):
+    root = write_tree(tmp_path / "repo", {"settings.py": 'password = "Xq7!kP2z"\n'})
+    git_init(root)
+    out = DetectSecrets().scan(_ctx(root, "secrets", tmp_path))
+    assert out.findings, out.run.error
+    assert Redactor.for_run(root, out.findings, env={}).text("login with Xq7!kP2z now") == f"login with {MASK} now"
