@@ -18,6 +18,8 @@ import pytest
 from adopt_helpers import uv
 
 from pipeline.errors import ConfigError
+from pipeline.init import python_env_choice
+from pipeline.init_detect import detect
 from pipeline.target_env import ENV_VAR, locate
 from tests.support import git_init, run_cli, write_tree
 
@@ -193,3 +195,15 @@ def test_the_repository_may_only_name_an_environment_inside_itself(tmp_path):
         locate(root, "", {ENV_VAR: str(tmp_path / "missing")})
     with pytest.raises(ConfigError, match="no lib/python3"):
         locate(root, "app", {})
+
+
+def test_init_says_which_environment_pylint_reads_and_how_to_make_one(tmp_path, monkeypatch):
+    monkeypatch.delenv(ENV_VAR, raising=False)
+    root = _repo(tmp_path / "blog")
+    line, step = python_env_choice(root, detect(root))
+    assert "no venv found" in line and "pip install -r requirements.txt" in line
+    assert step == ("So pylint resolves your imports locally: python3 -m venv .venv && "
+                    ".venv/bin/pip install -r requirements.txt   (found by itself)")
+    (root / ".venv" / "lib" / "python3.11" / "site-packages").mkdir(parents=True)
+    line, step = python_env_choice(root, detect(root))
+    assert line == f"dependencies for pylint: {root / '.venv'} (from .venv/ in the repository)" and step == ""
