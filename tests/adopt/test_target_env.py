@@ -9,6 +9,7 @@ missing from that venv is a finding again; a hostile venv runs nothing. Real pyl
 
 from __future__ import annotations
 
+import importlib.util
 import json
 import subprocess
 import sys
@@ -71,6 +72,11 @@ APP = {
 }
 # A real bug pylint must keep reporting, whatever the environment: the module is `app.models`.
 TYPO = {"app/routes.py": '"""Routes."""\n\nfrom app.modles import User\n\nUSER = User\n'}
+
+
+def test_premise_the_harness_environment_lacks_the_apps_dependencies():
+    # The tests below tell "resolved from the target's venv" from "resolved from the harness's own".
+    assert importlib.util.find_spec("flask_login") is None and importlib.util.find_spec("sqlalchemy") is None
 
 
 def _repo(root: Path, extra: dict[str, str] | None = None) -> Path:
