@@ -20,6 +20,7 @@ from typing import Any
 from .config import ConfigError
 from .init_detect import Detected, detect
 from .init_render import GITIGNORE_LINES, TABLE_HEADER, HarnessSource, caller_workflow, config_table, secrets_baseline
+from .target_env import ENV_VAR, locate
 
 WORKFLOW = ".github/workflows/secure-pipeline.yml"
 SECRETS_BASELINE = ".secrets.baseline"
@@ -53,11 +54,12 @@ class Report:
     done: list[str] = field(default_factory=list)
     kept: list[str] = field(default_factory=list)
     next_steps: list[str] = field(default_factory=list)
+    detected: list[str] = field(default_factory=list)  # what init chose beyond the files (the env pylint reads)
 
     def print(self, found: Detected) -> None:
         out = sys.stdout
         print("pipeline init: detected", file=out)
-        for line in _describe(found):
+        for line in [*_describe(found), *self.detected]:
             print(f"  {line}", file=out)
         for title, items in (("wrote", self.done), ("left alone (exists; --force rewrites)", self.kept)):
             if items:
@@ -67,6 +69,21 @@ class Report:
         print("next steps", file=out)
         for number, step in enumerate(self.next_steps, 1):
             print(f"  {number}. {step}", file=out)
+
+
+def python_env_choice(root: Path, found: Detected) -> tuple[str, str]:
+    """What pylint will read the repository's dependencies from (a line for "detected"), and a next step when nothing."""
+    target = locate(root, "")
+    if target is not None:
+        return f"dependencies for pylint: {target.describe()}", ""
+    install = found.install_command()
+    line = (f"dependencies for pylint: no venv found (.venv/, venv/ or {ENV_VAR}), so third-party import errors "
+            "become one note and do not block")
+    if install:
+        line += f"; in CI the workflow's install step (`{install}`) fills one"
+    step = (f"So pylint resolves your imports locally: python3 -m venv .venv && .venv/bin/{install}   (found by itself)"
+            if install else "")
+    return line, step
 
 
 def _describe(found: Detected) -> list[str]:
@@ -192,6 +209,8 @@ def run(args: argparse.Namespace) -> int:
         raise ConfigError(f"command line: --stages: unknown stage {unknown[0]!r} (known: {', '.join(stage_names())})")
 
     report = Report()
+    env_line, env_step = python_env_choice(root, found) if "lint" in stages else ("", "")
+    report.detected = [env_line] if env_line else []
     _write_config(root, config_table(found, stages), args.force, report)
     from . import config as config_mod
 
@@ -229,6 +248,8 @@ def run(args: argparse.Namespace) -> int:
         "Check locally: pipeline run all   (exits 0; only findings newer than the baselines fail)",
         "Triage today's secrets: detect-secrets audit .secrets.baseline   (mark each real or false positive)",
     ]
+    if env_step:
+        report.next_steps.append(env_step)
     if found.start:
         report.next_steps.append(f"To scan the running app with ZAP: deploy it (`{found.start}`), add \"zap\" to `run` "
                                  "and set [tool.secure-pipeline.stages.zap] target (or the workflow's target-url input).")

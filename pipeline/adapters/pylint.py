@@ -6,11 +6,16 @@ coverage comes from the harness's own evidence plugin (``pipeline/evidence/pylin
 which records every module pylint analysed; the printed messages must also add up to pylint's own
 ``messageTypeCount``. pylint's ``ignore`` settings skip a file without any message, so they are
 overridden on the command line.
+
+The repository's dependencies come from its environment (pipeline/target_env.py), read by path and
+appended after pylint's own modules by the evidence plugin. Without one, import errors about
+third-party packages become one note (pipeline/unresolved_imports.py).
 """
 
 from __future__ import annotations
 
 import hashlib
+import os
 import re
 import shutil
 from collections import Counter
@@ -19,11 +24,15 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from ..errors import ConfigError
 from ..evidence import pylint_plugin as evidence_plugin
 from ..model import Confidence, Finding, Location, Severity
 from ..options import Option
 from ..scanner import CommandScanner, Coverage, Outcome, Parsed, Plan, ScanContext, ScanError, load_json, require
+from ..target_env import ENV_VAR as PYTHON_ENV_VAR
+from ..target_env import TargetEnv, locate
 from ..trust import TrustError, trusted
+from ..unresolved_imports import own_modules, split
 from ..vetting import VettedConfig
 from ..vetting.pylint import vet as vet_pylint
 
@@ -94,7 +103,17 @@ class Pylint(CommandScanner):
                "pylint configuration file inside the repository; default: the one pylint itself would find "
                "(pylintrc, .pylintrc, pyproject.toml [tool.pylint], setup.cfg, tox.ini), else the harness's "
                "built-in defaults. Its settings are vetted: code-loading keys are refused."),
+        Option("python_env", "str", "",
+               "The repository's environment (a venv, or a site-packages folder) from which pylint resolves its "
+               f"imports; only a folder inside the repository. Default: `{PYTHON_ENV_VAR}` (set by the caller, "
+               "any path; the reusable workflow sets it after its `install` step), else `.venv/` or `venv/` when "
+               "it holds a site-packages folder. Read by path: nothing in it runs. Without one, import errors "
+               "about third-party packages become one note and do not block."),
     )
+
+    def validate(self, root: Path, options: dict[str, Any]) -> None:
+        """A named environment that is not one is bad configuration (exit 3), said before anything runs."""
+        locate(root, str(options.get("python_env") or ""))
 
     def problem(self, finding: Finding) -> str | None:
         return SAME_PROBLEM.get(finding.rule_name)
@@ -108,7 +127,12 @@ class Pylint(CommandScanner):
         shutil.copyfile(Path(evidence_plugin.__file__), plugins / f"{evidence_plugin.MODULE_NAME}.py")
         digests = {rel: _digest(ctx.root / rel) for rel in ctx.files.python}
         rcfile, vetted = rcfile_for(ctx)
-        return Plan(ctx, inputs=tuple(ctx.files.python), state=_PylintState(evidence, plugins, digests, rcfile, vetted))
+        try:
+            target = locate(ctx.root, str(ctx.options["python_env"]))
+        except ConfigError as exc:
+            raise ScanError(str(exc)) from exc
+        return Plan(ctx, inputs=tuple(ctx.files.python),
+                    state=_PylintState(evidence, plugins, digests, rcfile, vetted, target))
 
     def argv(self, plan: Plan) -> list[str]:
         state: _PylintState = plan.state
@@ -123,9 +147,13 @@ class Pylint(CommandScanner):
     def extra_env(self, plan: Plan) -> dict[str, str]:
         state: _PylintState = plan.state
         state.evidence.unlink(missing_ok=True)
+        target = state.target.site_packages if state.target else ()
         return {
             evidence_plugin.EVIDENCE_ENV: str(state.evidence),
+            # Only the plugin's folder: PYTHONPATH comes before site-packages, so the target's folders
+            # go to the plugin, which appends them after pylint's own.
             "PYTHONPATH": str(state.plugins),
+            evidence_plugin.TARGET_PATHS_ENV: os.pathsep.join(str(p) for p in target),
             # Set iteration order decides how many import cycles pylint reports: fix it, so identical
             # inputs give identical reports (a varying count would churn the baseline).
             "PYTHONHASHSEED": "0",
@@ -183,7 +211,13 @@ class Pylint(CommandScanner):
                 f"printed {sum(counted.values())} message(s) but counted {sum(claimed.values())} "
                 f"({_tally(counted)} printed vs {_tally(claimed)} counted): its output is incomplete")
         covered, skipped = self._evidence(plan)
-        details: dict[str, Any] = {"files_scanned": len(covered & inputs), **state.vetted.details()}
+        details: dict[str, Any] = {"files_scanned": len(covered & inputs), **state.vetted.details(),
+                                   "python_env": state.target.describe() if state.target else "none found"}
+        if state.target is None:
+            findings, unresolved = split(findings, own_modules(plan.ctx.root, plan.inputs))
+            if unresolved.count:
+                details["unresolved_imports"] = dict(sorted(unresolved.packages.items()))
+                details.setdefault("notes", []).append(unresolved.note())
         if skipped:
             details.setdefault("notes", []).append(f"pylint: {len(skipped)} file(s) opt out with `# pylint: skip-file`: "
                                                    + ", ".join(sorted(skipped)[:5]))
@@ -218,6 +252,7 @@ class _PylintState:
     digests: dict[str, str]  # sha256 of each input as handed over
     rcfile: Path  # the vetted configuration handed to pylint
     vetted: VettedConfig
+    target: TargetEnv | None  # the repository's environment, when one was given or found
 
 
 _SKIP_FILE = re.compile(r"#\s*pylint:\s*skip-file")
