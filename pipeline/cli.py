@@ -115,11 +115,13 @@ def build_parser() -> argparse.ArgumentParser:
         pass
     else:
         add_advisories(sub)
+    from .comment_cli import add_parser as add_comment
     from .init import add_parser as add_init
     from .stage_list import add_parser as add_stages
 
     add_stages(sub)
     add_init(sub)
+    add_comment(sub)
     return parser
 
 
@@ -401,7 +403,7 @@ def _dispatch(parser: argparse.ArgumentParser, args: argparse.Namespace) -> int:
             return cmd_verdict(args)
         if args.command == "baseline" and getattr(args, "baseline_command", None) == "update":
             return cmd_baseline_update(args)
-        if args.command in ("advisories", "stages", "init") and hasattr(args, "func"):
+        if args.command in ("advisories", "stages", "init", "comment") and hasattr(args, "func"):
             return int(args.func(args))
         parser.print_help(sys.stderr)
         return EXIT_CONFIG
