@@ -17,7 +17,7 @@ from pipeline.change_scope import for_verdict, on_changed_lines
 from pipeline.config import from_mapping
 from pipeline.model import Location, Severity
 from pipeline.reporters.annotations import MAX_ERRORS, MAX_WARNINGS, OUTSIDE, AnnotationsReporter
-from tests.support import GIT_ENV, git_init, write_tree
+from tests.support import GIT_ENV, git_init, run_cli, write_tree
 
 from .conftest import finding, run, stage
 
@@ -108,3 +108,25 @@ def test_changed_line_ranges_and_file_level_findings(pr_repo, make_verdict):
 def test_a_base_git_cannot_diff_against_costs_the_placement_with_a_note(pr_repo, make_verdict):
     changes, why_not = for_verdict(from_mapping(pr_repo, {}, None), "no-such-branch", _verdict(make_verdict))
     assert changes is None and "no-such-branch" in why_not and "fetch-depth: 0" in why_not
+
+
+def test_the_cli_places_a_real_bandit_finding_on_the_changed_line_first(tmp_path):
+    # Real bandit over a real branch: B602 on line 4 is old, the branch adds the same call on line 9.
+    # By rank alone line 4 comes first; on the pull request the changed line 9 does.
+    old = "import subprocess\n\ncmd = input()\nsubprocess.call(cmd, shell=True)\n"
+    root = write_tree(tmp_path / "repo", {"pkg/run.py": old, "pyproject.toml": '[tool.secure-pipeline]\nrun = ["sast"]\n'})
+    git_init(root)
+    _git(root, "branch", "-M", "main")
+    _git(root, "checkout", "-qb", "feature")
+    (root / "pkg/run.py").write_text(old + "\n\n\n\nsubprocess.call(cmd, shell=True)\n")
+    _git(root, "commit", "-qam", "feature")
+    env = {"GITHUB_ACTIONS": "true", "GITHUB_SERVER_URL": "https://github.com", "GITHUB_REPOSITORY": "acme/shop",
+           "GITHUB_SHA": "f" * 40}
+    proc = run_cli(["run", "sast", "--base", "main", "--out", str(tmp_path / "reports")], cwd=root, env=env)
+    assert proc.returncode == 1, proc.stderr
+    errors = [line for line in proc.stdout.splitlines() if line.startswith("::error ") and "B602" in line]
+    assert [e.split(",", 2)[:2] for e in errors] == [["::error file=pkg/run.py", "line=9"],
+                                                      ["::error file=pkg/run.py", "line=4"]]
+    assert OUTSIDE.replace("'", "") in errors[1].replace("'", "") and OUTSIDE.replace("'", "") not in errors[0].replace("'", "")
+    comment = (tmp_path / "reports" / "verdict" / "pr-comment.md").read_text(encoding="utf-8")
+    assert comment.index("pkg\\/run\\.py\\:9") < comment.index("pkg\\/run\\.py\\:4") and "changed here" in comment
