@@ -109,9 +109,7 @@ class Api:
             if url is None:
                 return found
             answer, headers = self.request("GET", url)
-            if not isinstance(answer, list):
-                raise GitHubApiError(f"GET /repos/{repo}/issues/{number}/comments: expected a JSON array")
-            found += [_comment(item) for item in answer]
+            found += [_comment(item) for item in _array(answer, f"GET /repos/{repo}/issues/{number}/comments")]
             match = _NEXT.search(headers.get("link", ""))
             url = match.group(1) if match else None
         if url is None:
@@ -159,6 +157,12 @@ def _json(data: bytes, what: str) -> Any:
         return json.loads(data)
     except ValueError as exc:
         raise GitHubApiError(f"{what}: the answer is not JSON ({exc})") from exc
+
+
+def _array(answer: Any, what: str) -> list[Any]:
+    if not isinstance(answer, list):
+        raise GitHubApiError(f"{what}: expected a JSON array")
+    return list(answer)
 
 
 def _comment(item: Any) -> Comment:

@@ -179,6 +179,17 @@ def _w(out: list[Weakening], kind: str, where: str, base: Any, head: Any, messag
     out.append(Weakening(kind, where, str(base), str(head), message))
 
 
+def _option_changed(out: list[Weakening], stage: str, key: str, before: Any, after: Any) -> None:
+    table = f"[{SECTION}.stages.{stage}]"
+    if (stage, key) == ("zap", "deploy_command"):
+        # The command the zap stage runs to start the app: the pull request's own code chooses it.
+        _w(out, "deploy", f"{table} {key}", before, after,
+           f"zap.deploy_command changed: the scan now starts the app with {_argv_text(after)} instead of {_argv_text(before)}")
+        return
+    _w(out, "option", f"{table} {key}", before, after,
+       f"{stage}.{key} changed (its effect on the gate cannot be judged, so it needs approval)")
+
+
 def _argv_text(value: Any) -> str:
     words = [str(w) for w in value] if isinstance(value, list) else []
     return f"`{' '.join(words)[:200]}`" if words else "nothing (no deployment)"
@@ -227,16 +238,8 @@ def _compare_config(base: Config, head: Config, out: list[Weakening]) -> None:
         for key in sorted(stage.values):
             if key in {"required", "fail_severity", "fail_confidence"} | HARMLESS_STAGE:
                 continue
-            if stage.values[key] == old.values.get(key):
-                continue
-            if (name, key) == ("zap", "deploy_command"):
-                # The command the zap stage runs to start the app: the pull request's own code chooses it.
-                _w(out, "deploy", f"{table} {key}", old.values.get(key), stage.values[key],
-                   f"zap.deploy_command changed: the scan now starts the app with {_argv_text(stage.values[key])} "
-                   f"instead of {_argv_text(old.values.get(key))}")
-                continue
-            _w(out, "option", f"{table} {key}", old.values.get(key), stage.values[key],
-               f"{name}.{key} changed (its effect on the gate cannot be judged, so it needs approval)")
+            if stage.values[key] != old.values.get(key):
+                _option_changed(out, name, key, old.values.get(key), stage.values[key])
 
 
 def compare(base: PolicySnapshot, head: PolicySnapshot) -> list[Weakening]:
