@@ -21,6 +21,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+from pipeline.config import load  # noqa: E402
 from pipeline.zap.deploy import deployed_app  # noqa: E402
 from pipeline.zap.html import parse  # noqa: E402
 
@@ -29,7 +30,7 @@ TARGET_S = 15.0
 
 def linked_pages() -> set[str]:
     """Every same-origin page the app's own pages link to, found independently of the crawler."""
-    with deployed_app(ROOT) as url:
+    with deployed_app(ROOT, load(ROOT).stages["zap"]["deploy_command"]) as url:
         seen, todo = set(), ["/"]
         while todo:
             path = todo.pop()

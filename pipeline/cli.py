@@ -115,11 +115,13 @@ def build_parser() -> argparse.ArgumentParser:
         pass
     else:
         add_advisories(sub)
+    from .comment_cli import add_parser as add_comment
     from .init import add_parser as add_init
     from .stage_list import add_parser as add_stages
 
     add_stages(sub)
     add_init(sub)
+    add_comment(sub)
     return parser
 
 
@@ -173,9 +175,14 @@ def load_suppressions(config: Config) -> list[suppressions.Suppression]:
                              max_days=int(config["max_suppression_days"]))
 
 
+def base_ref(args: argparse.Namespace, auto: bool = True) -> str:
+    """The base branch: --base, else (when ``auto``) a pull_request event's base, else ''."""
+    return str(args.base or (policy_changes.base_ref_from_env(dict(os.environ)) if auto else ""))
+
+
 def policy_review(config: Config, args: argparse.Namespace, auto: bool = True) -> PolicyReview | None:
     """The comparison with the base branch: --base, else (when ``auto``) a pull_request event's base."""
-    ref = args.base or (policy_changes.base_ref_from_env(dict(os.environ)) if auto else "")
+    ref = base_ref(args, auto)
     if not ref:
         return None
     return policy_changes.review(config, ref, approved_flag=bool(args.policy_approved))
@@ -193,13 +200,17 @@ def decide(config: Config, results: list[StageResult], expected: list[str] | Non
                            review=review, provenance=prov)
 
 
-def _report(config: Config, verdict: Verdict, out_dir: Path, quiet: bool) -> int:
+def _report(config: Config, verdict: Verdict, out_dir: Path, quiet: bool, base: str = "") -> int:
     try:
+        from .change_scope import for_verdict
         from .reporters import write_all
         from .reporters.base import ReportContext
 
+        changes, why_not = for_verdict(config, base, verdict)  # once, for every reporter
+        if why_not:
+            verdict.notes.append(why_not)
         ctx = ReportContext(out_dir=out_dir, root=config.root, top_findings=int(config["top_findings"]),
-                            sarif_include_hints=bool(config["sarif_include_hints"]),
+                            sarif_include_hints=bool(config["sarif_include_hints"]), changes=changes,
                             stdout=open(os.devnull, "w", encoding="utf-8") if quiet else sys.stdout)  # noqa: SIM115
         write_all(verdict, ctx)
     except Exception as exc:  # a reporter failure must not turn a failing verdict into a pass
@@ -240,7 +251,7 @@ def cmd_run(args: argparse.Namespace) -> int:
             report_io.write_stage_report(result, out_dir, prov, requested=result.stage in asked)
         if args.no_verdict:
             return verdict.exit_code
-        return _report(config, verdict, out_dir / "verdict", args.quiet)
+        return _report(config, verdict, out_dir / "verdict", args.quiet, base_ref(args))
 
 
 def _read_reports(paths: list[Path]) -> list[StageResult]:
@@ -291,7 +302,7 @@ def cmd_verdict(args: argparse.Namespace) -> int:
     asked = set(expect) | set(config["run"]) | {r.result.stage for r in reports if r.requested}
     verdict = decide(config, results, expected, requested=asked, review=policy_review(config, args), prov=prov)
     out_dir = (args.out or config.path("reports_dir") / "verdict").resolve()
-    return _report(config, verdict, out_dir, args.quiet)
+    return _report(config, verdict, out_dir, args.quiet, base_ref(args))
 
 
 def cmd_baseline_update(args: argparse.Namespace) -> int:
@@ -392,7 +403,7 @@ def _dispatch(parser: argparse.ArgumentParser, args: argparse.Namespace) -> int:
             return cmd_verdict(args)
         if args.command == "baseline" and getattr(args, "baseline_command", None) == "update":
             return cmd_baseline_update(args)
-        if args.command in ("advisories", "stages", "init") and hasattr(args, "func"):
+        if args.command in ("advisories", "stages", "init", "comment") and hasattr(args, "func"):
             return int(args.func(args))
         parser.print_help(sys.stderr)
         return EXIT_CONFIG

@@ -13,6 +13,8 @@ ZAP rules file, each at the path the side's own configuration names. The base si
   expiry or a dropped rule); baseline growth (a fingerprint accepted more often);
 - a secret newly audited as a false positive, or newly baselined, in the detect-secrets baseline;
 - a ZAP rule's level lowered (FAIL -> WARN/INFO/IGNORE), or an OUTOFSCOPE line added;
+- ``zap.deploy_command`` changed (the command the zap stage runs to start the app is the pull
+  request's to choose, so a reviewer sees it);
 - ``policy_approvers`` changed, and any other stage option changed whose effect on the gate cannot be
   judged (listed as such; only timeouts and report settings are exempt).
 
@@ -177,6 +179,22 @@ def _w(out: list[Weakening], kind: str, where: str, base: Any, head: Any, messag
     out.append(Weakening(kind, where, str(base), str(head), message))
 
 
+def _option_changed(out: list[Weakening], stage: str, key: str, before: Any, after: Any) -> None:
+    table = f"[{SECTION}.stages.{stage}]"
+    if (stage, key) == ("zap", "deploy_command"):
+        # The command the zap stage runs to start the app: the pull request's own code chooses it.
+        _w(out, "deploy", f"{table} {key}", before, after,
+           f"zap.deploy_command changed: the scan now starts the app with {_argv_text(after)} instead of {_argv_text(before)}")
+        return
+    _w(out, "option", f"{table} {key}", before, after,
+       f"{stage}.{key} changed (its effect on the gate cannot be judged, so it needs approval)")
+
+
+def _argv_text(value: Any) -> str:
+    words = [str(w) for w in value] if isinstance(value, list) else []
+    return f"`{' '.join(words)[:200]}`" if words else "nothing (no deployment)"
+
+
 def _compare_config(base: Config, head: Config, out: list[Weakening]) -> None:
     where = f"[{SECTION}]"
     dropped = [s for s in base.selected_stages if s not in head.selected_stages]
@@ -221,8 +239,7 @@ def _compare_config(base: Config, head: Config, out: list[Weakening]) -> None:
             if key in {"required", "fail_severity", "fail_confidence"} | HARMLESS_STAGE:
                 continue
             if stage.values[key] != old.values.get(key):
-                _w(out, "option", f"{table} {key}", old.values.get(key), stage.values[key],
-                   f"{name}.{key} changed (its effect on the gate cannot be judged, so it needs approval)")
+                _option_changed(out, name, key, old.values.get(key), stage.values[key])
 
 
 def compare(base: PolicySnapshot, head: PolicySnapshot) -> list[Weakening]:

@@ -14,6 +14,7 @@ from __future__ import annotations
 import tempfile
 from pathlib import Path
 
+from .adapters.zap import deploy_command as zap_deploy_command
 from .config import Config
 from .errors import ScanError
 from .files import FileSet
@@ -55,9 +56,9 @@ def check_skips(result: StageResult, config: Config, files: FileSet) -> None:
             continue
         if run.tool == "zap":
             target = str(options.get("target") or "").strip()
-            if target or (config.root / "app" / "__main__.py").is_file():
+            if target or zap_deploy_command(options):
                 _error(run, f"zap: the report says it was skipped ({run.reason or 'no reason'}) but this tree has "
-                            f"{'a target' if target else 'the sample app app/'} to scan")
+                            f"{'a target' if target else 'a zap.deploy_command'} to scan")
             continue
         scanner = by_name.get(run.tool)
         if run.tool not in TREE_SKIPS or scanner is None:

@@ -375,6 +375,40 @@ def _start(argv: list[str], executable: str, cwd: Path, env: dict[str, str], std
     return _Started(proc, tag, status_read)
 
 
+@dataclass
+class Service:
+    """A long-running process the harness starts and stops itself (the app the zap stage deploys)."""
+
+    proc: subprocess.Popen[bytes]
+    isolation: str  # as ProcessOutcome.isolation
+    status_read: int  # the namespace init's status pipe, or -1
+
+
+def start_service(argv: list[str], *, cwd: Path) -> Service:
+    """Start ``argv`` exactly as ``run`` starts a scanner (no credentials in its environment, in the
+    sandbox where available, registered for abort_all) but without waiting: its stdout and stderr are
+    pipes for the caller to read. OSError when it cannot start; ``stop_service`` always follows."""
+    env = scrubbed_env()
+    executable = _resolve(argv[0], env, Path(cwd))
+    if executable is None:
+        raise FileNotFoundError(f"{argv[0]}: not found or not executable")
+    isolation = sandbox.isolation()
+    started = _start(argv, executable, cwd, env, False, isolation)
+    return Service(started.proc, isolation.description, started.status_read)
+
+
+def stop_service(service: Service, grace: float = GRACE_SECONDS) -> None:
+    """SIGTERM to the service's process group, SIGKILL after ``grace``; in a namespace the kernel then
+    kills whatever else it left there."""
+    try:
+        kill_group(service.proc, grace=grace)
+    finally:
+        with _lock:
+            _live.pop(service.proc.pid, None)
+        if service.status_read >= 0:
+            os.close(service.status_read)
+
+
 def _problem(capture: _Capture, left: int, status_missing: bool) -> str:  # pylint: disable=too-many-return-statements
     """The one fault, if any, that the exit code does not show."""
     if capture.overflow:

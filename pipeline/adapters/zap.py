@@ -1,5 +1,6 @@
 """ZAP baseline (DAST): a real ZAP daemon when ``ZAP_API_URL`` is set, else the embedded passive
-scanner; the target is ``zap.target`` or, when empty, the sample app deployed locally for the scan.
+scanner, both behind one interface (pipeline/zap/engine.py); the target is ``zap.target`` or, when
+empty, the app the repository's ``zap.deploy_command`` starts locally for the scan (pipeline/zap/deploy.py).
 
 Not one command, so it implements ``scan`` itself; every failure (rules file, deployment, target,
 daemon, spider, passive queue) is a ToolRun error with a one-line cause naming zap. The gate comes
@@ -18,15 +19,23 @@ from ..model import Status, ToolRun
 from ..options import Option
 from ..redact import redact
 from ..scanner import ScanContext, ScanOutput
-from ..zap import daemon, embedded, findings, rules_file, traditional_json
-from ..zap.crawler import CrawlLimits
+from ..zap import findings, rules_file, traditional_json
+from ..zap.choose import API_KEY_ENV, API_URL_ENV, CHOICES, choose
 from ..zap.deploy import DeployError, deployed_app
-from ..zap.engine_result import EngineError, EngineResult
+from ..zap.engine import Engine, ScanSettings
+from ..zap.engine_result import EngineError
 from ..zap.passive import settings as rule_settings
 
-API_URL_ENV, API_KEY_ENV = "ZAP_API_URL", "ZAP_API_KEY"  # pragma: allowlist secret - variable names
 REPORT_NAME = "zap-traditional.json"
 DEFAULT_RULES = "zap-config/rules.tsv"
+
+
+NOTHING_TO_SCAN = "no target: set zap.target (or --target URL), or zap.deploy_command to start the app for the scan"
+
+
+def deploy_command(options: dict[str, Any]) -> list[str]:
+    """The configured deploy command (empty: none), the one place it is read."""
+    return [str(word) for word in options.get("deploy_command") or []]
 
 
 class Zap:
@@ -35,10 +44,14 @@ class Zap:
     distribution = ""  # ZAP is not a Python distribution: a daemon or the embedded engine
     options: tuple[Option, ...] = (
         Option("target", "str", "",
-               "URL of an already deployed app to scan (`--target`); empty deploys the sample app locally "
-               "and tears it down after."),
+               "URL of an already deployed app to scan (`--target`); empty runs `deploy_command` and tears the app down after."),
+        Option("deploy_command", "list[str]", [],
+               "Argument list that starts the repository's app when `target` is empty, run from the repository root; it "
+               "must print `Serving on URL` and answer `/readyz` (a first word `python` is the harness's interpreter). "
+               "It is the repository's own code: it runs without credentials, in the scanners' sandbox, and a change "
+               "to it is a policy change. Empty, with no `target`: the stage has nothing to scan."),
         Option("engine", "str", "auto", "`auto` uses a ZAP daemon when `ZAP_API_URL` (or `api_url`) is set, else the embedded "
-               "passive scanner; `zap` requires the daemon; `embedded` never uses one.", choices=("auto", "zap", "embedded")),
+               "passive scanner; `zap` requires the daemon; `embedded` never uses one.", choices=CHOICES),
         Option("api_url", "str", "", "ZAP daemon API URL (e.g. http://localhost:8080); empty reads `ZAP_API_URL`. "
                "The key comes only from `ZAP_API_KEY` and is never logged."),
         Option("rules_file", "str", DEFAULT_RULES,
@@ -57,7 +70,7 @@ class Zap:
         Option("max_alerts_per_rule", "int", 10, "Alerts kept per rule, as zap-baseline.py's setMaxAlertsPerRule(10) (the daemon "
                "applies it itself); 0 keeps all."),
         Option("alerts_page_size", "int", 5000, "ZAP engine: alerts fetched per alert.alerts page."),
-        Option("app_start_timeout", "float", 90.0, "Seconds the sample app may take to print its URL and to answer /readyz."),
+        Option("app_start_timeout", "float", 90.0, "Seconds the deployed app may take to print its URL and to answer /readyz."),
         # The rule settings zap-baseline users pass with -z "-config ...", honoured by both engines.
         Option("alert_thresholds", "list[str]", [],
                "Per-rule alert threshold, `ID=OFF|LOW|MEDIUM|HIGH` (ZAP: pscans.pscanner(n).level); "
@@ -94,11 +107,15 @@ class Zap:
     def api_url(self, options: dict[str, Any]) -> str:
         return str(options.get("api_url") or os.environ.get(API_URL_ENV, "")).strip()
 
-    def engine(self, options: dict[str, Any]) -> str:
-        chosen = str(options.get("engine") or "auto")
-        if chosen == "auto":
-            return "zap" if self.api_url(options) else "embedded"
-        return chosen
+    def scan_settings(self, ctx: ScanContext, rules: rule_settings.RuleSettings) -> ScanSettings:
+        """Every engine's knobs, read from the options in this one place."""
+        opts = ctx.options
+        return ScanSettings(
+            spider_minutes=float(opts["spider_minutes"]), max_depth=int(opts["max_depth"]),
+            max_alerts_per_rule=int(opts["max_alerts_per_rule"]), time_limit=ctx.timeout,
+            max_pages=int(opts["max_pages"]), post_forms=bool(opts["post_forms"]), ajax_spider=bool(opts["ajax_spider"]),
+            pscan_timeout=float(opts["pscan_timeout"]), alerts_page_size=int(opts["alerts_page_size"]),
+            rules=rules, note=ctx.note)
 
     # --- the scan --------------------------------------------------------------------------------
     def scan(self, ctx: ScanContext) -> ScanOutput:
@@ -107,36 +124,40 @@ class Zap:
         opts = ctx.options
         try:
             rules = self.rules(ctx.root, opts)
-            settings = self.settings(opts)
-        except (rules_file.RulesFileError, ConfigError) as exc:
+            settings = self.scan_settings(ctx, self.settings(opts))
+            engine: Engine = choose(str(opts.get("engine") or "auto"), self.api_url(opts), os.environ.get(API_KEY_ENV) or None)
+        except (rules_file.RulesFileError, ConfigError, EngineError) as exc:
             return self._error(run, str(exc), started)
-        engine = self.engine(opts)
-        if engine == "zap" and not self.api_url(opts):
-            return self._error(run, f"engine is `zap` but neither {API_URL_ENV} nor zap.api_url is set", started)
         target = str(opts.get("target") or "").strip()
-        run.command = ["zap-baseline", f"engine={engine}", f"target={target or 'sample app (local deploy)'}",
+        command = deploy_command(opts)
+        run.command = ["zap-baseline", f"engine={engine.name}", f"target={target or 'deploy_command (local deploy)'}",
                        f"rules={opts.get('rules_file')}"]
         try:
             if target:
-                result = self._run_engine(engine, target, ctx, settings)
-            else:
-                if not (ctx.root / "app" / "__main__.py").is_file():
-                    # Nothing deployable and nothing deployed: there is no web app to scan here.
-                    run.status = Status.SKIPPED
-                    run.reason = "no target: set zap.target (or --target URL), or provide the sample app (app/)"
-                    return ScanOutput(run)
+                result = engine.scan(target, settings)
+            elif command:
                 timeout = float(opts["app_start_timeout"])
-                with deployed_app(ctx.root, start_timeout=timeout, ready_timeout=timeout, note=ctx.note) as url:
-                    result = self._run_engine(engine, url, ctx, settings)
+
+                def isolated(how: str) -> None:
+                    run.details["deploy_isolation"] = how
+
+                with deployed_app(ctx.root, command, start_timeout=timeout, ready_timeout=timeout, note=ctx.note,
+                                  isolation=isolated) as url:
+                    result = engine.scan(url, settings)
+            else:
+                # Nothing deployable and nothing deployed: there is no web app to scan here.
+                run.status = Status.SKIPPED
+                run.reason = NOTHING_TO_SCAN
+                return ScanOutput(run)
         except (EngineError, DeployError) as exc:
             return self._error(run, str(exc), started)
-        gated = findings.gate(result.alerts, rules, engine)
+        gated = findings.gate(result.alerts, rules, result.engine)
         in_scope = [a for a in result.alerts if not rules.out_of_scope_for(a.plugin_id, a.url)]
         report = ctx.artifacts_dir / REPORT_NAME
         run.version = result.version
         run.duration_s = round(time.monotonic() - started, 3)
         run.details.update({
-            "engine": engine, "target": result.target, "rules_file": rules.source,
+            "engine": result.engine, "target": result.target, "rules_file": rules.source,
             "urls_scanned": len(result.urls), "alerts": len(result.alerts),
             "levels": dict(sorted(gated.levels.items())),
             "out_of_scope": dict(sorted(gated.out_of_scope.items())), "report": str(report),
@@ -150,22 +171,6 @@ class Zap:
             run.status = Status.ERROR
             run.error = redact(f"{self.name}: partial scan: {result.partial}")
         return ScanOutput(run, gated.findings, {report: traditional_json.build(in_scope, result.version)})
-
-    def _run_engine(self, engine: str, target: str, ctx: ScanContext, settings: rule_settings.RuleSettings) -> EngineResult:
-        opts = ctx.options
-        minutes = float(opts["spider_minutes"])
-        if engine == "zap":
-            return daemon.run(
-                self.api_url(opts), os.environ.get(API_KEY_ENV) or None, target, spider_minutes=minutes,
-                max_depth=int(opts["max_depth"]), ajax_spider=bool(opts["ajax_spider"]),
-                pscan_timeout=min(float(opts["pscan_timeout"]), ctx.timeout),
-                page_size=max(1, int(opts["alerts_page_size"])),
-                max_alerts_per_rule=int(opts["max_alerts_per_rule"]), wait_limit=ctx.timeout, settings=settings,
-                note=ctx.note)
-        limits = CrawlLimits(max_pages=int(opts["max_pages"]), max_depth=int(opts["max_depth"]),
-                             max_seconds=min(minutes * 60, ctx.timeout) if minutes > 0 else ctx.timeout,
-                             post_forms=bool(opts["post_forms"]))
-        return embedded.run(target, limits, int(opts["max_alerts_per_rule"]), note=ctx.note, settings=settings)
 
     def _error(self, run: ToolRun, message: str, started: float) -> ScanOutput:
         run.status = Status.ERROR

@@ -16,6 +16,7 @@ from .html import HtmlReporter
 from .json_report import JsonReporter
 from .junit import JunitReporter
 from .markdown import MarkdownReporter
+from .pr_comment import PrCommentReporter
 from .sarif import SarifReporter
 
 # SARIF runs first: when it has to cut results to fit GitHub's limits it adds a note to the verdict,
@@ -27,6 +28,7 @@ REPORTERS: list[Reporter] = [
     JunitReporter(),
     HtmlReporter(),
     MarkdownReporter(),
+    PrCommentReporter(),
     AnnotationsReporter(),
     ConsoleReporter(),
 ]

@@ -1,8 +1,11 @@
 """GitHub workflow-command annotations (``::error file=...,line=...::message``), only under GitHub Actions.
 
-GitHub shows at most 10 error and 10 warning annotations per step, so only what blocks is an error
-(required stages that could not run, unapproved policy weakenings, blocking findings by severity)
-and every hint is a warning; the rest are counted in one ``::notice``. Values are escaped exactly
+GitHub shows at most 10 error and 10 warning annotations per step (50 per job), so only what blocks
+is an error (required stages that could not run, unapproved policy weakenings, blocking findings by
+severity) and every hint is a warning; the rest are counted in one ``::notice``. On a pull request
+GitHub shows an annotation in "Files changed" only on a line of the diff, so blocking findings on
+changed lines come first; blocking findings elsewhere take the error slots left (they still show on
+the run's page), and those that do not fit are listed in one error annotation, never dropped. Values are escaped exactly
 as @actions/core does (``escapeData`` / ``escapeProperty``), and other control characters are
 dropped, so a hostile file name or message cannot end the command or start a new one.
 """
@@ -15,6 +18,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TextIO
 
+from ..change_scope import on_changed_lines
+from ..changes import ChangeSet
 from ..model import Disposition
 from ..policy import EvaluatedFinding, Verdict
 from .base import ReportContext
@@ -74,11 +79,15 @@ class Annotation:
         )
 
 
-def _from_finding(item: EvaluatedFinding, level: str) -> Annotation:
+OUTSIDE = " (outside this pull request's changes)"
+MAX_LISTED = 30  # locations named in the one annotation for blocking findings that got no slot
+
+
+def _from_finding(item: EvaluatedFinding, level: str, outside: bool = False) -> Annotation:
     f = item.finding
     loc = f.location
     gate = "blocking" if item.blocking else "new, not blocking"
-    title = one_line(f"[{f.severity.label}] {rule_label(f)}: {f.title}", 250)
+    title = one_line(f"[{f.severity.label}] {rule_label(f)}: {f.title}", 250 - len(OUTSIDE)) + (OUTSIDE if outside else "")
     lines = [one_line(f.message or f.title, MAX_MESSAGE)]
     if not loc.path:
         lines.append(f"Where: {where(f)}")
@@ -91,13 +100,48 @@ def _from_finding(item: EvaluatedFinding, level: str) -> Annotation:
     )
 
 
-def plan(verdict: Verdict) -> tuple[list[Annotation], int, int]:
+def _unplaced(items: list[EvaluatedFinding]) -> Annotation:
+    """One error annotation naming the blocking findings outside the change that got no slot of their own."""
+    listed = [one_line(f"{where(i.finding)} {rule_label(i.finding)}: {i.finding.title}", 150) for i in items[:MAX_LISTED]]
+    if len(items) > MAX_LISTED:
+        listed.append(f"and {len(items) - MAX_LISTED} more")
+    return Annotation(level="error", title=f"secure-pipeline: {len(items)} more blocking finding(s){OUTSIDE}",
+                      message="\n".join(listed)[:MAX_MESSAGE])
+
+
+def _blocking(items: list[EvaluatedFinding], changes: ChangeSet | None, room: int) -> tuple[list[Annotation], int]:
+    """Error annotations for blocking findings in ``room`` slots, and how many were left out entirely.
+
+    Without a change (not a pull request) it is simply the most severe first. On a pull request the
+    findings on changed lines come first; the others take what is left, and when they do not all
+    fit, the last slot lists them, so a blocking finding the diff does not show is never silent.
+    """
+    if changes is None:
+        return [_from_finding(i, "error") for i in items[:room]], max(len(items) - room, 0)
+    inside = [i for i in items if on_changed_lines(i.finding, changes)]
+    outside = [i for i in items if not on_changed_lines(i.finding, changes)]
+    if not outside:
+        return [_from_finding(i, "error") for i in inside[:room]], max(len(inside) - room, 0)
+    if room <= 0:
+        return [], len(items)
+    shown = [_from_finding(i, "error") for i in inside[:room - 1]]
+    left = room - len(shown)
+    if len(outside) <= left:
+        shown += [_from_finding(i, "error", outside=True) for i in outside]
+    else:
+        shown += [_from_finding(i, "error", outside=True) for i in outside[:left - 1]]
+        shown.append(_unplaced(outside[left - 1:]))
+    return shown, max(len(inside) - (room - 1), 0)
+
+
+def plan(verdict: Verdict, changes: ChangeSet | None = None) -> tuple[list[Annotation], int, int]:
     """The annotations to print, and how many errors and warnings did not fit GitHub's per-step budget.
 
     Errors are only what keeps the gate closed: required stages that could not run, unapproved policy
     weakenings, blocking findings. Everything that does not gate (an optional stage's error, an
     approved weakening, a new finding below the thresholds) is a warning, so a hint can never take
-    one of the ten error slots from a blocking finding.
+    one of the ten error slots from a blocking finding. ``changes`` (a pull request's) puts what is on
+    its changed lines first (pipeline/change_scope.py).
     """
     errors: list[Annotation] = []
     warnings: list[Annotation] = []
@@ -112,13 +156,16 @@ def plan(verdict: Verdict) -> tuple[list[Annotation], int, int]:
             Annotation(level=level, title=one_line(f"secure-pipeline: policy weakened vs {review.base_ref}", 250),
                        message=one_line(line, MAX_MESSAGE))
             for line in weakening_lines(verdict))
-    for item in verdict.findings:  # already ranked: blocking first, most severe first
-        if item.blocking:
-            errors.append(_from_finding(item, "error"))
-        elif item.disposition is Disposition.NEW:
-            warnings.append(_from_finding(item, "warning"))
-    shown = errors[:MAX_ERRORS] + warnings[:MAX_WARNINGS]
-    return shown, max(len(errors) - MAX_ERRORS, 0), max(len(warnings) - MAX_WARNINGS, 0)
+    # verdict.findings is already ranked: blocking first, most severe first.
+    blocking = [i for i in verdict.findings if i.blocking]
+    hints = [i for i in verdict.findings if not i.blocking and i.disposition is Disposition.NEW]
+    if changes is not None:  # stable: within each group the policy's ranking stays
+        hints.sort(key=lambda i: not on_changed_lines(i.finding, changes))
+    placed, more_blocking = _blocking(blocking, changes, MAX_ERRORS - len(errors))
+    more_errors = max(len(errors) - MAX_ERRORS, 0) + more_blocking
+    warnings += [_from_finding(i, "warning") for i in hints]
+    shown = (errors + placed)[:MAX_ERRORS] + warnings[:MAX_WARNINGS]
+    return shown, more_errors, max(len(warnings) - MAX_WARNINGS, 0)
 
 
 class AnnotationsReporter:
@@ -128,7 +175,7 @@ class AnnotationsReporter:
         if not ctx.in_github_actions:
             return None
         out: TextIO = ctx.stdout or sys.stdout
-        shown, more_errors, more_warnings = plan(verdict)
+        shown, more_errors, more_warnings = plan(verdict, ctx.changes)
         lines = [a.render() for a in shown]
         if more_errors or more_warnings:
             lines.append(workflow_command(

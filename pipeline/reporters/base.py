@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Protocol, TextIO
 
+from ..changes import ChangeSet
 from ..policy import Verdict
 
 
@@ -23,6 +24,8 @@ class ReportContext:
     sarif_include_hints: bool = False
     # The files written so far by write_all (the console, which runs last, lists them).
     written: list[Path] = field(default_factory=list)
+    # What the pull request changes (pipeline/change_scope.py), or None outside a pull request.
+    changes: ChangeSet | None = None
 
     @property
     def in_github_actions(self) -> bool:

@@ -33,6 +33,7 @@ import requests
 from zapv2 import ZAPv2
 
 from ..errors import HarnessError
+from .engine import ScanSettings
 from .engine_result import EngineError, EngineResult, dedupe_and_cap
 from .model import Alert, confidence_code, risk_code
 from .passive.settings import DEFAULT_CSRF_TOKENS, DEFAULT_SETTINGS, RuleSettings
@@ -295,3 +296,19 @@ def run(api_url: str, api_key: str | None, target: str, *, spider_minutes: float
         "requests": len(urls), "urls_visited": urls, "max_alerts_per_rule": max_alerts_per_rule,
         "scan_s": round(time.monotonic() - started, 3), "api_url": api_url,
     })
+
+
+class DaemonEngine:
+    """The Engine interface over a running ZAP daemon's API (the key is held here, never reported)."""
+
+    name = "zap"
+
+    def __init__(self, api_url: str, api_key: str | None) -> None:
+        self.api_url = api_url
+        self._api_key = api_key
+
+    def scan(self, target: str, settings: ScanSettings) -> EngineResult:
+        return run(self.api_url, self._api_key, target, spider_minutes=settings.spider_minutes, max_depth=settings.max_depth,
+                   ajax_spider=settings.ajax_spider, pscan_timeout=min(settings.pscan_timeout, settings.time_limit),
+                   page_size=max(1, settings.alerts_page_size), max_alerts_per_rule=settings.max_alerts_per_rule,
+                   wait_limit=settings.time_limit, settings=settings.rules, note=settings.note)

@@ -8,6 +8,7 @@ from collections.abc import Callable
 
 from . import passive
 from .crawler import CrawlError, CrawlLimits, crawl
+from .engine import ScanSettings
 from .engine_result import EngineError, EngineResult, dedupe_and_cap
 from .passive.settings import DEFAULT_SETTINGS, RuleSettings
 
@@ -53,3 +54,16 @@ def run(target: str, limits: CrawlLimits, max_alerts_per_rule: int = 10, note: C
             "passive_s": round(time.monotonic() - started - crawl_s, 3),
         },
     )
+
+
+class EmbeddedEngine:
+    """The Engine interface over the embedded crawler and passive rules (no daemon, no network but the target)."""
+
+    name = "embedded"
+
+    def scan(self, target: str, settings: ScanSettings) -> EngineResult:
+        minutes = settings.spider_minutes
+        limits = CrawlLimits(max_pages=settings.max_pages, max_depth=settings.max_depth,
+                             max_seconds=min(minutes * 60, settings.time_limit) if minutes > 0 else settings.time_limit,
+                             post_forms=settings.post_forms)
+        return run(target, limits, settings.max_alerts_per_rule, note=settings.note, settings=settings.rules)

@@ -214,3 +214,12 @@ def test_max_suppression_days_is_configurable(repo, tmp_path):
     (repo / "pyproject.toml").write_text(PYPROJECT.replace('run = ["lint", "sast"]', 'run = ["lint", "sast"]\nmax_suppression_days = 60'))
     proc = run_cli(["run", "lint", "--quiet", "--out", str(tmp_path / "r")], cwd=repo)
     assert proc.returncode == 3 and "more than max_suppression_days (60)" in proc.stderr
+
+
+def test_a_new_or_changed_zap_deploy_command_is_shown_as_a_policy_change(repo: Path):
+    # The command the zap stage runs is the pull request's own code: a reviewer must see it.
+    pr(repo, {"pyproject.toml": PYPROJECT + '\n[tool.secure-pipeline.stages.zap]\ndeploy_command = ["python", "serve.py"]\n'})
+    found = [w for w in weakenings(repo) if w.kind == "deploy"]
+    assert len(found) == 1 and found[0].where.endswith("stages.zap] deploy_command")
+    assert "`python serve.py` instead of nothing (no deployment)" in found[0].message
+    assert not [w for w in weakenings(repo) if w.kind == "option" and "deploy_command" in w.where]

@@ -98,5 +98,5 @@ def test_paths_of_the_reports_written_come_at_the_end(rich_verdict, make_ctx):
     lines = ctx.stdout.getvalue().rstrip().splitlines()
     start = lines.index("Reports written:")
     listed = [line.removeprefix("  - ") for line in lines[start + 1:-1]]
-    assert sorted(listed) == sorted(str(p) for p in written) and len(listed) == 5
+    assert sorted(listed) == sorted(str(p) for p in written) and len(listed) == 6
     assert lines[-1].startswith(rich_verdict.headline)

@@ -8,7 +8,7 @@ from pipeline.reporters import REPORTERS, write_all
 
 from .conftest import PLANTED, finding, run, stage
 
-DISPLAY_FORMATS = ["secure-pipeline.sarif", "junit.xml", "report.html", "summary.md"]
+DISPLAY_FORMATS = ["secure-pipeline.sarif", "junit.xml", "report.html", "summary.md", "pr-comment.md"]
 
 
 @pytest.fixture

@@ -6,7 +6,7 @@ import pytest
 
 from pipeline.reporters import REPORTERS, ReportWriteError, write_all
 
-EXPECTED_FILES = {"secure-pipeline.sarif", "verdict.json", "junit.xml", "report.html", "summary.md"}
+EXPECTED_FILES = {"secure-pipeline.sarif", "verdict.json", "junit.xml", "report.html", "summary.md", "pr-comment.md"}
 
 
 def test_writes_every_report_file(rich_verdict, make_ctx):
@@ -19,7 +19,7 @@ def test_writes_every_report_file(rich_verdict, make_ctx):
 
 def test_reporter_names_are_unique():
     names = [r.name for r in REPORTERS]
-    assert len(names) == len(set(names)) == 7
+    assert len(names) == len(set(names)) == 8
 
 
 class _Broken:

@@ -13,6 +13,7 @@ from pathlib import Path
 import pytest
 
 from pipeline.adapters.zap import Zap
+from pipeline.config import load
 from pipeline.model import Status
 from pipeline.zap.deploy import DeployError, deployed_app
 
@@ -48,7 +49,7 @@ def _pid_of(url: str) -> int:
 
 
 def test_yields_url_after_readyz_and_stops_the_process(tmp_path):
-    with deployed_app(tmp_path, argv=("-c", SERVER), start_timeout=10, ready_timeout=10) as url:
+    with deployed_app(tmp_path, ("python", "-c", SERVER), start_timeout=10, ready_timeout=10) as url:
         assert url.startswith("http://127.0.0.1:")
         pid = _pid_of(url)
         assert alive(pid)
@@ -58,7 +59,7 @@ def test_yields_url_after_readyz_and_stops_the_process(tmp_path):
 def test_teardown_on_exception_and_ctrl_c(tmp_path):
     for error in (RuntimeError("scan blew up"), KeyboardInterrupt()):
         with pytest.raises(type(error)):
-            with deployed_app(tmp_path, argv=("-c", SERVER), start_timeout=10, ready_timeout=10) as url:
+            with deployed_app(tmp_path, ("python", "-c", SERVER), start_timeout=10, ready_timeout=10) as url:
                 pid = _pid_of(url)
                 raise error
         assert not alive(pid)
@@ -67,20 +68,20 @@ def test_teardown_on_exception_and_ctrl_c(tmp_path):
 def test_app_that_exits_before_serving(tmp_path):
     script = "import sys; print('error: PGDATA is not writable', file=sys.stderr); sys.exit(2)"
     with pytest.raises(DeployError, match="exited with code 2 before serving: error: PGDATA is not writable"):
-        with deployed_app(tmp_path, argv=("-c", script), start_timeout=10, ready_timeout=10):
+        with deployed_app(tmp_path, ("python", "-c", script), start_timeout=10, ready_timeout=10):
             pass
 
 
 def test_app_that_never_prints_its_url(tmp_path):
     with pytest.raises(DeployError, match="no `Serving on URL` line within 0.5s"):
-        with deployed_app(tmp_path, argv=("-c", "import time; time.sleep(30)"), start_timeout=0.5, ready_timeout=1):
+        with deployed_app(tmp_path, ("python", "-c", "import time; time.sleep(30)"), start_timeout=0.5, ready_timeout=1):
             pass
 
 
 def test_app_that_never_becomes_ready(tmp_path):
     script = SERVER.replace('200 if self.path == "/readyz" else 404', "503")
     with pytest.raises(DeployError, match=r"not ready within 0.5s \(/readyz: HTTP 503\)"):
-        with deployed_app(tmp_path, argv=("-c", script), start_timeout=10, ready_timeout=0.5):
+        with deployed_app(tmp_path, ("python", "-c", script), start_timeout=10, ready_timeout=0.5):
             pass
 
 
@@ -98,7 +99,10 @@ def _postgres_pids() -> set[int]:
 
 def test_sample_app_default_rules_have_no_fail_and_leave_no_process():
     before = _postgres_pids()
-    out = Zap().scan(context(ROOT))  # no target: deploy the sample app, scan, tear down
+    # No target: this repository's zap.deploy_command (pyproject.toml) deploys the sample app; scan; tear down.
+    command = load(ROOT).stages["zap"]["deploy_command"]
+    assert command[:3] == ["python", "-m", "app"]
+    out = Zap().scan(context(ROOT, deploy_command=command))
     assert out.run.status is Status.PASSED, out.run.error
     fails = [f for f in out.findings if f.tool_gate == "fail"]
     assert fails == [], [(f.rule_id, f.title, f.location.url) for f in fails]
