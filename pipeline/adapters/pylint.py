@@ -6,11 +6,20 @@ coverage comes from the harness's own evidence plugin (``pipeline/evidence/pylin
 which records every module pylint analysed; the printed messages must also add up to pylint's own
 ``messageTypeCount``. pylint's ``ignore`` settings skip a file without any message, so they are
 overridden on the command line.
+
+Parallel runs (``--jobs``): pylint 4.1.4 lints each file in a worker process and merges the two
+whole-program checkers' data afterwards (pylint/lint/parallel.py). That merge collates the data by
+worker, not in file order, so duplicate-code reports other pairs of files and cyclic-import other
+cycles than a single process does. Those messages (``WHOLE_PROGRAM``) therefore come from a second,
+single-process pass restricted to them; every other message comes from the parallel pass, which
+has them disabled. tests/core/test_pylint_parallel.py proves the merge identical to one process.
 """
 
 from __future__ import annotations
 
 import hashlib
+import itertools
+import os
 import re
 import shutil
 from collections import Counter
@@ -22,7 +31,8 @@ from typing import Any
 from ..evidence import pylint_plugin as evidence_plugin
 from ..model import Confidence, Finding, Location, Severity
 from ..options import Option
-from ..scanner import CommandScanner, Coverage, Outcome, Parsed, Plan, ScanContext, ScanError, load_json, require
+from ..scanner import (Command, CommandScanner, Coverage, Outcome, Parsed, Plan, ScanContext, ScanError, load_json,
+                       missing_from, require)
 from ..trust import TrustError, trusted
 from ..vetting import VettedConfig
 from ..vetting.pylint import vet as vet_pylint
@@ -42,6 +52,26 @@ _CONFIDENCE = {
 }
 # Messages that mean pylint could not analyse a file at all.
 _NOT_SCANNED = {"E0001": "syntax error", "E0013": "bad plugin", "E0011": "unrecognized option"}
+# The messages pylint 4.1.4 computes from every module at once: the checkers that implement
+# get_map_data/reduce_map_data (similarities, imports). A guard test fails when that set changes.
+WHOLE_PROGRAM = ("duplicate-code", "cyclic-import")
+# Below this many files per process, starting workers costs more than it saves.
+MIN_FILES_PER_JOB = 8
+
+
+def available_cores() -> int:
+    """The cores this process may run on (its CPU affinity, which containers and taskset narrow)."""
+    try:
+        return max(1, len(os.sched_getaffinity(0)))
+    except (AttributeError, OSError):
+        return max(1, os.cpu_count() or 1)
+
+
+def jobs_for(setting: int, files: int) -> int:
+    """pylint's process count: the setting, or (0) every available core the tree's size warrants."""
+    if setting:
+        return max(1, min(setting, files))
+    return max(1, min(available_cores(), files // MIN_FILES_PER_JOB))
 
 
 def rcfile_for(ctx: ScanContext) -> tuple[Path, VettedConfig]:
@@ -94,6 +124,9 @@ class Pylint(CommandScanner):
                "pylint configuration file inside the repository; default: the one pylint itself would find "
                "(pylintrc, .pylintrc, pyproject.toml [tool.pylint], setup.cfg, tox.ini), else the harness's "
                "built-in defaults. Its settings are vetted: code-loading keys are refused."),
+        Option("pylint_jobs", "int", 0,
+               "pylint processes: 0 means one per available core (fewer for a small tree), 1 a single process. "
+               "Messages are identical either way; the repository's own `jobs` setting is overridden."),
     )
 
     def problem(self, finding: Finding) -> str | None:
@@ -108,28 +141,55 @@ class Pylint(CommandScanner):
         shutil.copyfile(Path(evidence_plugin.__file__), plugins / f"{evidence_plugin.MODULE_NAME}.py")
         digests = {rel: _digest(ctx.root / rel) for rel in ctx.files.python}
         rcfile, vetted = rcfile_for(ctx)
-        return Plan(ctx, inputs=tuple(ctx.files.python), state=_PylintState(evidence, plugins, digests, rcfile, vetted))
+        setting = int(ctx.options["pylint_jobs"])
+        if setting < 0:
+            raise ScanError(f"lint.pylint_jobs must be 0 (every core) or a positive count, not {setting}")
+        jobs = jobs_for(setting, len(ctx.files.python))
+        return Plan(ctx, inputs=tuple(ctx.files.python),
+                    state=_PylintState(evidence, plugins, digests, rcfile, vetted, jobs))
 
     def argv(self, plan: Plan) -> list[str]:
+        return self._argv(plan, 1, ())
+
+    def _argv(self, plan: Plan, jobs: int, disable: tuple[str, ...]) -> list[str]:
         state: _PylintState = plan.state
-        rcfile = state.rcfile
         # File selection is the harness's job ([tool.secure-pipeline] exclude). pylint's own ignore
         # settings would skip files while still counting them as linted, so they are cleared here.
-        return [plan.executable, "--output-format=json2", "--persistent=n", f"--rcfile={rcfile}",
-                "--ignore=", "--ignore-patterns=", "--ignore-paths=",
+        # --jobs is always given: the repository's `jobs` setting must not choose the merge.
+        return [plan.executable, "--output-format=json2", "--persistent=n", f"--rcfile={state.rcfile}",
+                "--ignore=", "--ignore-patterns=", "--ignore-paths=", f"--jobs={jobs}",
+                *([f"--disable={','.join(disable)}"] if disable else []),
                 f"--load-plugins={evidence_plugin.MODULE_NAME}", f"--enable={evidence_plugin.MESSAGE}",
                 "--", *plan.inputs]
 
-    def extra_env(self, plan: Plan) -> dict[str, str]:
+    def commands(self, plan: Plan) -> list[Command]:
         state: _PylintState = plan.state
-        state.evidence.unlink(missing_ok=True)
-        return {
-            evidence_plugin.EVIDENCE_ENV: str(state.evidence),
+        if state.jobs == 1:
+            return [Command(self.argv(plan), env=self._env(state, _Pass("single", "", ())))]
+        spread = _Pass("spread", f"{state.jobs} processes, all messages but {', '.join(WHOLE_PROGRAM)}", WHOLE_PROGRAM)
+        whole = _Pass("whole", f"one process, {', '.join(WHOLE_PROGRAM)} only", (), only=WHOLE_PROGRAM)
+        return [Command(self._argv(plan, state.jobs, spread.drop), env=self._env(state, spread), label=spread.label,
+                        state=spread),
+                Command(self._argv(plan, 1, ()), env=self._env(state, whole), label=whole.label, state=whole)]
+
+    def extra_env(self, plan: Plan) -> dict[str, str]:
+        return self._env(plan.state, _Pass("single", "", ()))
+
+    @staticmethod
+    def _env(state: _PylintState, run: _Pass) -> dict[str, str]:
+        folder = state.evidence / run.name
+        shutil.rmtree(folder, ignore_errors=True)
+        folder.mkdir(parents=True)
+        env = {
+            evidence_plugin.EVIDENCE_ENV: str(folder),
             "PYTHONPATH": str(state.plugins),
             # Set iteration order decides how many import cycles pylint reports: fix it, so identical
             # inputs give identical reports (a varying count would churn the baseline).
             "PYTHONHASHSEED": "0",
         }
+        if run.only:
+            env[evidence_plugin.ONLY_ENV] = ",".join(run.only)
+        return env
 
     def parse(self, plan: Plan, outcome: Outcome) -> Parsed:
         data = load_json(outcome.stdout, "pylint json2")
@@ -139,6 +199,7 @@ class Pylint(CommandScanner):
         require(isinstance(stats, dict) and isinstance(stats.get("messageTypeCount"), dict),
                 "json2 output has no 'statistics' object with a messageTypeCount")
         state: _PylintState = plan.state
+        run: _Pass = outcome.command.state or _Pass("single", "", ())
         inputs = set(plan.inputs)
         findings: list[Finding] = []
         counted: Counter[str] = Counter()
@@ -159,6 +220,8 @@ class Pylint(CommandScanner):
                 require(path in inputs, f"reported a file it was not given: {path[:80]!r}")
             counted[str(msg["type"])] += 1
             symbol = str(msg["symbol"])
+            if not run.keeps(symbol):
+                continue  # this message comes from the other pass (see the module docstring)
             findings.append(Finding(
                 tool=self.name,
                 rule_id=msg_id,
@@ -174,7 +237,7 @@ class Pylint(CommandScanner):
                     end_line=msg.get("endLine"),
                     end_column=(msg["endColumn"] + 1) if isinstance(msg.get("endColumn"), int) else None,
                 ),
-                message=str(msg["message"]),
+                message=_stable_message(symbol, str(msg["message"])),
                 help_uri=f"https://pylint.readthedocs.io/en/stable/user_guide/messages/{msg['type']}/{symbol}.html",
             ))
         # pylint's own tally must agree with the messages it printed: a filtered or cut list does not.
@@ -182,21 +245,27 @@ class Pylint(CommandScanner):
         require(claimed == {k: v for k, v in counted.items() if v},
                 f"printed {sum(counted.values())} message(s) but counted {sum(claimed.values())} "
                 f"({_tally(counted)} printed vs {_tally(claimed)} counted): its output is incomplete")
-        covered, skipped = self._evidence(plan)
-        details: dict[str, Any] = {"files_scanned": len(covered & inputs), **state.vetted.details()}
+        covered, skipped = self._evidence(plan, Path(outcome.command.env[evidence_plugin.EVIDENCE_ENV]))
+        if run.label:
+            # Coverage is combined over the passes: each must show every input by itself.
+            gap = missing_from(inputs, covered | skipped)
+            require(not gap, f"the pass with {run.label} did not analyse {gap}")
+            if run.only:
+                return Parsed(findings, Coverage.of(covered | skipped), {})
+        details: dict[str, Any] = {"files_scanned": len(covered & inputs), "jobs": state.jobs,
+                                   **state.vetted.details()}
         if skipped:
             details.setdefault("notes", []).append(f"pylint: {len(skipped)} file(s) opt out with `# pylint: skip-file`: "
                                                    + ", ".join(sorted(skipped)[:5]))
         return Parsed(findings, Coverage.of(covered | skipped), details)
 
-    def _evidence(self, plan: Plan) -> tuple[frozenset[str], frozenset[str]]:
-        """The inputs pylint analysed (as its evidence plugin saw them), and those that skip themselves."""
+    def _evidence(self, plan: Plan, folder: Path) -> tuple[frozenset[str], frozenset[str]]:
+        """The inputs pylint analysed (as its evidence plugin saw them, in any of its processes), and those
+        that skip themselves."""
         state: _PylintState = plan.state
         root = plan.ctx.root.resolve()
-        try:
-            raw = state.evidence.read_text(encoding="utf-8", errors="surrogateescape")
-        except FileNotFoundError:
-            raw = ""
+        raw = "".join(path.read_text(encoding="utf-8", errors="surrogateescape")
+                      for path in sorted(folder.glob(f"*{evidence_plugin.SUFFIX}")))
         seen = set()
         for entry in filter(None, raw.split("\0")):
             digest, _, name = entry.partition(" ")
@@ -218,6 +287,20 @@ class _PylintState:
     digests: dict[str, str]  # sha256 of each input as handed over
     rcfile: Path  # the vetted configuration handed to pylint
     vetted: VettedConfig
+    jobs: int  # pylint processes for the main pass
+
+
+@dataclass(frozen=True)
+class _Pass:
+    """One of the runs of a parallel lint: which messages it contributes."""
+
+    name: str  # its evidence folder's name
+    label: str  # "" for the single run of one process
+    drop: tuple[str, ...]  # messages left to the other pass
+    only: tuple[str, ...] = ()  # when set: the only messages this pass contributes
+
+    def keeps(self, symbol: str) -> bool:
+        return symbol in self.only if self.only else symbol not in self.drop
 
 
 _SKIP_FILE = re.compile(r"#\s*pylint:\s*skip-file")
@@ -236,6 +319,20 @@ def _head(path: Path) -> str:
             return handle.read(1024 * 1024)
     except OSError:
         return ""
+
+
+def _stable_message(symbol: str, message: str) -> str:
+    """The message, minus what pylint chooses at random.
+
+    duplicate-code quotes the lines of whichever copy comes last out of a set of objects hashed by
+    id(): the same tree, even in one process, quotes different copies from run to run. The header
+    (how many files, each copy's module and line range, sorted) is deterministic and is kept.
+    """
+    if symbol != "duplicate-code":
+        return message
+    first, *rest = message.split("\n")
+    copies = list(itertools.takewhile(lambda line: line.startswith("=="), rest))
+    return "\n".join([first, *copies])
 
 
 def _tally(counts: Mapping[str, int]) -> str:
