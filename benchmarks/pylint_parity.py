@@ -22,8 +22,10 @@ from pipeline.adapters.pylint import Pylint  # noqa: E402
 from pipeline.files import FileSet  # noqa: E402
 from pipeline.scanner import ScanContext  # noqa: E402
 
+Key = tuple[str | None, int | None, int | None, str, str]  # path, line, column, symbol, message text
 
-def lint(cfg: config_mod.Config, jobs: int) -> tuple[Counter[tuple], float, str]:
+
+def lint(cfg: config_mod.Config, jobs: int) -> tuple[Counter[Key], float, str]:
     files = FileSet(cfg.root, list(cfg["paths"]), list(cfg["exclude"]))
     with tempfile.TemporaryDirectory() as tmp:
         options = {**cfg.stages["lint"].values, "pylint_jobs": jobs}

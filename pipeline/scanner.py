@@ -245,6 +245,9 @@ class CommandScanner:
     version_timeout: float = 30.0
     # A boolean option that must be true for the tool to run (an optional tool such as ruff), or "".
     enable_option: str = ""
+    # How much CPU the tool usually takes next to the others (1 = the cheap ones): the engine starts
+    # the costliest first.
+    relative_cost: int = 1
 
     # --- what subclasses implement -------------------------------------------------------------
     def plan(self, ctx: ScanContext) -> Plan:

@@ -16,14 +16,14 @@ from collections import Counter
 from pathlib import Path
 
 import pytest
-
 from core_helpers import git_init, run_cli, write_tree
+from pylint_parallel_fixture import PARALLEL_TREE
+
 from pipeline.adapters.pylint import WHOLE_PROGRAM, Pylint
 from pipeline.config import stage_defaults
 from pipeline.files import FileSet
 from pipeline.model import Status
 from pipeline.scanner import ScanContext
-from pylint_parallel_fixture import PARALLEL_TREE
 from tests.support import executable
 
 # The repository's own configuration; in the second case a whole-program message is switched off,
