@@ -104,7 +104,7 @@ def run_cli(root: Path, out: Path, extra: list[str]) -> Row:
         if report.exists():
             for tool in json.loads(report.read_text())["tools"]:
                 tools[tool["tool"]] = {"wall_s": tool["duration_s"], "cpu_s": tool["details"].get("cpu_s"),
-                                       "status": tool["status"]}
+                                       "status": f"{tool['status']} {tool['error'][:160]}".strip()}
     note = f"exit {proc.returncode}"
     if proc.returncode == 2 and stderr.strip():
         note += f": {stderr.strip().splitlines()[-1][:120]}"
@@ -128,7 +128,7 @@ def alone(root: Path) -> list[Row]:
                 continue
             rss = run.details.get("max_rss_kb")
             rows.append(Row(f"alone:{scanner.name}", run.duration_s, run.details.get("cpu_s"),
-                            rss / 1024 if rss else None, note=run.status.value))
+                            rss / 1024 if rss else None, note=f"{run.status.value} {run.error[:160]}".strip()))
     return rows
 
 
