@@ -1,92 +1,221 @@
-"""Benchmark: the static stages (lint, sast, secrets) run concurrently by the harness, against the
-same tools run one after another by hand on the same tree.
+"""Benchmark: the static stages (lint, sast, secrets) of the harness against the machine's floor.
 
-    python benchmarks/bench_static.py [--root DIR] [--repeat N]
+    python benchmarks/bench_static.py [--root DIR | --source GIT_URL_OR_PATH --commit REV]
+                                      [--sizes 1,2,4] [--json FILE]
 
-Targets (issue 2): harness wall time at most 1.25x the slowest single tool; the harness's own
-overhead (file discovery, parsing, policy, every reporter) under 5% of the total.
+On a real project (default: pypa/pip, cloned from --source), for each size (1x, 2x, 4x: the largest
+Python package copied under new names), side by side:
+
+* **full**: ``pipeline run lint sast secrets`` (the real CLI), its wall time, CPU seconds (every
+  descendant, from wait4) and peak memory (ru_maxrss of its largest process);
+* **alone**: each tool by itself, one process (``lint.pylint_jobs=1``), through its adapter;
+* **floor**: the tools' CPU seconds alone divided by the cores this process may use;
+* **warm**: the unchanged tree again, with the result cache (``--cache DIR``), when the CLI has one;
+* **pr-3**: a pull request that changes three files (``--base REF`` in PR mode), when the CLI has it.
+
+Targets (issue 16): full within 1.15x of the floor and below the slowest tool alone; warm at most
+10 % of full; pr-3 at most 15 % of full. Run it on a quiet machine: figures taken while other work
+runs are upper bounds.
 """
 
 from __future__ import annotations
 
 import argparse
-import statistics
+import json
+import os
+import re
+import shutil
+import subprocess
 import sys
 import tempfile
 import time
+from dataclasses import asdict, dataclass, field
 from pathlib import Path
+from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from pipeline import config as config_mod  # noqa: E402
-from pipeline import runner  # noqa: E402
-from pipeline.cli import decide  # noqa: E402
-from pipeline.engine import run_stages  # noqa: E402
+from pipeline.adapters.pylint import available_cores  # noqa: E402
 from pipeline.files import FileSet  # noqa: E402
-from pipeline.progress import Progress  # noqa: E402
 from pipeline.registry import scanners_for  # noqa: E402
-from pipeline.reporters import write_all  # noqa: E402
-from pipeline.reporters.base import ReportContext  # noqa: E402
 from pipeline.scanner import ScanContext  # noqa: E402
 
 STAGES = ["lint", "sast", "secrets"]
+DEFAULT_SOURCE = "https://github.com/pypa/pip.git"
+DEFAULT_COMMIT = "6d309205789d368b2749d93fd6193d584811efd5"  # pip's main on 2026-08-20: 661 Python files
+GIT = ["git", "-c", "user.name=bench", "-c", "user.email=bench@example.invalid", "-c", "core.hooksPath=/dev/null"]
 
 
-def by_hand(cfg: config_mod.Config, scratch: Path) -> dict[str, float]:
-    """Each tool's exact harness command, run alone, one after another."""
+@dataclass
+class Row:
+    name: str
+    wall_s: float
+    cpu_s: float | None = None
+    max_rss_mb: float | None = None
+    tools: dict[str, dict[str, Any]] = field(default_factory=dict)
+    note: str = ""
+
+
+def _git(root: Path, *args: str) -> None:
+    subprocess.run([*GIT, *args], cwd=root, check=True, capture_output=True)
+
+
+def clone(source: str, commit: str, into: Path) -> Path:
+    subprocess.run(["git", "clone", "-q", "--no-checkout", source, str(into)], check=True)
+    _git(into, "checkout", "-q", commit)
+    return into
+
+
+def grow(base: Path, factor: int, into: Path) -> Path:
+    """A copy of ``base`` whose largest Python package appears ``factor`` times (copies under new names)."""
+    shutil.copytree(base, into, symlinks=True)
+    package = _largest_package(into)
+    for n in range(1, factor):
+        shutil.copytree(package, package.with_name(f"{package.name}_copy{n}"), symlinks=True)
+    _git(into, "add", "-A")
+    _git(into, "commit", "-q", "--allow-empty", "-m", f"bench: {factor}x")
+    return into
+
+
+def _largest_package(root: Path) -> Path:
+    packages = [init.parent for init in root.rglob("__init__.py") if not (init.parent.parent / "__init__.py").exists()]
+    return max(packages, key=lambda p: sum(1 for _ in p.rglob("*.py")))
+
+
+def cli_help() -> str:
+    done = subprocess.run([sys.executable, "-m", "pipeline", "run", "--help"], capture_output=True, text=True, check=False)
+    return re.sub(r"\s+", " ", done.stdout)
+
+
+def run_cli(root: Path, out: Path, extra: list[str]) -> Row:
+    """The real CLI over the static stages: wall time, and CPU and memory of it and every descendant."""
+    start = time.perf_counter()
+    proc = subprocess.Popen([sys.executable, "-m", "pipeline", "run", *STAGES, "--root", str(root), "--out", str(out),
+                             "--quiet", *extra], cwd=root, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    assert proc.stderr is not None
+    stderr = proc.stderr.read().decode(errors="replace")
+    _pid, status, usage = os.wait4(proc.pid, 0)
+    wall = time.perf_counter() - start
+    proc.returncode = os.waitstatus_to_exitcode(status)
+    tools: dict[str, dict[str, Any]] = {}
+    for stage in STAGES:
+        report = out / f"{stage}.json"
+        if report.exists():
+            for tool in json.loads(report.read_text())["tools"]:
+                tools[tool["tool"]] = {"wall_s": tool["duration_s"], "cpu_s": tool["details"].get("cpu_s"),
+                                       "status": f"{tool['status']} {tool['error'][:160]}".strip()}
+    note = f"exit {proc.returncode}"
+    if proc.returncode == 2 and stderr.strip():
+        note += f": {stderr.strip().splitlines()[-1][:120]}"
+    return Row("full", wall, usage.ru_utime + usage.ru_stime, usage.ru_maxrss / 1024, tools, note)
+
+
+def alone(root: Path) -> list[Row]:
+    """Each tool by itself, one process, through its adapter (the harness's exact command)."""
+    cfg = config_mod.load(root)
     files = FileSet(cfg.root, list(cfg["paths"]), list(cfg["exclude"]))
-    times = {}
+    rows = []
     for stage in STAGES:
         for scanner in scanners_for(stage):
-            ctx = ScanContext(root=cfg.root, stage=stage, options=dict(cfg.stages[stage].values), files=files,
-                              work_dir=scratch, timeout=600, artifacts_dir=scratch)
-            argv = scanner.argv(ctx, scanner.resolve())
-            start = time.perf_counter()
-            runner.run(argv, cwd=cfg.root, timeout=600)
-            times[scanner.name] = time.perf_counter() - start
-    return times
+            with tempfile.TemporaryDirectory() as tmp:
+                options = {**cfg.stages[stage].values, "pylint_jobs": 1}
+                ctx = ScanContext(root=cfg.root, stage=stage, options=options, files=files, work_dir=Path(tmp),
+                                  timeout=3600, artifacts_dir=Path(tmp))
+                output = scanner.scan(ctx)
+            run = output.run
+            if run.status.value == "skipped":
+                continue
+            rss = run.details.get("max_rss_kb")
+            rows.append(Row(f"alone:{scanner.name}", run.duration_s, run.details.get("cpu_s"),
+                            rss / 1024 if rss else None, note=f"{run.status.value} {run.error[:160]}".strip()))
+    return rows
 
 
-def harness(cfg: config_mod.Config, scratch: Path) -> tuple[float, float, dict[str, float]]:
-    devnull = open("/dev/null", "w", encoding="utf-8")  # noqa: SIM115
-    start = time.perf_counter()
-    results = run_stages(cfg, STAGES, scratch / "reports", Progress(devnull))
-    scanned = time.perf_counter()
-    verdict = decide(cfg, results)
-    write_all(verdict, ReportContext(out_dir=scratch / "reports" / "verdict", root=cfg.root, stdout=devnull))
-    end = time.perf_counter()
-    tools = {t.tool: t.duration_s for r in results for t in r.tools}
-    # Overhead: everything that is not waiting for a scanner process.
-    overhead = (scanned - start - max(tools.values())) + (end - scanned)
-    return end - start, max(overhead, 0.0), tools
+def pull_request(root: Path, out: Path, extra: list[str]) -> Row:
+    """Three Python files changed on a branch, scanned in PR mode against the commit before."""
+    changed = sorted(FileSet(root).python)[:: max(1, len(FileSet(root).python) // 3)][:3]
+    for rel in changed:
+        with (root / rel).open("a", encoding="utf-8") as handle:
+            handle.write("\n\ndef _bench_added(value):\n    return value\n")
+    _git(root, "checkout", "-q", "-b", "bench-pr")
+    _git(root, "commit", "-qam", "bench: a pull request that changes three files")
+    try:
+        row = run_cli(root, out, [*extra, "--base", "HEAD~1"])
+    finally:
+        _git(root, "checkout", "-q", "-")
+    row.name = "pr-3"
+    return row
+
+
+def bench_size(tree: Path, factor: int, scratch: Path, help_text: str) -> list[Row]:
+    cache_flags = "--cache" in help_text
+    pr_mode = bool(re.search(r"--base REF [^-]*(introduc|changed|diff)", help_text))
+    cold = ["--no-cache"] if "--no-cache" in help_text else []
+    rows = alone(tree)
+    rows.append(run_cli(tree, scratch / "full", cold))
+    cores = available_cores()
+    tool_cpu = [r.cpu_s for r in rows if r.name.startswith("alone:") and r.cpu_s is not None]
+    rows.append(Row("floor", sum(tool_cpu) / cores, note=f"{sum(tool_cpu):.1f} CPU s / {cores} cores"))
+    if cache_flags:
+        cache = scratch / "cache"
+        run_cli(tree, scratch / "prime", ["--cache", str(cache)])
+        warm = run_cli(tree, scratch / "warm", ["--cache", str(cache)])
+        warm.name = "warm"
+        rows.append(warm)
+    else:
+        rows.append(Row("warm", 0.0, note="skipped: `pipeline run --help` offers no --cache"))
+    if pr_mode:
+        rows.append(pull_request(tree, scratch / "pr", cold))
+    else:
+        rows.append(Row("pr-3", 0.0, note="skipped: `pipeline run --help` offers no PR mode (--base only compares policy)"))
+    for row in rows:
+        row.name = f"{factor}x {row.name}"
+    return rows
+
+
+def verdicts(rows: list[Row]) -> list[str]:
+    by = {r.name.split(" ", 1)[1]: r for r in rows}
+    full, floor = by["full"], by["floor"]
+    slowest = max((r for k, r in by.items() if k.startswith("alone:")), key=lambda r: r.wall_s)
+    lines = [f"full / floor = {full.wall_s / floor.wall_s:.2f} (target <= 1.15)",
+             f"full / slowest tool alone ({slowest.name.split(':')[1]}) = {full.wall_s / slowest.wall_s:.2f} (target < 1)"]
+    for key, target in (("warm", 0.10), ("pr-3", 0.15)):
+        if by[key].wall_s:
+            lines.append(f"{key} / full = {by[key].wall_s / full.wall_s:.2f} (target <= {target})")
+    return lines
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--root", type=Path, default=Path(__file__).resolve().parents[1])
-    parser.add_argument("--repeat", type=int, default=3)
+    parser.add_argument("--root", type=Path, help="a checkout to measure (default: clone --source at --commit)")
+    parser.add_argument("--source", default=DEFAULT_SOURCE)
+    parser.add_argument("--commit", default=DEFAULT_COMMIT)
+    parser.add_argument("--sizes", default="1,2,4", help="repository sizes, as multiples of the package")
+    parser.add_argument("--json", type=Path, help="also write every row here")
     args = parser.parse_args()
-    cfg = config_mod.load(args.root)
-    hand_runs, harness_runs, overheads = [], [], []
-    for _ in range(args.repeat):
-        with tempfile.TemporaryDirectory() as tmp:
-            hand_runs.append(by_hand(cfg, Path(tmp)))
-        with tempfile.TemporaryDirectory() as tmp:
-            wall, overhead, _ = harness(cfg, Path(tmp))
-            harness_runs.append(wall)
-            overheads.append(overhead)
-    tools = {name: statistics.median(run[name] for run in hand_runs) for name in hand_runs[0]}
-    slowest_name = max(tools, key=tools.get)
-    sequential = sum(tools.values())
-    wall = statistics.median(harness_runs)
-    overhead = statistics.median(overheads)
-    print(f"tree: {args.root} ({len(FileSet(cfg.root, list(cfg['paths']), list(cfg['exclude'])).all)} files), runs: {args.repeat}")
-    for name, seconds in sorted(tools.items(), key=lambda kv: -kv[1]):
-        print(f"  by hand  {name:15s} {seconds:7.2f} s")
-    print(f"  by hand, one after another: {sequential:7.2f} s")
-    print(f"  harness, concurrent + verdict + every report: {wall:7.2f} s")
-    print(f"  ratio to slowest single tool ({slowest_name}): {wall / tools[slowest_name]:.2f}x (target <= 1.25x)")
-    print(f"  harness overhead: {overhead:.2f} s = {100 * overhead / wall:.1f}% of the total (target < 5%)")
+    help_text = cli_help()
+    rows: list[Row] = []
+    with tempfile.TemporaryDirectory(prefix="bench-static-") as tmp:
+        scratch = Path(tmp)
+        base = args.root.resolve() if args.root else clone(args.source, args.commit, scratch / "source")
+        for factor in (int(n) for n in args.sizes.split(",")):
+            tree = grow(base, factor, scratch / f"tree-{factor}x")
+            count = len(FileSet(tree).python)
+            size_rows = bench_size(tree, factor, scratch / f"run-{factor}x", help_text)
+            print(f"--- {factor}x: {count} Python files, {available_cores()} cores")
+            for row in size_rows:
+                cpu = f"{row.cpu_s:8.1f}" if row.cpu_s is not None else "       -"
+                rss = f"{row.max_rss_mb:8.0f}" if row.max_rss_mb is not None else "       -"
+                print(f"{row.name:24} wall {row.wall_s:8.1f} s  cpu {cpu} s  rss {rss} MiB  {row.note}")
+                for tool, figures in row.tools.items():
+                    print(f"{'':26}{tool}: wall {figures['wall_s']} s, cpu {figures['cpu_s']} s, {figures['status']}")
+            for line in verdicts(size_rows):
+                print("  " + line)
+            rows.extend(size_rows)
+            shutil.rmtree(tree, ignore_errors=True)
+    if args.json:
+        args.json.write_text(json.dumps([asdict(r) for r in rows], indent=2))
 
 
 if __name__ == "__main__":

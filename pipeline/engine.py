@@ -103,12 +103,18 @@ def harness_outputs(config: Config, out_dir: Path) -> list[str]:
     return patterns
 
 
+def _cost(task: _Task) -> int:
+    return int(getattr(task.scanner, "relative_cost", 1))
+
+
 def _run_all(tasks: list[_Task], workers: int, progress: Progress, results: dict[str, list[ScanOutput]]) -> None:
     pool = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="scanner")
     try:
-        futures = [(t, pool.submit(_run_task, t, progress)) for t in tasks]
-        for task, future in futures:
-            results[task.stage].append(future.result())
+        # The costliest tools start first: when max_parallel holds some back, a long tool started
+        # last would leave cores idle at the end. Results keep the stages' own order.
+        started = {id(t): pool.submit(_run_task, t, progress) for t in sorted(tasks, key=_cost, reverse=True)}
+        for task in tasks:
+            results[task.stage].append(started[id(task)].result())
     except BaseException:
         # Interrupted (SIGINT/SIGTERM) or broken: kill every tool, start no queued one, and wait
         # only for threads whose processes are already dead.

@@ -31,6 +31,7 @@ from __future__ import annotations
 import itertools
 import os
 import re
+import resource
 import selectors
 import shutil
 import signal
@@ -97,6 +98,10 @@ class ProcessOutcome:
     problem: str = ""
     interrupted: bool = False
     isolation: str = ""
+    # CPU seconds (user + system) and peak resident memory (KiB, of its largest process) of the tool
+    # and every descendant it waited for, from wait4(); None when it had to be killed.
+    cpu_s: float | None = None
+    max_rss_kb: int | None = None
 
     @property
     def killed_by_signal(self) -> int | None:
@@ -254,6 +259,30 @@ class _Capture:
         self.interrupted = False
         self.overflow = ""  # the stream that went over the limit
         self.held_open = False
+        self.usage: resource.struct_rusage | None = None
+
+    def exited(self) -> bool:
+        """Whether the tool has exited; reaps it with wait4() so that its resource usage is kept.
+
+        (Popen.poll() would reap it with waitpid() and lose the usage; setting returncode makes
+        Popen treat it as reaped.)"""
+        if self.proc.returncode is not None:
+            return True
+        try:
+            pid, status, usage = os.wait4(self.proc.pid, os.WNOHANG)
+        except ChildProcessError:
+            return self.proc.poll() is not None
+        if pid == 0:
+            return False
+        self.proc.returncode = os.waitstatus_to_exitcode(status)
+        self.usage = usage
+        return True
+
+    def await_exit(self, seconds: float) -> None:
+        """Its pipes are closed: give it ``seconds`` to exit (and be reaped with its usage) before it is killed."""
+        until = time.monotonic() + seconds
+        while not self.exited() and time.monotonic() < until:
+            time.sleep(0.005)
 
     def run(self) -> None:
         with selectors.DefaultSelector() as selector:
@@ -267,7 +296,7 @@ class _Capture:
                 if _aborting.is_set():
                     self.interrupted = True
                     return
-                if exited_at is None and self.proc.poll() is not None:
+                if exited_at is None and self.exited():
                     exited_at = now
                 if exited_at is not None and now >= exited_at + DRAIN_SECONDS:
                     self.held_open = True  # someone else still holds the pipes open
@@ -461,6 +490,8 @@ def run(
         if stdin_text is not None:
             _feed_stdin(proc, stdin_text.encode())
         capture.run()
+        if not (capture.timed_out or capture.overflow or capture.interrupted):
+            capture.await_exit(DRAIN_SECONDS)
         left = _finish(proc, started.tag)
     finally:
         if proc.poll() is None:
@@ -481,6 +512,7 @@ def run(
         status_missing = status is None
     problem = _problem(capture, left, status_missing)
     _record(problem)
+    usage = capture.usage
     return ProcessOutcome(
         argv=list(argv),
         exit_code=exit_code,
@@ -491,6 +523,8 @@ def run(
         problem=problem,
         interrupted=capture.interrupted,
         isolation=isolation.description,
+        cpu_s=None if usage is None else round(usage.ru_utime + usage.ru_stime, 3),
+        max_rss_kb=None if usage is None else int(usage.ru_maxrss),
     )
 
 

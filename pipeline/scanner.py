@@ -245,6 +245,9 @@ class CommandScanner:
     version_timeout: float = 30.0
     # A boolean option that must be true for the tool to run (an optional tool such as ruff), or "".
     enable_option: str = ""
+    # How much CPU the tool usually takes next to the others (1 = the cheap ones): the engine starts
+    # the costliest first.
+    relative_cost: int = 1
 
     # --- what subclasses implement -------------------------------------------------------------
     def plan(self, ctx: ScanContext) -> Plan:
@@ -390,6 +393,11 @@ class CommandScanner:
         # The first exit code that is not 0 tells the most (findings, or the failure).
         if run.exit_code in (None, 0):
             run.exit_code = process.exit_code
+        # What the tool cost the machine, summed over its commands (the benchmark and the summary show it).
+        if process.cpu_s is not None:
+            run.details["cpu_s"] = round(float(run.details.get("cpu_s", 0.0)) + process.cpu_s, 3)
+        if process.max_rss_kb is not None:
+            run.details["max_rss_kb"] = max(int(run.details.get("max_rss_kb", 0)), process.max_rss_kb)
         return Outcome(command, process)
 
     def _problem(self, outcome: Outcome, ctx: ScanContext) -> str:

@@ -10,11 +10,20 @@ overridden on the command line.
 The repository's dependencies come from its environment (pipeline/target_env.py), read by path and
 appended after pylint's own modules by the evidence plugin. Without one, import errors about
 third-party packages become one note (pipeline/unresolved_imports.py).
+
+Parallel runs (``--jobs``): pylint 4.1.4 lints each file in a worker process and merges the two
+whole-program checkers' data afterwards (pylint/lint/parallel.py). That merge collates the data by
+worker, not in file order: duplicate-code then reports other pairs of files than one process does
+(seen), and cyclic-import walks the import graph in another order (so may report other cycles).
+Those messages (``WHOLE_PROGRAM``) therefore come from a separate single-process pass restricted
+to them; every other message comes from the parallel pass, which has them disabled.
+tests/core/test_pylint_parallel.py proves the result identical to one process.
 """
 
 from __future__ import annotations
 
 import hashlib
+import itertools
 import os
 import re
 import shutil
@@ -28,7 +37,19 @@ from ..errors import ConfigError
 from ..evidence import pylint_plugin as evidence_plugin
 from ..model import Confidence, Finding, Location, Severity
 from ..options import Option
-from ..scanner import CommandScanner, Coverage, Outcome, Parsed, Plan, ScanContext, ScanError, load_json, require
+from ..scanner import (
+    Command,
+    CommandScanner,
+    Coverage,
+    Outcome,
+    Parsed,
+    Plan,
+    ScanContext,
+    ScanError,
+    load_json,
+    missing_from,
+    require,
+)
 from ..target_env import ENV_VAR as PYTHON_ENV_VAR
 from ..target_env import TargetEnv, locate
 from ..trust import TrustError, trusted
@@ -51,6 +72,26 @@ _CONFIDENCE = {
 }
 # Messages that mean pylint could not analyse a file at all.
 _NOT_SCANNED = {"E0001": "syntax error", "E0013": "bad plugin", "E0011": "unrecognized option"}
+# The messages pylint 4.1.4 computes from every module at once: the checkers that implement
+# get_map_data/reduce_map_data (similarities, imports). A guard test fails when that set changes.
+WHOLE_PROGRAM = ("duplicate-code", "cyclic-import")
+# Below this many files per process, starting workers costs more than it saves.
+MIN_FILES_PER_JOB = 8
+
+
+def available_cores() -> int:
+    """The cores this process may run on (its CPU affinity, which containers and taskset narrow)."""
+    try:
+        return max(1, len(os.sched_getaffinity(0)))
+    except (AttributeError, OSError):
+        return max(1, os.cpu_count() or 1)
+
+
+def jobs_for(setting: int, files: int) -> int:
+    """pylint's process count: the setting, or (0) every available core the tree's size warrants."""
+    if setting:
+        return max(1, min(setting, files))
+    return max(1, min(available_cores(), files // MIN_FILES_PER_JOB))
 
 
 def rcfile_for(ctx: ScanContext) -> tuple[Path, VettedConfig]:
@@ -98,6 +139,7 @@ class Pylint(CommandScanner):
     distribution = "pylint"
     # Exit status is a bit field (1 fatal, 2 error, 4 warning, 8 refactor, 16 convention); 32 is usage.
     ok_exit_codes = frozenset(range(32))
+    relative_cost = 20  # measured: ~4.5x bandit, ~30x pyflakes on pypa/pip (issue 16)
     options = (
         Option("pylint_rcfile", "str", "",
                "pylint configuration file inside the repository; default: the one pylint itself would find "
@@ -109,6 +151,9 @@ class Pylint(CommandScanner):
                "any path; the reusable workflow sets it after its `install` step), else `.venv/` or `venv/` when "
                "it holds a site-packages folder. Read by path: nothing in it runs. Without one, import errors "
                "about third-party packages become one note and do not block."),
+        Option("pylint_jobs", "int", 0,
+               "pylint processes: 0 means one per available core (fewer for a small tree), 1 a single process. "
+               "Messages are identical either way; the repository's own `jobs` setting is overridden."),
     )
 
     def validate(self, root: Path, options: dict[str, Any]) -> None:
@@ -131,25 +176,50 @@ class Pylint(CommandScanner):
             target = locate(ctx.root, str(ctx.options["python_env"]))
         except ConfigError as exc:
             raise ScanError(str(exc)) from exc
+        setting = int(ctx.options["pylint_jobs"])
+        if setting < 0:
+            raise ScanError(f"lint.pylint_jobs must be 0 (every core) or a positive count, not {setting}")
+        jobs = jobs_for(setting, len(ctx.files.python))
         return Plan(ctx, inputs=tuple(ctx.files.python),
-                    state=_PylintState(evidence, plugins, digests, rcfile, vetted, target))
+                    state=_PylintState(evidence, plugins, digests, rcfile, vetted, target, jobs))
 
     def argv(self, plan: Plan) -> list[str]:
+        return self._argv(plan, 1, ())
+
+    def _argv(self, plan: Plan, jobs: int, disable: tuple[str, ...]) -> list[str]:
         state: _PylintState = plan.state
-        rcfile = state.rcfile
         # File selection is the harness's job ([tool.secure-pipeline] exclude). pylint's own ignore
         # settings would skip files while still counting them as linted, so they are cleared here.
-        return [plan.executable, "--output-format=json2", "--persistent=n", f"--rcfile={rcfile}",
-                "--ignore=", "--ignore-patterns=", "--ignore-paths=",
+        # --jobs is always given: the repository's `jobs` setting must not choose the merge.
+        return [plan.executable, "--output-format=json2", "--persistent=n", f"--rcfile={state.rcfile}",
+                "--ignore=", "--ignore-patterns=", "--ignore-paths=", f"--jobs={jobs}",
+                *([f"--disable={','.join(disable)}"] if disable else []),
                 f"--load-plugins={evidence_plugin.MODULE_NAME}", f"--enable={evidence_plugin.MESSAGE}",
                 "--", *plan.inputs]
 
-    def extra_env(self, plan: Plan) -> dict[str, str]:
+    def commands(self, plan: Plan) -> list[Command]:
         state: _PylintState = plan.state
-        state.evidence.unlink(missing_ok=True)
+        if state.jobs == 1:
+            return [Command(self.argv(plan), env=self._env(state, _Pass("single", "", ())))]
+        spread = _Pass("spread", f"{state.jobs} processes, all messages but {', '.join(WHOLE_PROGRAM)}", WHOLE_PROGRAM)
+        whole = _Pass("whole", f"one process, {', '.join(WHOLE_PROGRAM)} only", (), only=WHOLE_PROGRAM)
+        # The single-process pass first: it overlaps the other tools of the run (one core each),
+        # and the parallel pass then fills every core until the end.
+        return [Command(self._argv(plan, 1, ()), env=self._env(state, whole), label=whole.label, state=whole),
+                Command(self._argv(plan, state.jobs, spread.drop), env=self._env(state, spread), label=spread.label,
+                        state=spread)]
+
+    def extra_env(self, plan: Plan) -> dict[str, str]:
+        return self._env(plan.state, _Pass("single", "", ()))
+
+    @staticmethod
+    def _env(state: _PylintState, run: _Pass) -> dict[str, str]:
+        folder = state.evidence / run.name
+        shutil.rmtree(folder, ignore_errors=True)
+        folder.mkdir(parents=True)
         target = state.target.site_packages if state.target else ()
-        return {
-            evidence_plugin.EVIDENCE_ENV: str(state.evidence),
+        env = {
+            evidence_plugin.EVIDENCE_ENV: str(folder),
             # Only the plugin's folder: PYTHONPATH comes before site-packages, so the target's folders
             # go to the plugin, which appends them after pylint's own.
             "PYTHONPATH": str(state.plugins),
@@ -158,6 +228,9 @@ class Pylint(CommandScanner):
             # inputs give identical reports (a varying count would churn the baseline).
             "PYTHONHASHSEED": "0",
         }
+        if run.only:
+            env[evidence_plugin.ONLY_ENV] = ",".join(run.only)
+        return env
 
     def parse(self, plan: Plan, outcome: Outcome) -> Parsed:
         data = load_json(outcome.stdout, "pylint json2")
@@ -167,6 +240,7 @@ class Pylint(CommandScanner):
         require(isinstance(stats, dict) and isinstance(stats.get("messageTypeCount"), dict),
                 "json2 output has no 'statistics' object with a messageTypeCount")
         state: _PylintState = plan.state
+        run: _Pass = outcome.command.state or _Pass("single", "", ())
         inputs = set(plan.inputs)
         findings: list[Finding] = []
         counted: Counter[str] = Counter()
@@ -187,6 +261,8 @@ class Pylint(CommandScanner):
                 require(path in inputs, f"reported a file it was not given: {path[:80]!r}")
             counted[str(msg["type"])] += 1
             symbol = str(msg["symbol"])
+            if not run.keeps(symbol):
+                continue  # this message comes from the other pass (see the module docstring)
             findings.append(Finding(
                 tool=self.name,
                 rule_id=msg_id,
@@ -202,7 +278,7 @@ class Pylint(CommandScanner):
                     end_line=msg.get("endLine"),
                     end_column=(msg["endColumn"] + 1) if isinstance(msg.get("endColumn"), int) else None,
                 ),
-                message=str(msg["message"]),
+                message=_stable_message(symbol, str(msg["message"])),
                 help_uri=f"https://pylint.readthedocs.io/en/stable/user_guide/messages/{msg['type']}/{symbol}.html",
             ))
         # pylint's own tally must agree with the messages it printed: a filtered or cut list does not.
@@ -210,8 +286,15 @@ class Pylint(CommandScanner):
         require(claimed == {k: v for k, v in counted.items() if v},
                 f"printed {sum(counted.values())} message(s) but counted {sum(claimed.values())} "
                 f"({_tally(counted)} printed vs {_tally(claimed)} counted): its output is incomplete")
-        covered, skipped = self._evidence(plan)
-        details: dict[str, Any] = {"files_scanned": len(covered & inputs), **state.vetted.details(),
+        covered, skipped = self._evidence(plan, Path(outcome.command.env[evidence_plugin.EVIDENCE_ENV]))
+        if run.label:
+            # Coverage is combined over the passes: each must show every input by itself.
+            gap = missing_from(inputs, covered | skipped)
+            require(not gap, f"the pass with {run.label} did not analyse {gap}")
+            if run.only:
+                return Parsed(findings, Coverage.of(covered | skipped), {})
+        details: dict[str, Any] = {"files_scanned": len(covered & inputs), "jobs": state.jobs,
+                                   **state.vetted.details(),
                                    "python_env": state.target.describe() if state.target else "none found"}
         if state.target is None:
             findings, unresolved = split(findings, own_modules(plan.ctx.root, plan.inputs))
@@ -223,14 +306,13 @@ class Pylint(CommandScanner):
                                                    + ", ".join(sorted(skipped)[:5]))
         return Parsed(findings, Coverage.of(covered | skipped), details)
 
-    def _evidence(self, plan: Plan) -> tuple[frozenset[str], frozenset[str]]:
-        """The inputs pylint analysed (as its evidence plugin saw them), and those that skip themselves."""
+    def _evidence(self, plan: Plan, folder: Path) -> tuple[frozenset[str], frozenset[str]]:
+        """The inputs pylint analysed (as its evidence plugin saw them, in any of its processes), and those
+        that skip themselves."""
         state: _PylintState = plan.state
         root = plan.ctx.root.resolve()
-        try:
-            raw = state.evidence.read_text(encoding="utf-8", errors="surrogateescape")
-        except FileNotFoundError:
-            raw = ""
+        raw = "".join(path.read_text(encoding="utf-8", errors="surrogateescape")
+                      for path in sorted(folder.glob(f"*{evidence_plugin.SUFFIX}")))
         seen = set()
         for entry in filter(None, raw.split("\0")):
             digest, _, name = entry.partition(" ")
@@ -253,6 +335,20 @@ class _PylintState:
     rcfile: Path  # the vetted configuration handed to pylint
     vetted: VettedConfig
     target: TargetEnv | None  # the repository's environment, when one was given or found
+    jobs: int  # pylint processes for the main pass
+
+
+@dataclass(frozen=True)
+class _Pass:
+    """One of the runs of a parallel lint: which messages it contributes."""
+
+    name: str  # its evidence folder's name
+    label: str  # "" for the single run of one process
+    drop: tuple[str, ...]  # messages left to the other pass
+    only: tuple[str, ...] = ()  # when set: the only messages this pass contributes
+
+    def keeps(self, symbol: str) -> bool:
+        return symbol in self.only if self.only else symbol not in self.drop
 
 
 _SKIP_FILE = re.compile(r"#\s*pylint:\s*skip-file")
@@ -271,6 +367,20 @@ def _head(path: Path) -> str:
             return handle.read(1024 * 1024)
     except OSError:
         return ""
+
+
+def _stable_message(symbol: str, message: str) -> str:
+    """The message, minus what pylint chooses at random.
+
+    duplicate-code quotes the lines of whichever copy comes last out of a set of objects hashed by
+    id(): the same tree, even in one process, quotes different copies from run to run. The header
+    (how many files, each copy's module and line range, sorted) is deterministic and is kept.
+    """
+    if symbol != "duplicate-code":
+        return message
+    first, *rest = message.split("\n")
+    copies = list(itertools.takewhile(lambda line: line.startswith("=="), rest))
+    return "\n".join([first, *copies])
 
 
 def _tally(counts: Mapping[str, int]) -> str:

@@ -10,6 +10,14 @@ site-packages folders are appended to the END of ``sys.path``, after pylint's, a
 standard library's own, so a package there named like one of them (``astroid/``) is never the one
 imported. Appending a folder does not process its ``.pth`` files (they can run code); astroid
 reads the sources it finds there and imports none of them.
+
+With ``--jobs`` pylint analyses modules in worker processes (each loads this plugin again), so every
+process writes its own file in the evidence folder: appends from several processes to one file
+could interleave.
+
+It also restricts a run to the whole-program messages when told to (``ONLY_ENV``): after pylint has
+read its configuration, every other message is disabled, so the repository's own choice of whether
+duplicate-code or cyclic-import is on still holds.
 """
 
 from __future__ import annotations
@@ -22,11 +30,13 @@ from typing import Any
 
 from pylint.checkers import BaseChecker
 
-EVIDENCE_ENV = "SECURE_PIPELINE_PYLINT_EVIDENCE"
+EVIDENCE_ENV = "SECURE_PIPELINE_PYLINT_EVIDENCE"  # a folder; each process writes <pid>.evidence in it
+ONLY_ENV = "SECURE_PIPELINE_PYLINT_ONLY"  # comma-separated symbols: the only messages this run may emit
 # os.pathsep-separated site-packages folders of the scanned repository's environment.
 TARGET_PATHS_ENV = "SECURE_PIPELINE_PYLINT_TARGET_PATHS"
 MODULE_NAME = "secure_pipeline_pylint_evidence"
 MESSAGE = "secure-pipeline-evidence"
+SUFFIX = ".evidence"
 
 
 class EvidenceChecker(BaseChecker):
@@ -35,13 +45,19 @@ class EvidenceChecker(BaseChecker):
     msgs = {"I9970": ("secure-pipeline coverage evidence", MESSAGE, "Never emitted; keeps the evidence checker walked.")}
 
     def visit_module(self, node: Any) -> None:
-        target = os.environ.get(EVIDENCE_ENV)
-        if target and getattr(node, "file", None):
+        folder = os.environ.get(EVIDENCE_ENV)
+        if folder and getattr(node, "file", None):
             with open(node.file, "rb") as source:
                 digest = hashlib.sha256(source.read()).hexdigest()
-            # NUL-separated: a file name may contain a newline.
-            with open(target, "a", encoding="utf-8", errors="surrogateescape") as handle:
-                handle.write(f"{digest} {os.path.abspath(node.file)}\0")
+            # NUL-separated: a file name may contain a newline. One write per module, to this
+            # process's own file.
+            entry = f"{digest} {os.path.abspath(node.file)}\0".encode("utf-8", "surrogateescape")
+            target = os.path.join(folder, f"{os.getpid()}{SUFFIX}")
+            handle = os.open(target, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o600)
+            try:
+                os.write(handle, entry)
+            finally:
+                os.close(handle)
 
 
 class ReadOnlyFolders:
@@ -81,3 +97,13 @@ def register(linter: Any) -> None:
     # each run: the folders stay where appended for every lookup.
     append_target_paths()
     linter.register_checker(EvidenceChecker(linter))
+
+
+def load_configuration(linter: Any) -> None:
+    """pylint's hook after the configuration is read: keep only the whole-program messages, if asked."""
+    only = {symbol for symbol in os.environ.get(ONLY_ENV, "").split(",") if symbol}
+    if not only:
+        return
+    for definition in linter.msgs_store.messages:
+        if definition.symbol not in only and definition.symbol != MESSAGE:
+            linter.disable(definition.msgid)

@@ -209,12 +209,16 @@ SHADOWING = ("argparse", "csv", "dataclasses", "datetime", "email", "json", "mul
 def test_repository_modules_named_like_the_standard_library_are_never_imported(tmp_path, jobs):
     loot = tmp_path / "loot"
     source = payload(loot, tmp_path / "reports")
+    # The harness chooses pylint's process count (lint.pylint_jobs; pylint's own `jobs` is overridden):
+    # with 2, pylint's worker processes must be guarded as well as its main process.
     root = hostile_repo(tmp_path, {**{f"{name}.py": source for name in SHADOWING},
-                                   ".pylintrc": f"[MAIN]\njobs={jobs}\n"}, loot)
+                                   ".pylintrc": f"[MAIN]\njobs={jobs}\n",
+                                   "pyproject.toml": f"[tool.secure-pipeline.stages.lint]\npylint_jobs = {jobs}\n"}, loot)
     token = planted_token()
     code, report, printed = scan(root, tmp_path, "lint", token)
     assert_no_repository_code_ran(loot, token, printed)
     pylint = _tool(report, "pylint")
     assert pylint["status"] == "passed", pylint  # and every file, the shadowing ones included, was linted
     assert pylint["details"]["files_scanned"] == len(SHADOWING) + 5
+    assert pylint["details"]["jobs"] == jobs
     assert code in (0, 1)
