@@ -16,9 +16,13 @@ import shutil
 from collections import Counter
 from collections.abc import Mapping
 from dataclasses import dataclass
+from functools import lru_cache
+from importlib import metadata
 from pathlib import Path
 from typing import Any
 
+from ..cache_keys import InputDigests, sha256_text
+from ..cached_scan import BY_INPUT
 from ..evidence import pylint_plugin as evidence_plugin
 from ..model import Confidence, Finding, Location, Severity
 from ..options import Option
@@ -89,6 +93,8 @@ class Pylint(CommandScanner):
     distribution = "pylint"
     # Exit status is a bit field (1 fatal, 2 error, 4 warning, 8 refactor, 16 convention); 32 is usage.
     ok_exit_codes = frozenset(range(32))
+    # Per file, but a module's messages depend on the modules it imports (and on duplicate code anywhere).
+    cache_granularity = "file"
     options = (
         Option("pylint_rcfile", "str", "",
                "pylint configuration file inside the repository; default: the one pylint itself would find "
@@ -109,6 +115,12 @@ class Pylint(CommandScanner):
         digests = {rel: _digest(ctx.root / rel) for rel in ctx.files.python}
         rcfile, vetted = rcfile_for(ctx)
         return Plan(ctx, inputs=tuple(ctx.files.python), state=_PylintState(evidence, plugins, digests, rcfile, vetted))
+
+    def cache_context(self, plan: Plan, path: str, digests: InputDigests) -> str | None:
+        """Every file of the selection and the installed distributions pylint infers through: exact, and
+        all or nothing. The seam for a per-module key: the digest of ``path``'s import closure instead."""
+        everything = digests.of_all(plan.ctx.files.all)
+        return None if everything is None else f"{everything}+{_installed_distributions()}"
 
     def argv(self, plan: Plan) -> list[str]:
         state: _PylintState = plan.state
@@ -183,7 +195,8 @@ class Pylint(CommandScanner):
                 f"printed {sum(counted.values())} message(s) but counted {sum(claimed.values())} "
                 f"({_tally(counted)} printed vs {_tally(claimed)} counted): its output is incomplete")
         covered, skipped = self._evidence(plan)
-        details: dict[str, Any] = {"files_scanned": len(covered & inputs), **state.vetted.details()}
+        details: dict[str, Any] = {"files_scanned": len(covered & inputs), **state.vetted.details(),
+                                   BY_INPUT: {p: {"files_scanned": int(p in covered)} for p in (covered | skipped) & inputs}}
         if skipped:
             details.setdefault("notes", []).append(f"pylint: {len(skipped)} file(s) opt out with `# pylint: skip-file`: "
                                                    + ", ".join(sorted(skipped)[:5]))
@@ -240,3 +253,10 @@ def _head(path: Path) -> str:
 
 def _tally(counts: Mapping[str, int]) -> str:
     return ", ".join(f"{k} {v}" for k, v in sorted(counts.items())) or "none"
+
+
+@lru_cache(maxsize=1)
+def _installed_distributions() -> str:
+    """The distributions of the environment pylint runs in (it infers types through them)."""
+    names = sorted(f"{d.metadata['Name']}=={d.version}" for d in metadata.distributions())
+    return sha256_text(*names)
