@@ -386,6 +386,10 @@ class CommandScanner:
         if cached is not None and fresh is not None and not gap and not parsed.error:
             cached.store(ran, fresh)
         self._cache_notes(run, cached)
+        return self._output(run, plan, parsed, gap)
+
+    def _output(self, run: ToolRun, plan: Plan, parsed: Parsed, gap: str) -> ScanOutput:
+        """The run's report: its details and notes, its findings in input order, or the error."""
         details = dict(parsed.details)
         details.pop(cached_scan.BY_INPUT, None)
         notes = list(details.pop("notes", []))

@@ -25,7 +25,8 @@ TOOLS: dict[str, CommandScanner] = {s.name: s for s in SCANNERS if isinstance(s,
 
 TREE = {
     "pkg/__init__.py": "",
-    "pkg/evaluate.py": "import os\n\n\ndef run(text):\n    return eval(text)\n",
+    # bandit quotes the password in its message (B105): the redactor must mask it, cached or not.
+    "pkg/evaluate.py": "import os\n\nPASSWORD = 's3cr3t-Value-42'\n\n\ndef run(text):\n    return eval(text)\n",
     "pkg/shell.py": "import subprocess\n\n\ndef go(cmd):\n    subprocess.call(cmd, shell=True)\n",
     "pkg/clean.py": "def add(a, b):\n    return a + b\n",
     "pkg/uses.py": "from pkg.clean import add\n\nVALUE = add(1, 2)  # nosec B101\n",
@@ -106,6 +107,8 @@ def test_cached_and_uncached_stage_reports_are_identical_on_a_fixture_and_a_comm
     sast = json.loads((tmp_path / "warm" / "sast.json").read_text(encoding="utf-8"))
     assert sast["tools"][0]["details"]["cache"] == "5 of 5 files from cache" and sast["tools"][0]["command"] == []
     assert "bandit: 5 of 5 files from cache" in sast["details"]["notes"]
+    assert "B105" in json.dumps(warm["sast"]["findings"])
+    assert not any("s3cr3t-Value-42" in p.read_text(encoding="utf-8") for p in (tmp_path / "warm").rglob("*") if p.is_file())
     secrets = json.loads((tmp_path / "warm" / "secrets.json").read_text(encoding="utf-8"))
     assert secrets["tools"][0]["details"]["cache"] == "6 of 6 files from cache"
 
