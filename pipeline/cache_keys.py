@@ -47,14 +47,17 @@ def sha256_text(*parts: str) -> str:
 @lru_cache(maxsize=1)
 def harness_identity() -> str:
     """The harness's version and the digest of every file of its package (code, plugins, data)."""
-    package = Path(__file__).resolve().parent
-    digest = hashlib.sha256(__version__.encode())
+    return package_identity(Path(__file__).resolve().parent, __version__)
+
+
+def package_identity(package: Path, version: str) -> str:
+    digest = hashlib.sha256(version.encode())
     for path in sorted(package.rglob("*")):
         if "__pycache__" in path.parts or not path.is_file():
             continue
         digest.update(path.relative_to(package).as_posix().encode() + b"\0")
         digest.update(path.read_bytes() + b"\0")
-    return f"{__version__}+{digest.hexdigest()[:32]}"
+    return f"{version}+{digest.hexdigest()[:32]}"
 
 
 def file_digest(path: Path) -> str | None:

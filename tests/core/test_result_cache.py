@@ -170,14 +170,21 @@ def test_each_part_of_the_key_turns_a_hit_into_a_miss(repo: Path, cache: ResultC
     assert not cached_scan.look_up(bandit, cache, plan, version).hits
 
 
-def test_harness_identity_covers_its_own_code_and_data():
+def test_harness_identity_covers_its_own_code_plugins_and_data(tmp_path: Path):
+    import shutil
+
     from pipeline import cache_keys
 
-    package = Path(cache_keys.__file__).resolve().parent
-    covered = {"evidence/canary.py", "evidence/pylint_plugin.py", "data/pylintrc", "vetting/bandit.py", "adapters/bandit.py"}
-    assert all((package / rel).is_file() for rel in covered)
-    # The identity is computed over every file of the package (tested by its definition: rglob of the folder).
-    assert cache_keys.harness_identity().startswith(f"{cache_keys.__version__}+")
+    package = tmp_path / "pipeline"
+    shutil.copytree(Path(cache_keys.__file__).resolve().parent, package, ignore=shutil.ignore_patterns("__pycache__"))
+    assert cache_keys.package_identity(package, "0.1.0") == cache_keys.harness_identity()
+    seen = {cache_keys.package_identity(package, "0.1.0")}
+    for rel in ("evidence/canary.py", "evidence/pylint_plugin.py", "data/pylintrc", "vetting/bandit.py"):
+        with (package / rel).open("a", encoding="utf-8") as handle:
+            handle.write("\n# changed\n")
+        seen.add(cache_keys.package_identity(package, "0.1.0"))
+    seen.add(cache_keys.package_identity(package, "0.2.0"))
+    assert len(seen) == 6  # every change of code, plugin, data or version is another identity
 
 
 def test_pylint_messages_are_keyed_on_the_other_modules_too(repo: Path, cache: ResultCache):
