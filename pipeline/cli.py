@@ -16,7 +16,7 @@ from pathlib import Path
 from types import FrameType
 from typing import Any, NoReturn
 
-from . import __version__, outdir, policy, policy_changes, provenance, report_io, runner, suppressions
+from . import __version__, outdir, policy, policy_changes, provenance, report_io, result_cache, runner, suppressions
 from . import baseline as baseline_mod
 from . import config as config_mod
 from .config import Config, ConfigError
@@ -67,6 +67,33 @@ def _add_policy_review(p: argparse.ArgumentParser) -> None:
                         "(or set SECURE_PIPELINE_POLICY_APPROVED=true)")
 
 
+def _add_cache(p: argparse.ArgumentParser) -> None:
+    # Only here and in the environment: the scanned repository's configuration never chooses it.
+    p.add_argument("--cache", type=Path, default=None, metavar="DIR",
+                   help=f"exact result cache folder (default: ${result_cache.ENV_FOLDER}, else "
+                        "$XDG_CACHE_HOME/secure-pipeline, else ~/.cache/secure-pipeline)")
+    p.add_argument("--no-cache", action="store_true", help="run every tool on every input, without the result cache")
+
+
+def open_result_cache(args: argparse.Namespace, root: Path) -> result_cache.ResultCache | None:
+    """The result cache the command line or environment names, or None (off, or unusable: said why)."""
+    if getattr(args, "no_cache", False):
+        return None
+    folder = (args.cache or result_cache.default_folder(os.environ)).expanduser().absolute()
+    try:
+        folder.resolve().relative_to(root.resolve())
+    except ValueError:
+        pass
+    else:
+        emit(f"pipeline: note: result cache off: {folder} is inside the scanned repository, which could ship forged entries")
+        return None
+    try:
+        return result_cache.ResultCache.open(folder)
+    except result_cache.CacheUnavailable as exc:
+        emit(f"pipeline: note: result cache off: {exc}")
+        return None
+
+
 def build_parser() -> argparse.ArgumentParser:
     from .registry import STAGES
 
@@ -89,6 +116,7 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--offline", action="store_true", help="deps: use a local advisory database only")
     run.add_argument("--advisory-db", help="deps: local advisory source (folder or zip of OSV records)")
     run.add_argument("--no-verdict", action="store_true", help="only write the stage reports")
+    _add_cache(run)
     _add_policy_review(run)
 
     verdict = sub.add_parser("verdict", help="merge stage reports into the final verdict and write every report format",
@@ -238,7 +266,7 @@ def cmd_run(args: argparse.Namespace) -> int:
         if prov["run_id"].startswith("local-"):
             prov = {**prov, "run_id": folder.run_id}  # no CI run to bind to: the folder lock's id is this run's
         outdir.remove_stale(folder, stages)  # nothing of an earlier run can pass for this one's
-        results = run_stages(config, stages, out_dir, choose(args.quiet))
+        results = run_stages(config, stages, out_dir, choose(args.quiet), open_result_cache(args, config.root))
         # Every scanner process is dead now (run_stages kills what they left): only now write, after
         # removing again whatever a scanner may have planted where this run's reports go.
         outdir.remove_stale(folder, stages)

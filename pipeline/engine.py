@@ -22,6 +22,7 @@ from .options import OptionError
 from .progress import Progress
 from .redact import Redactor
 from .registry import scanners_for, stage_spec
+from .result_cache import ResultCache
 from .scanner import ScanContext, Scanner, ScanOutput
 
 
@@ -130,7 +131,8 @@ def _run_all(tasks: list[_Task], workers: int, progress: Progress, results: dict
         runner.kill_leftovers()  # nothing a scanner started outlives the scan
 
 
-def run_stages(config: Config, stages: list[str], out_dir: Path, progress: Progress) -> list[StageResult]:
+def run_stages(config: Config, stages: list[str], out_dir: Path, progress: Progress,
+               cache: ResultCache | None = None) -> list[StageResult]:
     files = FileSet(config.root, list(config["paths"]), list(config["exclude"]), never=tuple(harness_outputs(config, out_dir)))
     started_at = dt.datetime.now(dt.UTC).replace(microsecond=0).isoformat()
     results: dict[str, list[ScanOutput]] = {name: [] for name in stages}
@@ -148,12 +150,16 @@ def run_stages(config: Config, stages: list[str], out_dir: Path, progress: Progr
                     timeout=float(stage_cfg.for_tool(scanner.name, "timeout")),
                     artifacts_dir=out_dir / stage,
                     note=partial(progress.note, stage, scanner.name),
+                    cache=cache,
                 )))
         progress.start([(t.stage, t.scanner.name) for t in tasks])
         workers = int(config["max_parallel"]) or max(1, len(tasks))
-        with runner.hidden_from_scanners([out_dir]):  # in a namespace, scanners cannot touch the reports
+        # In a namespace, scanners cannot touch the reports, nor the result cache.
+        with runner.hidden_from_scanners([out_dir, *([cache.folder] if cache else [])]):
             _run_all(tasks, workers, progress, results)
         progress.stop()
+    if cache is not None:
+        cache.prune()
     elapsed = time.monotonic() - stage_started
 
     # After every stage: the secrets stage locates the values that other stages' messages quote.

@@ -29,11 +29,13 @@ from importlib import metadata
 from pathlib import Path
 from typing import Any, Protocol
 
-from . import runner
+from . import cached_scan, runner
+from .cache_keys import InputDigests
 from .errors import ScanError
 from .files import FileSet
 from .model import Finding, Status, ToolRun
 from .options import Option
+from .result_cache import ResultCache
 
 __all__ = ["ScanError", "ScanContext", "ScanOutput", "Scanner", "CommandScanner", "Plan", "Command", "Outcome",
            "Coverage", "Parsed", "load_json", "require", "missing_from"]
@@ -52,6 +54,8 @@ class ScanContext:
     artifacts_dir: Path  # where a stage may leave extra artifacts (reports/<stage>/)
     # Called with a short line to show progress beyond "started"/"finished" (optional).
     note: Callable[[str], None] = field(default=lambda _msg: None)
+    # The exact result cache (pipeline/cached_scan.py), or None: every tool runs on every input.
+    cache: ResultCache | None = None
 
 
 @dataclass
@@ -248,6 +252,9 @@ class CommandScanner:
     # How much CPU the tool usually takes next to the others (1 = the cheap ones): the engine starts
     # the costliest first.
     relative_cost: int = 1
+    # How its results are cached (pipeline/cached_scan.py): "file" (one entry per input file), "run"
+    # (one entry for the whole plan) or "" (never: a live target, data without an identity).
+    cache_granularity: str = ""
 
     # --- what subclasses implement -------------------------------------------------------------
     def plan(self, ctx: ScanContext) -> Plan:
@@ -278,6 +285,20 @@ class CommandScanner:
 
     def extra_env(self, plan: Plan) -> dict[str, str]:
         return {}
+
+    # --- what the result cache must know beyond the inputs' contents (pipeline/cached_scan.py) ---
+    def cache_key_parts(self, plan: Plan) -> Mapping[str, str] | None:
+        """What else this plan's results depend on (an advisory snapshot's digest), or None: do not cache this run."""
+        return {}
+
+    def cache_context(self, plan: Plan, path: str, digests: InputDigests) -> str | None:
+        """For "file" caching: what else ``path``'s result depends on besides its own content ('' for nothing;
+        None: not cacheable). A cross-module tool returns the digest of the modules it reads."""
+        return ""
+
+    def cache_files(self, plan: Plan) -> Iterable[str]:
+        """For "run" caching: every file whose content the run's result may depend on."""
+        return plan.ctx.files.all
 
     def crash_meaning(self, outcome: Outcome) -> str:
         """What a crash of this tool means, when the adapter knows its exceptions (pip-audit's service errors)."""
@@ -343,6 +364,55 @@ class CommandScanner:
         run.version = self.version(executable, ctx.timeout)
         self._pin_note(run)
         plan = replace(plan, executable=executable)
+        cached = cached_scan.look_up(self, ctx.cache, plan, run.version)
+        ran: Plan = plan
+        if cached is not None and cached.hits and not cached.complete:
+            narrowed = cached.plan_for_misses()
+            if narrowed is None:
+                cached.hits.clear()  # the adapter cannot plan the misses alone: scan everything
+            else:
+                ran = narrowed
+        fresh: Parsed | None = None
+        if cached is not None and cached.complete:
+            parsed = cached.cached_parsed()
+        else:
+            result = self._run_plan(run, ran, started)
+            if isinstance(result, ScanOutput):
+                if cached is not None and cached.hits:
+                    result.findings.extend(self._stamp(cached.cached_parsed().findings))  # an error adds, never hides
+                self._cache_notes(run, cached)
+                return result
+            fresh = result
+            parsed = cached.combine(fresh) if cached is not None and cached.hits else fresh
+        run.duration_s = round(time.monotonic() - started, 3)
+        gap = self._coverage_gap(plan, parsed.covered)
+        if cached is not None and fresh is not None and not gap and not parsed.error:
+            cached.store(ran, fresh)
+        self._cache_notes(run, cached)
+        return self._output(run, plan, parsed, gap)
+
+    def _output(self, run: ToolRun, plan: Plan, parsed: Parsed, gap: str) -> ScanOutput:
+        """The run's report: its details and notes, its findings in input order, or the error."""
+        details = dict(parsed.details)
+        details.pop(cached_scan.BY_INPUT, None)
+        notes = list(details.pop("notes", []))
+        run.details.setdefault("notes", []).extend(notes)
+        if not run.details["notes"]:
+            del run.details["notes"]
+        run.details.update(details)
+        if parsed.covered.scanned is None:
+            run.details["coverage"] = f"no evidence: {parsed.covered.no_evidence}"
+        findings = parsed.findings
+        if self.cache_granularity == cached_scan.FILE:
+            # One order whether the findings came from one run or from the cache and a run over the misses.
+            findings = cached_scan.order_by_input(findings, plan.inputs)
+        if parsed.error or gap:
+            return self.error(run, "; ".join(filter(None, [gap, parsed.error])), None, findings)
+        return ScanOutput(run, self._stamp(findings))
+
+    def _run_plan(self, run: ToolRun, plan: Plan, started: float) -> Parsed | ScanOutput:
+        """Run the plan's commands and parse them: the combined result, or the error output."""
+        ctx = plan.ctx
         parsed: Parsed | None = None
         try:
             with self.session(plan) as plan:
@@ -362,23 +432,23 @@ class CommandScanner:
                     parsed = part if parsed is None else parsed.combine(part)
                 if parsed is None:
                     return self.error(run, "the plan had no command to run (adapter bug)")
-                parsed = self.finish(plan, parsed)
+                return self.finish(plan, parsed)
         except ScanError as exc:
             return self.error(run, str(exc), None, parsed.findings if parsed else None)
         finally:
             run.duration_s = round(time.monotonic() - started, 3)
-        gap = self._coverage_gap(plan, parsed.covered)
-        details = dict(parsed.details)
-        notes = list(details.pop("notes", []))
-        run.details.setdefault("notes", []).extend(notes)
-        if not run.details["notes"]:
-            del run.details["notes"]
-        run.details.update(details)
-        if parsed.covered.scanned is None:
-            run.details["coverage"] = f"no evidence: {parsed.covered.no_evidence}"
-        if parsed.error or gap:
-            return self.error(run, "; ".join(filter(None, [gap, parsed.error])), None, parsed.findings)
-        return ScanOutput(run, self._stamp(parsed.findings))
+
+    def _cache_notes(self, run: ToolRun, cached: cached_scan.CachedPart | None) -> None:
+        """Say how much came from the cache, and every entry it discarded."""
+        if cached is None:
+            return
+        run.details["cache"] = cached.summary()
+        lines = list(cached.notes)
+        if cached.hits:
+            lines.insert(0, f"{self.name}: {cached.summary()}")
+            cached.plan.ctx.note(cached.summary())
+        if lines:
+            run.details.setdefault("notes", []).extend(lines)
 
     def _execute(self, run: ToolRun, command: Command, ctx: ScanContext, budget: float) -> Outcome:
         if not run.command:

@@ -18,3 +18,10 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
         path = Path(str(item.fspath)).resolve()
         if _APP in path.parents or path in _WATCHES_POSTGRES:
             item.add_marker(pytest.mark.xdist_group("app"))
+
+
+@pytest.fixture(autouse=True)
+def _private_result_cache(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch) -> None:
+    # Every `pipeline run` a test starts gets a fresh result cache of its own: none reads the user's
+    # ~/.cache, and no test's results feed another's.
+    monkeypatch.setenv("SECURE_PIPELINE_CACHE", str(tmp_path_factory.mktemp("result-cache")))

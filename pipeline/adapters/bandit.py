@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from ..cached_scan import BY_INPUT
 from ..evidence import canary
 from ..files import glob_match
 from ..model import Confidence, Finding, Location, Severity
@@ -76,6 +77,7 @@ class Bandit(CommandScanner):
     executable = "bandit"
     distribution = "bandit"
     ok_exit_codes = frozenset({0, 1})  # 1 = issues found; 2 = usage or config error
+    cache_granularity = "file"  # each file's results depend on that file and the (vetted) configuration
 
     def _targets(self, ctx: ScanContext) -> list[str]:
         settings = bandit_settings(ctx.root) or {}
@@ -167,6 +169,12 @@ class Bandit(CommandScanner):
             "skipped_tests": int(totals.get("skipped_tests", 0) or 0),
         }
         details.update(vet_bandit(ctx.root, ctx.work_dir).details())
+        # Each file's share of the counts, so cached files and freshly scanned ones add up to the same totals.
+        details[BY_INPUT] = {path: {"files_scanned": 1, "nosec": int(metrics.get("nosec", 0) or 0),
+                                    "skipped_tests": int(metrics.get("skipped_tests", 0) or 0)}
+                             for name, metrics in data["metrics"].items()
+                             if name != "_totals" and isinstance(metrics, dict)
+                             and (path := _norm(name)) != str(state.control)}
         if (ctx.root / ".bandit").is_file():
             # bandit reads .bandit only while walking directories; it is given files, so it never reads it.
             details.setdefault("notes", []).append(

@@ -134,6 +134,9 @@ class Checkov(CommandScanner):
     executable = "checkov"
     distribution = "checkov"
     ok_exit_codes = frozenset({0, 1})  # 1 = failed checks; a crash is a traceback (scanner.crash_cause)
+    # Offline; templates can reference each other (modules, parameter files): one entry per run, keyed on
+    # every file of the tree.
+    cache_granularity = "run"
     version_timeout = 60.0  # checkov takes seconds to import
 
     def plan(self, ctx: ScanContext) -> Plan:

@@ -100,6 +100,7 @@ class DetectSecrets(CommandScanner):
     executable = "detect-secrets"
     distribution = "detect-secrets"
     ok_exit_codes = frozenset({0})  # `scan` always exits 0 when it worked, whatever it found
+    cache_granularity = "file"  # a file's results depend on that file alone (and the configuration)
     options = (
         Option("secrets_baseline", "str", ".secrets.baseline",
                "detect-secrets baseline whose audited false positives (is_secret: false) are accepted."),

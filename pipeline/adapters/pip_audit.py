@@ -18,11 +18,12 @@ the local database has no record of are an error unless ``unknown_packages = "wa
 
 from __future__ import annotations
 
+import datetime as dt
 import os
 import re
 import statistics
 import sys
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass, replace
 from pathlib import Path
@@ -36,6 +37,7 @@ from ..advisories.findings import dependency_finding, needed_upgrade, sort_versi
 from ..advisories.server import MirrorServer
 from ..advisories.sync import default_destination
 from ..advisories.versions import canonical_name, fixed_versions
+from ..cache_keys import tree_digest
 from ..dependencies import Dependencies, Origin, Pin, SourceError, collect, requirements_text
 from ..model import Finding, Severity
 from ..options import Option
@@ -130,6 +132,8 @@ class PipAudit(CommandScanner):
     executable = "pip-audit"
     distribution = "pip-audit"
     ok_exit_codes = frozenset({0, 1})  # 1 = vulnerabilities found, but only when stdout is its JSON
+    # One entry per run, only over a local advisory snapshot (see cache_key_parts).
+    cache_granularity = "run"
     options = (
         Option("osv_url", "str", "",
                "Online only: audit against this OSV-compatible `/v1/query` endpoint instead of pip-audit's default "
@@ -153,6 +157,23 @@ class PipAudit(CommandScanner):
     def validate(self, root: Path, options: dict[str, Any]) -> None:
         """The scanned repository may not choose its own advisory source (exit 3 before anything runs)."""
         trusted.check(root)
+
+    # --- the result cache ---------------------------------------------------------------------
+    def cache_key_parts(self, plan: Plan) -> Mapping[str, str] | None:
+        """The advisory snapshot's content digest and today's date (its age and staleness are part of the
+        result). A live service has no identity the harness can check: never cached."""
+        state: _Plan = plan.state
+        if state.db is None:
+            return None
+        identity = tree_digest(state.db.source)
+        if identity is None:
+            return None
+        return {"advisories": identity, "date": dt.datetime.now(dt.UTC).date().isoformat()}
+
+    def cache_files(self, plan: Plan) -> Iterable[str]:
+        """The dependency sources and every file they may include or constrain (all but Python code)."""
+        state: _Plan = plan.state
+        return sorted({*state.deps.sources, *(p for p in plan.ctx.files.all if not p.endswith(".py"))})
 
     # --- the plan: pins, advisory source, one run per layer of pins -------------------------------
     def plan(self, ctx: ScanContext) -> Plan:

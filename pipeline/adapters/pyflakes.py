@@ -108,6 +108,7 @@ class Pyflakes(CommandScanner):
     executable = "pyflakes"
     distribution = "pyflakes"
     ok_exit_codes = frozenset({0, 1})  # 1 = messages (or a file it could not check, seen on stderr)
+    cache_granularity = "file"  # a file's results depend on that file alone (and the configuration)
 
     def problem(self, finding: Finding) -> str | None:
         # pyflakes' message classes are the lint stage's vocabulary of problems.

@@ -30,9 +30,13 @@ import shutil
 from collections import Counter
 from collections.abc import Mapping
 from dataclasses import dataclass
+from functools import lru_cache
+from importlib import metadata
 from pathlib import Path
 from typing import Any
 
+from ..cache_keys import InputDigests, sha256_text
+from ..cached_scan import BY_INPUT
 from ..errors import ConfigError
 from ..evidence import pylint_plugin as evidence_plugin
 from ..model import Confidence, Finding, Location, Severity
@@ -140,6 +144,8 @@ class Pylint(CommandScanner):
     # Exit status is a bit field (1 fatal, 2 error, 4 warning, 8 refactor, 16 convention); 32 is usage.
     ok_exit_codes = frozenset(range(32))
     relative_cost = 20  # measured: ~4.5x bandit, ~30x pyflakes on pypa/pip (issue 16)
+    # Per file, but a module's messages depend on the modules it imports (and on duplicate code anywhere).
+    cache_granularity = "file"
     options = (
         Option("pylint_rcfile", "str", "",
                "pylint configuration file inside the repository; default: the one pylint itself would find "
@@ -182,6 +188,14 @@ class Pylint(CommandScanner):
         jobs = jobs_for(setting, len(ctx.files.python))
         return Plan(ctx, inputs=tuple(ctx.files.python),
                     state=_PylintState(evidence, plugins, digests, rcfile, vetted, target, jobs))
+
+    def cache_context(self, plan: Plan, path: str, digests: InputDigests) -> str | None:
+        """Every file of the selection and the installed distributions pylint infers through: exact, and
+        all or nothing. The seam for a per-module key: the digest of ``path``'s import closure instead."""
+        everything = digests.of_all(plan.ctx.files.all)
+        state: _PylintState = plan.state
+        target = _target_distributions(state.target.site_packages) if state.target else "none"
+        return None if everything is None else f"{everything}+{_installed_distributions()}+{target}"
 
     def argv(self, plan: Plan) -> list[str]:
         return self._argv(plan, 1, ())
@@ -295,6 +309,7 @@ class Pylint(CommandScanner):
                 return Parsed(findings, Coverage.of(covered | skipped), {})
         details: dict[str, Any] = {"files_scanned": len(covered & inputs), "jobs": state.jobs,
                                    **state.vetted.details(),
+                                   BY_INPUT: {p: {"files_scanned": int(p in covered)} for p in (covered | skipped) & inputs},
                                    "python_env": state.target.describe() if state.target else "none found"}
         if state.target is None:
             findings, unresolved = split(findings, own_modules(plan.ctx.root, plan.inputs))
@@ -385,3 +400,24 @@ def _stable_message(symbol: str, message: str) -> str:
 
 def _tally(counts: Mapping[str, int]) -> str:
     return ", ".join(f"{k} {v}" for k, v in sorted(counts.items())) or "none"
+
+
+def _target_distributions(folders: tuple[Path, ...]) -> str:
+    """The repository's environment as pylint reads it: each folder and every distribution's RECORD
+    (the list of its files with their hashes), so an upgrade or a reinstall is a cache miss."""
+    parts: list[str] = []
+    for folder in folders:
+        parts.append(str(folder))
+        for record in sorted(folder.glob("*.dist-info/RECORD")):
+            try:
+                parts.append(f"{record.parent.name}:{hashlib.sha256(record.read_bytes()).hexdigest()}")
+            except OSError:
+                parts.append(f"{record.parent.name}:unreadable")
+    return sha256_text(*parts)
+
+
+@lru_cache(maxsize=1)
+def _installed_distributions() -> str:
+    """The distributions of the environment pylint runs in (it infers types through them)."""
+    names = sorted(f"{d.metadata['Name']}=={d.version}" for d in metadata.distributions())
+    return sha256_text(*names)

@@ -40,6 +40,7 @@ class Ruff(CommandScanner):
     executable = "ruff"
     distribution = "ruff"
     ok_exit_codes = frozenset({0, 1})  # 1 = violations; 2 = an error (bad arguments, unreadable input)
+    cache_granularity = "file"  # its S and F rules read one file at a time
     enable_option = "ruff"
     options = (
         Option("ruff", "bool", False,

@@ -170,6 +170,9 @@ class Zizmor(CommandScanner):
     executable = "zizmor"
     distribution = "zizmor"
     ok_exit_codes = frozenset({0}) | _FINDINGS_EXIT_CODES | _ERROR_EXIT_CODES
+    # Offline and file-based, but it follows local actions and reusable workflows: one entry per run,
+    # keyed on every file of the tree.
+    cache_granularity = "run"
     options = (
         Option("zizmor_persona", "str", "regular",
                "zizmor persona: `regular` (actionable findings), `pedantic` (also code smells) or `auditor` "

@@ -213,3 +213,18 @@ def test_init_says_which_environment_pylint_reads_and_how_to_make_one(tmp_path, 
     (root / ".venv" / "lib" / "python3.11" / "site-packages").mkdir(parents=True)
     line, step = python_env_choice(root, detect(root))
     assert line == f"dependencies for pylint: {root / '.venv'} (from .venv/ in the repository)" and step == ""
+
+
+def test_the_result_cache_key_changes_with_the_target_environment(tmp_path: Path):
+    """pylint's findings depend on the dependencies it reads: a reinstalled or upgraded one is a cache miss."""
+    from pipeline.adapters.pylint import _target_distributions
+
+    site = tmp_path / "venv" / "lib" / "python3.11" / "site-packages"
+    (site / "flask-3.0.0.dist-info").mkdir(parents=True)
+    (site / "flask-3.0.0.dist-info" / "RECORD").write_text("flask/__init__.py,sha256=abc,10\n")
+    before = _target_distributions((site,))
+    assert _target_distributions((site,)) == before
+    (site / "flask-3.0.0.dist-info" / "RECORD").write_text("flask/__init__.py,sha256=def,11\n")
+    assert _target_distributions((site,)) != before
+    (site / "flask-3.0.0.dist-info").rename(site / "flask-3.1.0.dist-info")
+    assert len({before, _target_distributions((site,))}) == 2

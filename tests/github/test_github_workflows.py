@@ -250,7 +250,8 @@ def test_reusable_workflow_stage_jobs_report_and_cache_even_when_a_stage_fails()
     assert upload["with"]["name"] == "stage-report-${{ matrix.stage }}"
     assert "reports/${{ matrix.stage }}.json" in upload["with"]["path"]
     restore = next(s for s in stage_job["steps"] if str(s.get("uses", "")).startswith("actions/cache/restore@"))
-    save = next(s for s in stage_job["steps"] if str(s.get("uses", "")).startswith("actions/cache/save@"))
+    save = next(s for s in stage_job["steps"]
+                if str(s.get("uses", "")).startswith("actions/cache/save@") and s["with"]["path"] == "~/.cache/pip")
     # Restored across stages (a prefix without the stage), saved after a failed stage too.
     prefix = restore["with"]["restore-keys"].strip()
     assert "matrix.stage" not in prefix and restore["with"]["key"].startswith(prefix)
@@ -411,3 +412,28 @@ def test_pre_commit_hooks_are_local_and_run_real_pipeline_commands():
         assert hook["language"] == "system" and hook["pass_filenames"] is False
         assert entry[0] == "pipeline"
         parser.parse_args(entry[1:])
+
+
+def test_reusable_workflow_keeps_the_result_cache_per_ref_outside_the_checkout():
+    stage_job = load_yaml(WORKFLOWS / REUSABLE)["jobs"]["stage"]
+    steps = stage_job["steps"]
+    restore = next(s for s in steps if s.get("id") == "results")
+    save = next(s for s in steps if s.get("name") == "Save the result cache")
+    run = next(s for s in steps if "pipeline run" in s.get("run", ""))
+    folder = "${{ runner.temp }}/secure-pipeline-results"
+    assert restore["uses"].startswith("actions/cache/restore@") and save["uses"].startswith("actions/cache/save@")
+    assert restore["with"]["path"] == save["with"]["path"] == folder  # outside the checkout: the repo ships no entries
+    assert '--cache "$RUNNER_TEMP/secure-pipeline-results"' in run["run"] and "chmod 700" in run["run"]
+    assert steps.index(restore) < steps.index(run) < steps.index(save)
+    # Saved after a failed stage too, under this run's own key.
+    assert save["if"] == "${{ !cancelled() }}" and save["with"]["key"] == "${{ steps.results.outputs.cache-primary-key }}"
+    # A pull request's entries are saved under its own prefix; the default branch restores only its ref's
+    # prefix (a pull request may also start from its base branch's cache, never the other way round).
+    key = restore["with"]["key"]
+    scope = "${{ github.event_name == 'pull_request' && format('pr{0}', github.event.pull_request.number) || format('ref-{0}', github.ref_name) }}"
+    assert key.startswith(f"secure-pipeline-results-${{{{ runner.os }}}}-${{{{ matrix.stage }}}}-{scope}-")
+    assert "github.run_id" in key  # caches are immutable: each run saves a new one
+    prefixes = [line for line in restore["with"]["restore-keys"].splitlines() if line.strip()]
+    assert prefixes[0].endswith(f"{scope}-")
+    assert prefixes[1:] == ["${{ github.event_name == 'pull_request' && format('secure-pipeline-results-{0}-{1}-ref-{2}-', "
+                            "runner.os, matrix.stage, github.base_ref) || '' }}"]
