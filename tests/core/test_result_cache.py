@@ -57,7 +57,7 @@ def scan(tool: str, root: Path, cache: ResultCache | None, **options: Any) -> Sc
 
 def result(output: ScanOutput) -> tuple[list[dict[str, Any]], dict[str, Any]]:
     """Findings and details as the report writes them, without what only says where they came from."""
-    details = {k: v for k, v in output.run.details.items() if k != "cache"}
+    details = {k: v for k, v in output.run.details.items() if k not in ("cache", "cpu_s", "max_rss_kb")}
     details["notes"] = [n for n in details.get("notes", []) if "from cache" not in n and not n.startswith("result cache:")]
     return [f.to_dict() for f in output.findings], details
 
@@ -69,7 +69,7 @@ def entries(cache: ResultCache, tool: str) -> list[Path]:
 # --- identical reports ------------------------------------------------------------------------------
 
 def _stage_reports(out: Path) -> dict[str, Any]:
-    """Every stage report, minus timings, ids and the lines that say what came from the cache (and so
+    """Every stage report, minus timings (CPU and memory too), ids and the lines that say what came from the cache (and so
     what ran: a tool's command line and exit code)."""
     reports = {}
     for path in sorted(out.glob("*.json")):
@@ -78,7 +78,8 @@ def _stage_reports(out: Path) -> dict[str, Any]:
         for tool in data["tools"]:
             for key in ("duration_s", "command", "exit_code"):
                 tool.pop(key)
-            tool["details"].pop("cache", None)
+            for measured in ("cache", "cpu_s", "max_rss_kb"):  # what it cost, not what it found
+                tool["details"].pop(measured, None)
         notes = [n for n in data["details"].get("notes", []) if "from cache" not in n]
         data["details"] = {**data["details"], "notes": notes} if notes else {}
         reports[path.stem] = data
