@@ -8,7 +8,7 @@ import tempfile
 import time
 import traceback
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import partial
 from pathlib import Path
 from typing import Any
@@ -19,6 +19,7 @@ from .files import FileSet
 from .merge import merge_same_problem
 from .model import StageResult, Status, ToolRun
 from .options import OptionError
+from .pr_run import DETAILS_KEY, PrRun
 from .progress import Progress
 from .redact import Redactor
 from .registry import scanners_for, stage_spec
@@ -59,10 +60,15 @@ class _Task:
     stage: str
     scanner: Scanner
     ctx: ScanContext
+    label: str = ""  # how progress names it ("pylint (base)"); default: the scanner's name
+
+    @property
+    def name(self) -> str:
+        return self.label or self.scanner.name
 
 
 def _run_task(task: _Task, progress: Progress) -> ScanOutput:
-    progress.tool_started(task.stage, task.scanner.name)
+    progress.tool_started(task.stage, task.name)
     started = time.monotonic()
     with runner.collect_problems() as problems:
         try:
@@ -81,7 +87,7 @@ def _run_task(task: _Task, progress: Progress) -> ScanOutput:
     output.run.details.setdefault("isolation", sandbox.isolation().description)
     if not output.run.duration_s:
         output.run.duration_s = round(time.monotonic() - started, 3)
-    progress.tool_finished(task.stage, task.scanner.name, output.run, len(output.findings))
+    progress.tool_finished(task.stage, task.name, output.run, len(output.findings))
     return output
 
 
@@ -103,12 +109,16 @@ def harness_outputs(config: Config, out_dir: Path) -> list[str]:
     return patterns
 
 
-def _run_all(tasks: list[_Task], workers: int, progress: Progress, results: dict[str, list[ScanOutput]]) -> None:
+def _run_all(tasks: list[_Task], workers: int, progress: Progress, results: dict[str, list[ScanOutput]],
+             base_results: dict[tuple[str, str], ScanOutput]) -> None:
     pool = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="scanner")
     try:
         futures = [(t, pool.submit(_run_task, t, progress)) for t in tasks]
         for task, future in futures:
-            results[task.stage].append(future.result())
+            if task.label:
+                base_results[(task.stage, task.scanner.name)] = future.result()
+            else:
+                results[task.stage].append(future.result())
     except BaseException:
         # Interrupted (SIGINT/SIGTERM) or broken: kill every tool, start no queued one, and wait
         # only for threads whose processes are already dead.
@@ -124,29 +134,50 @@ def _run_all(tasks: list[_Task], workers: int, progress: Progress, results: dict
         runner.kill_leftovers()  # nothing a scanner started outlives the scan
 
 
-def run_stages(config: Config, stages: list[str], out_dir: Path, progress: Progress) -> list[StageResult]:
+def _pr_skipped(scanner: Scanner, reason: str) -> ScanOutput:
+    return ScanOutput(ToolRun(tool=scanner.name, status=Status.SKIPPED, reason=reason))
+
+
+def run_stages(config: Config, stages: list[str], out_dir: Path, progress: Progress,
+               base_ref: str = "") -> list[StageResult]:
+    """Run the stages; with ``base_ref``, in PR mode (pipeline/pr_mode.py): each scanner's files narrowed
+    to what the change can affect, the merge base's counterparts scanned beside them."""
     files = FileSet(config.root, list(config["paths"]), list(config["exclude"]), never=tuple(harness_outputs(config, out_dir)))
     started_at = dt.datetime.now(dt.UTC).replace(microsecond=0).isoformat()
     results: dict[str, list[ScanOutput]] = {name: [] for name in stages}
+    base_results: dict[tuple[str, str], ScanOutput] = {}
     stage_started = time.monotonic()
+    pr = PrRun.prepare(config, files, stages, base_ref) if base_ref else None
     with tempfile.TemporaryDirectory(prefix="secure-pipeline-") as scratch:
         tasks: list[_Task] = []
         for stage in stages:
             stage_cfg = config.stages[stage]
             for scanner in scanners_for(stage):
+                if pr is not None and pr.skip(scanner):
+                    results[stage].append(_pr_skipped(scanner, pr.skip(scanner)))
+                    continue
                 work = Path(scratch) / stage / scanner.name
                 work.mkdir(parents=True)
                 options: dict[str, Any] = dict(stage_cfg.values)
-                tasks.append(_Task(stage, scanner, ScanContext(
+                ctx = ScanContext(
                     root=config.root, stage=stage, options=options, files=files, work_dir=work,
                     timeout=float(stage_cfg.for_tool(scanner.name, "timeout")),
                     artifacts_dir=out_dir / stage,
                     note=partial(progress.note, stage, scanner.name),
-                )))
-        progress.start([(t.stage, t.scanner.name) for t in tasks])
+                )
+                if pr is not None:
+                    ctx = replace(ctx, files=pr.head_files(scanner, files), partial=pr.partial(scanner))
+                    base = pr.base_context(config, files, stage, scanner, ctx, Path(scratch))
+                    if base is not None:
+                        pr.bases.append(base)
+                        label = f"{scanner.name} (base)"
+                        base.ctx = replace(base.ctx, note=partial(progress.note, stage, label))
+                        tasks.append(_Task(stage, scanner, base.ctx, label))
+                tasks.append(_Task(stage, scanner, ctx))
+        progress.start([(t.stage, t.name) for t in tasks])
         workers = int(config["max_parallel"]) or max(1, len(tasks))
         with runner.hidden_from_scanners([out_dir]):  # in a namespace, scanners cannot touch the reports
-            _run_all(tasks, workers, progress, results)
+            _run_all(tasks, workers, progress, results, base_results)
         progress.stop()
     elapsed = time.monotonic() - stage_started
 
@@ -171,12 +202,24 @@ def run_stages(config: Config, stages: list[str], out_dir: Path, progress: Progr
         else:
             status = Status.PASSED
         notes = [n for r in runs for n in r.details.pop("notes", [])]
+        details: dict[str, Any] = {}
+        if pr is not None:
+            pr_details = pr.finish_stage(stage, runs, {t: o for (s, t), o in base_results.items() if s == stage},
+                                         redactor)
+            details[DETAILS_KEY] = pr_details
+            notes.insert(0, pr_details["summary"])
+            if any(r.status is Status.ERROR for r in runs):
+                status = Status.ERROR
+        if notes:
+            details["notes"] = notes
         stage_results.append(StageResult(
             stage=stage, status=status, tools=runs, findings=findings,
             duration_s=round(max((r.duration_s for r in runs), default=elapsed), 3),
             reason="; ".join(r.error for r in runs if r.status is Status.ERROR)
             or ("; ".join(f"{r.tool}: {r.reason}" for r in runs) if status is Status.SKIPPED else ""),
             started_at=started_at,
-            details={"notes": notes} if notes else {},
+            details=details,
         ))
+    if pr is not None:
+        pr.close()
     return stage_results

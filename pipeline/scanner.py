@@ -52,6 +52,9 @@ class ScanContext:
     artifacts_dir: Path  # where a stage may leave extra artifacts (reports/<stage>/)
     # Called with a short line to show progress beyond "started"/"finished" (optional).
     note: Callable[[str], None] = field(default=lambda _msg: None)
+    # PR mode: ``files`` is part of the tree, so checks that compare the whole tree with itself
+    # (pylint's duplicate-code, cyclic-import) cannot be exact and are off (pipeline/pr_mode.py).
+    partial: bool = False
 
 
 @dataclass

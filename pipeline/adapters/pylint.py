@@ -22,6 +22,7 @@ from typing import Any
 from ..evidence import pylint_plugin as evidence_plugin
 from ..model import Confidence, Finding, Location, Severity
 from ..options import Option
+from ..pr_mode import IMPORTERS, WHOLE_SET_CHECKS
 from ..scanner import CommandScanner, Coverage, Outcome, Parsed, Plan, ScanContext, ScanError, load_json, require
 from ..trust import TrustError, trusted
 from ..vetting import VettedConfig
@@ -89,6 +90,8 @@ class Pylint(CommandScanner):
     distribution = "pylint"
     # Exit status is a bit field (1 fatal, 2 error, 4 warning, 8 refactor, 16 convention); 32 is usage.
     ok_exit_codes = frozenset(range(32))
+    # A module's messages depend on what it imports: PR mode lints the changed modules and their importers.
+    pr_scope = IMPORTERS
     options = (
         Option("pylint_rcfile", "str", "",
                "pylint configuration file inside the repository; default: the one pylint itself would find "
@@ -118,6 +121,7 @@ class Pylint(CommandScanner):
         return [plan.executable, "--output-format=json2", "--persistent=n", f"--rcfile={rcfile}",
                 "--ignore=", "--ignore-patterns=", "--ignore-paths=",
                 f"--load-plugins={evidence_plugin.MODULE_NAME}", f"--enable={evidence_plugin.MESSAGE}",
+                *([f"--disable={','.join(WHOLE_SET_CHECKS)}"] if plan.ctx.partial else []),
                 "--", *plan.inputs]
 
     def extra_env(self, plan: Plan) -> dict[str, str]:

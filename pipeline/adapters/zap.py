@@ -16,6 +16,7 @@ from typing import Any
 from ..config import ConfigError
 from ..model import Status, ToolRun
 from ..options import Option
+from ..pr_mode import FULL
 from ..redact import redact
 from ..scanner import ScanContext, ScanOutput
 from ..zap import daemon, embedded, findings, rules_file, traditional_json
@@ -32,6 +33,8 @@ DEFAULT_RULES = "zap-config/rules.tsv"
 class Zap:
     name = "zap"
     stage = "zap"
+    # Scans the deployed application, not files: always in full.
+    pr_scope = FULL
     distribution = ""  # ZAP is not a Python distribution: a daemon or the embedded engine
     options: tuple[Option, ...] = (
         Option("target", "str", "",
