@@ -138,6 +138,33 @@ def _pr_skipped(scanner: Scanner, reason: str) -> ScanOutput:
     return ScanOutput(ToolRun(tool=scanner.name, status=Status.SKIPPED, reason=reason))
 
 
+def _pr_tasks(pr: PrRun, config: Config, files: FileSet, task: _Task, scratch: Path, progress: Progress) -> list[_Task]:
+    """PR mode: the head's task over its narrowed files, and the merge base's beside it (when it has one)."""
+    head = replace(task.ctx, files=pr.head_files(task.scanner, files), partial=pr.partial(task.scanner))
+    tasks = [_Task(task.stage, task.scanner, head)]
+    base = pr.base_context(config, files, task.stage, task.scanner, head, scratch)
+    if base is not None:
+        label = f"{task.scanner.name} (base)"
+        base.ctx = replace(base.ctx, note=partial(progress.note, task.stage, label))
+        pr.bases.append(base)
+        tasks.insert(0, _Task(task.stage, task.scanner, base.ctx, label))
+    return tasks
+
+
+def _stage_details(pr: PrRun | None, stage: str, runs: list[ToolRun], base_results: dict[tuple[str, str], ScanOutput],
+                   redactor: Redactor) -> dict[str, Any]:
+    """The stage report's details: the tools' notes, and in PR mode what was scanned and the base's findings."""
+    notes = [n for r in runs for n in r.details.pop("notes", [])]
+    details: dict[str, Any] = {}
+    if pr is not None:
+        pr_details = pr.finish_stage(stage, runs, {t: o for (s, t), o in base_results.items() if s == stage}, redactor)
+        details[DETAILS_KEY] = pr_details
+        notes.insert(0, pr_details["summary"])
+    if notes:
+        details["notes"] = notes
+    return details
+
+
 def run_stages(config: Config, stages: list[str], out_dir: Path, progress: Progress,
                base_ref: str = "") -> list[StageResult]:
     """Run the stages; with ``base_ref``, in PR mode (pipeline/pr_mode.py): each scanner's files narrowed
@@ -165,15 +192,8 @@ def run_stages(config: Config, stages: list[str], out_dir: Path, progress: Progr
                     artifacts_dir=out_dir / stage,
                     note=partial(progress.note, stage, scanner.name),
                 )
-                if pr is not None:
-                    ctx = replace(ctx, files=pr.head_files(scanner, files), partial=pr.partial(scanner))
-                    base = pr.base_context(config, files, stage, scanner, ctx, Path(scratch))
-                    if base is not None:
-                        pr.bases.append(base)
-                        label = f"{scanner.name} (base)"
-                        base.ctx = replace(base.ctx, note=partial(progress.note, stage, label))
-                        tasks.append(_Task(stage, scanner, base.ctx, label))
-                tasks.append(_Task(stage, scanner, ctx))
+                tasks.extend(_pr_tasks(pr, config, files, _Task(stage, scanner, ctx), Path(scratch), progress)
+                             if pr is not None else [_Task(stage, scanner, ctx)])
         progress.start([(t.stage, t.name) for t in tasks])
         workers = int(config["max_parallel"]) or max(1, len(tasks))
         with runner.hidden_from_scanners([out_dir]):  # in a namespace, scanners cannot touch the reports
@@ -201,17 +221,9 @@ def run_stages(config: Config, stages: list[str], out_dir: Path, progress: Progr
             status = Status.SKIPPED
         else:
             status = Status.PASSED
-        notes = [n for r in runs for n in r.details.pop("notes", [])]
-        details: dict[str, Any] = {}
-        if pr is not None:
-            pr_details = pr.finish_stage(stage, runs, {t: o for (s, t), o in base_results.items() if s == stage},
-                                         redactor)
-            details[DETAILS_KEY] = pr_details
-            notes.insert(0, pr_details["summary"])
-            if any(r.status is Status.ERROR for r in runs):
-                status = Status.ERROR
-        if notes:
-            details["notes"] = notes
+        details = _stage_details(pr, stage, runs, base_results, redactor)
+        if any(r.status is Status.ERROR for r in runs):  # PR mode: a base side that could not be scanned
+            status = Status.ERROR
         stage_results.append(StageResult(
             stage=stage, status=status, tools=runs, findings=findings,
             duration_s=round(max((r.duration_s for r in runs), default=elapsed), 3),

@@ -35,6 +35,7 @@ from . import changes as changes_mod
 from .changes import ChangeSet
 from .dependencies import AUTO_PATTERNS
 from .files import BUILTIN_EXCLUDES, FileSet, UnreadableFile, glob_match, read_regular_file
+from .git import GitError
 from .import_graph import ImportGraph
 
 CHANGED, IMPORTERS, WHEN_CHANGED, FULL = "changed", "importers", "when-changed", "full"
@@ -67,8 +68,8 @@ class ToolScope:
     kind: str
     why: str
     files: tuple[str, ...] | None = None  # head paths handed over; None: the whole tree (kind full)
-    dependents: tuple[str, ...] = ()  # pylint: importers of the changed files
-    anchors: tuple[str, ...] = ()  # pylint: one file per package root, for the same sys.path
+    dependents: tuple[str, ...] = ()  # for pylint, the importers of the changed files
+    anchors: tuple[str, ...] = ()  # for pylint, one file per package root, for the same sys.path
     base_files: Mapping[str, str] = field(default_factory=dict)  # head path -> base path scanned on the base
     skip: str = ""  # non-empty: not run in PR mode, for this reason
     disabled_checks: tuple[str, ...] = ()  # pylint symbols turned off on both sides
@@ -167,7 +168,8 @@ def plan(root: Path, changes: ChangeSet, files: FileSet, base_paths: Iterable[st
     """Every scanner's scope; ``base_paths`` is the merge base's file list (its regular files)."""
     base_list = sorted(base_paths)
     base_selected = {p for p in base_list if files.selects(p)}
-    changed = head_paths(changes)
+    selected = set(files.all)
+    changed = [p for p in head_paths(changes) if p in selected]
     scopes: dict[str, ToolScope] = {}
     graph: ImportGraph | None = None
     for scanner in scanners:
@@ -181,7 +183,7 @@ def plan(root: Path, changes: ChangeSet, files: FileSet, base_paths: Iterable[st
                 every = FileSet(files.root).all  # imports reach files the configuration does not lint
                 graph = ImportGraph.build(_read_sources(root, _python_tree(every)))
             linted = set(files.python)
-            affected = _pylint_changed(changes, linted)
+            affected = _pylint_changed(changes, set(graph.imports))
             own = sorted(p for p in affected if p in linted)
             dependents = sorted((graph.importers(affected) & linted) - set(own))
             first = anchors(root, files.python)
@@ -195,8 +197,8 @@ def plan(root: Path, changes: ChangeSet, files: FileSet, base_paths: Iterable[st
             options = options_by_stage.get(scanner.stage, {})
             sources = [s for s in options.get("sources") or [] if s != "auto" and not str(s).startswith("env:")]
             patterns = (*DEPENDENCY_FILES, *sources)
-            touched = [p for p in (*changed, *changes.deleted) if any(glob_match(p, pat) or fnmatch.fnmatchcase(p, pat)
-                                                                     for pat in patterns)]
+            touched = [p for p in (*head_paths(changes), *changes.deleted)
+                       if any(glob_match(p, pat) or fnmatch.fnmatchcase(p, pat) for pat in patterns)]
             if touched:
                 scopes[name] = ToolScope(name, kind, f"full audit: {', '.join(touched[:3])} changed")
             else:
@@ -223,8 +225,8 @@ def base_python_anchors(scratch: Path, base_python: Iterable[str]) -> dict[str, 
     return anchors(scratch, base_python)
 
 
-def materialize(root: Path, changes: ChangeSet, base_entries: Mapping[str, changes_mod.BaseEntry],
-                paths: Iterable[str], dest: Path, config_from_head: Iterable[str]) -> None:
+def materialize(root: Path, base_entries: Mapping[str, changes_mod.BaseEntry], paths: Iterable[str], dest: Path,
+                config_from_head: Iterable[str]) -> None:
     """Write the base versions of ``paths`` under ``dest`` from git objects, then the head's
     configuration files that are not among them (the base is scanned with the head's configuration)."""
     wanted = sorted(set(paths))
@@ -251,7 +253,7 @@ def materialize(root: Path, changes: ChangeSet, base_entries: Mapping[str, chang
 def _inside(dest: Path, rel: str) -> Path:
     """dest/rel, refusing a path that climbs out (a crafted tree entry such as ``../x``)."""
     if rel.startswith("/") or any(part in ("..", "") for part in rel.split("/")):
-        raise changes_mod.git.GitError(f"base tree entry {rel[:80]!r} is not a plain relative path")
+        raise GitError(f"base tree entry {rel[:80]!r} is not a plain relative path")
     return dest / rel
 
 

@@ -21,7 +21,7 @@ from .config import Config
 from .files import FileSet
 from .merge import merge_same_problem
 from .model import Finding, Status, ToolRun
-from .pr_mode import IMPORTERS, PrPlan, ToolScope
+from .pr_mode import IMPORTERS, PrPlan
 from .redact import Redactor
 from .registry import scanners_for, stage_spec
 from .scanner import ScanContext, Scanner, ScanOutput
@@ -45,7 +45,7 @@ class PrRun:
     base_entries: Mapping[str, changes_mod.BaseEntry]
     bases: list[BaseSide] = field(default_factory=list)
     # The base trees outlive the scans: their lines are read again to fingerprint the base's findings.
-    trees: tempfile.TemporaryDirectory[str] = field(
+    trees: tempfile.TemporaryDirectory[str] = field(  # pylint: disable=consider-using-with  # closed by close()
         default_factory=lambda: tempfile.TemporaryDirectory(prefix="secure-pipeline-base-"))
 
     def close(self) -> None:
@@ -53,7 +53,9 @@ class PrRun:
 
     @classmethod
     def prepare(cls, config: Config, files: FileSet, stages: Iterable[str], base_ref: str) -> PrRun:
-        changes = changes_mod.compute(config.root, base_ref, files.all)
+        # Over the whole tree, not just the configured paths: a changed module outside them still
+        # changes the pylint messages of the scanned modules that import it.
+        changes = changes_mod.compute(config.root, base_ref, FileSet(config.root, never=files.never).all)
         entries = changes_mod.base_tree(config.root, changes.base_commit)
         scanners = [s for stage in stages for s in scanners_for(stage)]
         options = {stage: dict(config.stages[stage].values) for stage in stages}
@@ -81,7 +83,7 @@ class PrRun:
         wanted = set(scanned)
         if scope.kind == IMPORTERS:  # astroid reads whatever the linted modules import: the base's whole Python tree
             wanted |= {p for p in self.base_entries if p.endswith(pr_mode.PYTHON)}
-        pr_mode.materialize(config.root, self.plan.changes, self.base_entries, wanted, tree,
+        pr_mode.materialize(config.root, self.base_entries, wanted, tree,
                             pr_mode.head_config_files(files, _option_paths(head_ctx.options)))
         if scope.kind == IMPORTERS:
             selected = [p for p in self.base_entries if p.endswith(".py") and files.selects(p)]
@@ -156,4 +158,3 @@ def _on_head_paths(base: BaseSide, findings: list[Finding]) -> list[Finding]:
         kept.append(dataclasses.replace(finding, location=dataclasses.replace(finding.location, path=head_path),
                                         fingerprint=""))
     return kept
-

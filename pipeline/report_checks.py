@@ -59,7 +59,7 @@ def check_pr_scopes(result: StageResult, config: Config, files: FileSet) -> dict
     if not isinstance(pr, dict):
         return {}
     commit = str(pr["base_commit"])
-    change = changes_mod.compute(config.root, commit, files.all)
+    change = changes_mod.compute(config.root, commit, FileSet(config.root, never=files.never).all)  # as pr_run does
     scanners = scanners_for(result.stage)
     plan = pr_mode.plan(config.root, change, files, changes_mod.base_tree(config.root, change.base_commit), scanners,
                         {result.stage: dict(config.stages[result.stage].values)})

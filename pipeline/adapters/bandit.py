@@ -17,8 +17,8 @@ from typing import Any
 from ..evidence import canary
 from ..files import glob_match
 from ..model import Confidence, Finding, Location, Severity
-from ..redact import LOCATED_SECRET, MASK
 from ..pr_mode import CHANGED
+from ..redact import LOCATED_SECRET, MASK
 from ..scanner import CommandScanner, Coverage, Outcome, Parsed, Plan, ScanContext, ScanError, load_json, require
 from ..vetting.bandit import read_settings as read_bandit_settings
 from ..vetting.bandit import vet as vet_bandit
