@@ -9,9 +9,12 @@ changed file imports are unaffected (their own messages do not read the changed 
 import it too, and then they are importers). duplicate-code and cyclic-import compare every linted
 module with every other and are handled by the caller.
 
-Resolution over-approximates, never under-approximates: a file answers to every dotted suffix of its
-path (``tests/core/helpers.py`` is ``tests.core.helpers``, ``core.helpers`` and ``helpers``), since
-which one pylint uses depends on ``sys.path``; ``import a.b.c`` depends on ``a``, ``a.b`` and
+Resolution over-approximates, never under-approximates: a file answers to its dotted path relative to
+every folder above it that can be on pylint's ``sys.path`` (the tree's root, and every folder that
+lacks an ``__init__.py`` on either side of the change: pylint adds such a folder for each file it
+lints), so ``tests/core/helpers.py`` is ``tests.core.helpers``, ``core.helpers`` and ``helpers``,
+while ``pipeline/reporters/html.py`` is only ``pipeline.reporters.html`` (never the stdlib's
+``html``); ``import a.b.c`` depends on ``a``, ``a.b`` and
 ``a.b.c`` (importing executes each package's ``__init__``), and ``from a import b`` also on
 ``a.b``. A file that cannot be parsed depends on everything.
 """
@@ -20,18 +23,28 @@ from __future__ import annotations
 
 import ast
 from collections import defaultdict
-from collections.abc import Iterable, Mapping
+from collections.abc import Collection, Iterable, Mapping
 from dataclasses import dataclass, field
 
 ANY = "*"  # the import names of a file that cannot be parsed: it depends on every module
 
 
-def module_names(path: str) -> set[str]:
-    """Every dotted name the file at ``path`` (repo-relative, .py or .pyi) may be imported under."""
+def module_names(path: str, packages: Collection[str] = ()) -> set[str]:
+    """Every dotted name the file at ``path`` (repo-relative, .py or .pyi) may be imported under;
+    ``packages``: the folders that are packages for certain (an ``__init__.py`` on both sides), which
+    are never on ``sys.path`` themselves. Without it, every dotted suffix of the path counts."""
+    folders = path.split("/")[:-1]
     parts = path.rsplit(".", 1)[0].split("/")
     if parts[-1] == "__init__":
         parts = parts[:-1]
-    return {".".join(parts[i:]) for i in range(len(parts)) if all(p.isidentifier() for p in parts[i:])}
+    names = set()
+    for i in range(len(parts)):
+        root = "/".join(folders[:i])
+        if i and root in packages:
+            continue  # inside a package: never a sys.path entry
+        if all(p.isidentifier() for p in parts[i:]):
+            names.add(".".join(parts[i:]))
+    return names
 
 
 def _prefixes(name: str) -> set[str]:
@@ -76,10 +89,12 @@ class ImportGraph:
 
     # path -> the dotted names its imports may load
     imports: Mapping[str, set[str]] = field(default_factory=dict)
+    # folders that are packages for certain (see module_names)
+    packages: frozenset[str] = frozenset()
 
     @classmethod
-    def build(cls, sources: Mapping[str, bytes]) -> ImportGraph:
-        return cls({path: imported_names(path, text) for path, text in sources.items()})
+    def build(cls, sources: Mapping[str, bytes], packages: Collection[str] = ()) -> ImportGraph:
+        return cls({path: imported_names(path, text) for path, text in sources.items()}, frozenset(packages))
 
     def importers(self, changed: Iterable[str]) -> set[str]:
         """The files whose analysis may read one of ``changed`` (paths, which may be absent from the
@@ -95,7 +110,7 @@ class ImportGraph:
         while queue:
             current = queue.pop()
             found = set(everything)
-            for name in module_names(current):
+            for name in module_names(current, self.packages):
                 found |= by_name.get(name, set())
             for path in found - seen:
                 seen.add(path)

@@ -180,8 +180,8 @@ def plan(root: Path, changes: ChangeSet, files: FileSet, base_paths: Iterable[st
                                      base_files=_base_map(changes, changed, base_selected))
         elif kind == IMPORTERS:
             if graph is None:
-                every = FileSet(files.root).all  # imports reach files the configuration does not lint
-                graph = ImportGraph.build(_read_sources(root, _python_tree(every)))
+                every = _python_tree(FileSet(files.root).all)  # imports reach files the configuration does not lint
+                graph = ImportGraph.build(_read_sources(root, every), _packages(every, base_list))
             linted = set(files.python)
             affected = _pylint_changed(changes, set(graph.imports))
             own = sorted(p for p in affected if p in linted)
@@ -208,6 +208,13 @@ def plan(root: Path, changes: ChangeSet, files: FileSet, base_paths: Iterable[st
         else:
             scopes[name] = ToolScope(name, FULL, "always scanned in full in PR mode")
     return PrPlan(changes, scopes)
+
+
+def _packages(head_python: Iterable[str], base_paths: Iterable[str]) -> set[str]:
+    """Folders with an __init__.py on both sides of the change: packages, never on sys.path."""
+    def inits(paths: Iterable[str]) -> set[str]:
+        return {p.rsplit("/", 1)[0] for p in paths if p.endswith("/__init__.py")}
+    return inits(head_python) & inits(base_paths)
 
 
 def _read_sources(root: Path, paths: Iterable[str]) -> dict[str, bytes]:

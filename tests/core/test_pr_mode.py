@@ -61,6 +61,17 @@ def test_import_graph_finds_importers_transitively_relative_imports_included():
     assert graph.importers(["pkg/unrelated.py"]) == {"broken.py"}
 
 
+def test_a_module_inside_a_package_is_not_a_top_level_name():
+    sources = {"pkg/__init__.py": b"", "pkg/html.py": b"X = 1\n", "web.py": b"import html\n",
+               "tools/html.py": b"Y = 1\n"}
+    # pkg has an __init__.py on both sides: pkg/html.py is only pkg.html, never the stdlib's html...
+    assert ImportGraph.build(sources, packages={"pkg"}).importers(["pkg/html.py"]) == set()
+    # ...but tools/ is a folder pylint may put on sys.path: tools/html.py can shadow the stdlib's.
+    assert ImportGraph.build(sources, packages={"pkg"}).importers(["tools/html.py"]) == {"web.py"}
+    # Where it is unknown whether a folder is a package (no __init__.py on one side), both count.
+    assert ImportGraph.build(sources).importers(["pkg/html.py"]) == {"web.py"}
+
+
 @pytest.fixture
 def pr_repo(tmp_path: Path) -> Path:
     root = write_tree(tmp_path / "repo", {
