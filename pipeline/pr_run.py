@@ -45,8 +45,8 @@ class PrRun:
     base_entries: Mapping[str, changes_mod.BaseEntry]
     bases: list[BaseSide] = field(default_factory=list)
     # The base trees outlive the scans: their lines are read again to fingerprint the base's findings.
-    trees: tempfile.TemporaryDirectory[str] = field(  # pylint: disable=consider-using-with  # closed by close()
-        default_factory=lambda: tempfile.TemporaryDirectory(prefix="secure-pipeline-base-"))
+    trees: tempfile.TemporaryDirectory[str] = field(  # closed by close(), or when collected
+        default_factory=lambda: tempfile.TemporaryDirectory(prefix="secure-pipeline-base-"))  # pylint: disable=consider-using-with
 
     def close(self) -> None:
         self.trees.cleanup()
