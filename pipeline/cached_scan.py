@@ -184,8 +184,10 @@ def look_up(scanner: CommandScanner, cache: ResultCache | None, plan: Plan, vers
         return None
     ctx = plan.ctx
     digests = InputDigests(ctx.root)
+    # `partial`: PR mode runs some tools with other settings (pylint without its whole-program checks).
     common = entry_key(tool=scanner.name, version=version, harness=harness_identity(), extra=dict(extra),
-                       config=config_identity(ctx.root, ctx.options, scanner.env_passthrough, digests))
+                       config=config_identity(ctx.root, ctx.options, scanner.env_passthrough, digests),
+                       partial=ctx.partial)
     part = CachedPart(scanner, cache, plan, common, digests)
     if scanner.cache_granularity == RUN:
         files = digests.of_all(scanner.cache_files(plan))

@@ -61,7 +61,8 @@ def _add_common(p: argparse.ArgumentParser) -> None:
 def _add_policy_review(p: argparse.ArgumentParser) -> None:
     p.add_argument("--base", default=None, metavar="REF",
                    help="compare the policy with this base branch's and fail on any weakening (default: GITHUB_BASE_REF "
-                        "in a pull_request event)")
+                        "in a pull_request event); `run` then also scans in PR mode: only what the change can affect, "
+                        "gated on the findings it introduces relative to the merge base (--full: scan everything)")
     p.add_argument("--policy-approved", action="store_true",
                    help="the workflow confirms an approver (CODEOWNERS) accepted the policy changes "
                         "(or set SECURE_PIPELINE_POLICY_APPROVED=true)")
@@ -118,6 +119,8 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--no-verdict", action="store_true", help="only write the stage reports")
     _add_cache(run)
     _add_policy_review(run)
+    run.add_argument("--full", action="store_true",
+                     help="scan the whole tree even with a base (--base, or a pull_request event's base): no PR mode")
 
     verdict = sub.add_parser("verdict", help="merge stage reports into the final verdict and write every report format",
                              description="Merge any set of stage reports into one verdict, re-applying the policy.")
@@ -216,6 +219,14 @@ def policy_review(config: Config, args: argparse.Namespace, auto: bool = True) -
     return policy_changes.review(config, ref, approved_flag=bool(args.policy_approved))
 
 
+def pr_mode_base(args: argparse.Namespace) -> str:
+    """The base ref PR mode measures the change against ('' for a full scan): --base, else a
+    pull_request event's base branch, unless --full."""
+    if args.full:
+        return ""
+    return str(args.base or policy_changes.base_ref_from_env(dict(os.environ)))
+
+
 def decide(config: Config, results: list[StageResult], expected: list[str] | None = None, *,
            requested: set[str] | None = None, review: PolicyReview | None = None,
            prov: dict[str, str] | None = None) -> Verdict:
@@ -266,7 +277,8 @@ def cmd_run(args: argparse.Namespace) -> int:
         if prov["run_id"].startswith("local-"):
             prov = {**prov, "run_id": folder.run_id}  # no CI run to bind to: the folder lock's id is this run's
         outdir.remove_stale(folder, stages)  # nothing of an earlier run can pass for this one's
-        results = run_stages(config, stages, out_dir, choose(args.quiet), open_result_cache(args, config.root))
+        results = run_stages(config, stages, out_dir, choose(args.quiet), open_result_cache(args, config.root),
+                             base_ref=pr_mode_base(args))
         # Every scanner process is dead now (run_stages kills what they left): only now write, after
         # removing again whatever a scanner may have planted where this run's reports go.
         outdir.remove_stale(folder, stages)

@@ -8,7 +8,7 @@ import tempfile
 import time
 import traceback
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import partial
 from pathlib import Path
 from typing import Any
@@ -19,6 +19,7 @@ from .files import FileSet
 from .merge import merge_same_problem
 from .model import StageResult, Status, ToolRun
 from .options import OptionError
+from .pr_run import DETAILS_KEY, PrRun
 from .progress import Progress
 from .redact import Redactor
 from .registry import scanners_for, stage_spec
@@ -60,10 +61,15 @@ class _Task:
     stage: str
     scanner: Scanner
     ctx: ScanContext
+    label: str = ""  # how progress names it ("pylint (base)"); default: the scanner's name
+
+    @property
+    def name(self) -> str:
+        return self.label or self.scanner.name
 
 
 def _run_task(task: _Task, progress: Progress) -> ScanOutput:
-    progress.tool_started(task.stage, task.scanner.name)
+    progress.tool_started(task.stage, task.name)
     started = time.monotonic()
     with runner.collect_problems() as problems:
         try:
@@ -82,7 +88,7 @@ def _run_task(task: _Task, progress: Progress) -> ScanOutput:
     output.run.details.setdefault("isolation", sandbox.isolation().description)
     if not output.run.duration_s:
         output.run.duration_s = round(time.monotonic() - started, 3)
-    progress.tool_finished(task.stage, task.scanner.name, output.run, len(output.findings))
+    progress.tool_finished(task.stage, task.name, output.run, len(output.findings))
     return output
 
 
@@ -108,14 +114,18 @@ def _cost(task: _Task) -> int:
     return int(getattr(task.scanner, "relative_cost", 1))
 
 
-def _run_all(tasks: list[_Task], workers: int, progress: Progress, results: dict[str, list[ScanOutput]]) -> None:
+def _run_all(tasks: list[_Task], workers: int, progress: Progress, results: dict[str, list[ScanOutput]],
+             base_results: dict[tuple[str, str], ScanOutput]) -> None:
     pool = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="scanner")
     try:
         # The costliest tools start first: when max_parallel holds some back, a long tool started
         # last would leave cores idle at the end. Results keep the stages' own order.
         started = {id(t): pool.submit(_run_task, t, progress) for t in sorted(tasks, key=_cost, reverse=True)}
         for task in tasks:
-            results[task.stage].append(started[id(task)].result())
+            if task.label:
+                base_results[(task.stage, task.scanner.name)] = started[id(task)].result()
+            else:
+                results[task.stage].append(started[id(task)].result())
     except BaseException:
         # Interrupted (SIGINT/SIGTERM) or broken: kill every tool, start no queued one, and wait
         # only for threads whose processes are already dead.
@@ -131,32 +141,72 @@ def _run_all(tasks: list[_Task], workers: int, progress: Progress, results: dict
         runner.kill_leftovers()  # nothing a scanner started outlives the scan
 
 
+def _pr_skipped(scanner: Scanner, reason: str) -> ScanOutput:
+    return ScanOutput(ToolRun(tool=scanner.name, status=Status.SKIPPED, reason=reason))
+
+
+def _pr_tasks(pr: PrRun, config: Config, files: FileSet, task: _Task, scratch: Path, progress: Progress) -> list[_Task]:
+    """PR mode: the head's task over its narrowed files, and the merge base's beside it (when it has one)."""
+    head = replace(task.ctx, files=pr.head_files(task.scanner, files), partial=pr.partial(task.scanner))
+    tasks = [_Task(task.stage, task.scanner, head)]
+    base = pr.base_context(config, files, task.stage, task.scanner, head, scratch)
+    if base is not None:
+        label = f"{task.scanner.name} (base)"
+        base.ctx = replace(base.ctx, note=partial(progress.note, task.stage, label))
+        pr.bases.append(base)
+        tasks.insert(0, _Task(task.stage, task.scanner, base.ctx, label))
+    return tasks
+
+
+def _stage_details(pr: PrRun | None, stage: str, runs: list[ToolRun], base_results: dict[tuple[str, str], ScanOutput],
+                   redactor: Redactor) -> dict[str, Any]:
+    """The stage report's details: the tools' notes, and in PR mode what was scanned and the base's findings."""
+    notes = [n for r in runs for n in r.details.pop("notes", [])]
+    details: dict[str, Any] = {}
+    if pr is not None:
+        pr_details = pr.finish_stage(stage, runs, {t: o for (s, t), o in base_results.items() if s == stage}, redactor)
+        details[DETAILS_KEY] = pr_details
+        notes.insert(0, pr_details["summary"])
+    if notes:
+        details["notes"] = notes
+    return details
+
+
 def run_stages(config: Config, stages: list[str], out_dir: Path, progress: Progress,
-               cache: ResultCache | None = None) -> list[StageResult]:
+               cache: ResultCache | None = None, base_ref: str = "") -> list[StageResult]:
+    """Run the stages; with ``base_ref``, in PR mode (pipeline/pr_mode.py): each scanner's files narrowed
+    to what the change can affect, the merge base's counterparts scanned beside them."""
     files = FileSet(config.root, list(config["paths"]), list(config["exclude"]), never=tuple(harness_outputs(config, out_dir)))
     started_at = dt.datetime.now(dt.UTC).replace(microsecond=0).isoformat()
     results: dict[str, list[ScanOutput]] = {name: [] for name in stages}
+    base_results: dict[tuple[str, str], ScanOutput] = {}
     stage_started = time.monotonic()
+    pr = PrRun.prepare(config, files, stages, base_ref) if base_ref else None
     with tempfile.TemporaryDirectory(prefix="secure-pipeline-") as scratch:
         tasks: list[_Task] = []
         for stage in stages:
             stage_cfg = config.stages[stage]
             for scanner in scanners_for(stage):
+                if pr is not None and pr.skip(scanner):
+                    results[stage].append(_pr_skipped(scanner, pr.skip(scanner)))
+                    continue
                 work = Path(scratch) / stage / scanner.name
                 work.mkdir(parents=True)
                 options: dict[str, Any] = dict(stage_cfg.values)
-                tasks.append(_Task(stage, scanner, ScanContext(
+                ctx = ScanContext(
                     root=config.root, stage=stage, options=options, files=files, work_dir=work,
                     timeout=float(stage_cfg.for_tool(scanner.name, "timeout")),
                     artifacts_dir=out_dir / stage,
                     note=partial(progress.note, stage, scanner.name),
                     cache=cache,
-                )))
-        progress.start([(t.stage, t.scanner.name) for t in tasks])
+                )
+                tasks.extend(_pr_tasks(pr, config, files, _Task(stage, scanner, ctx), Path(scratch), progress)
+                             if pr is not None else [_Task(stage, scanner, ctx)])
+        progress.start([(t.stage, t.name) for t in tasks])
         workers = int(config["max_parallel"]) or max(1, len(tasks))
         # In a namespace, scanners cannot touch the reports, nor the result cache.
         with runner.hidden_from_scanners([out_dir, *([cache.folder] if cache else [])]):
-            _run_all(tasks, workers, progress, results)
+            _run_all(tasks, workers, progress, results, base_results)
         progress.stop()
     if cache is not None:
         cache.prune()
@@ -182,13 +232,17 @@ def run_stages(config: Config, stages: list[str], out_dir: Path, progress: Progr
             status = Status.SKIPPED
         else:
             status = Status.PASSED
-        notes = [n for r in runs for n in r.details.pop("notes", [])]
+        details = _stage_details(pr, stage, runs, base_results, redactor)
+        if any(r.status is Status.ERROR for r in runs):  # PR mode: a base side that could not be scanned
+            status = Status.ERROR
         stage_results.append(StageResult(
             stage=stage, status=status, tools=runs, findings=findings,
             duration_s=round(max((r.duration_s for r in runs), default=elapsed), 3),
             reason="; ".join(r.error for r in runs if r.status is Status.ERROR)
             or ("; ".join(f"{r.tool}: {r.reason}" for r in runs) if status is Status.SKIPPED else ""),
             started_at=started_at,
-            details={"notes": notes} if notes else {},
+            details=details,
         ))
+    if pr is not None:
+        pr.close()
     return stage_results

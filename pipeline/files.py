@@ -118,18 +118,20 @@ class FileSet:
         listed = _git_files(self.root) if self.in_git else None
         candidates = listed if listed is not None else _walk_files(self.root)
         selected = []
-        roots = [p.strip("/") for p in self.paths if p.strip("/") not in ("", ".")]
         for rel in candidates:
-            if roots and not any(rel == r or rel.startswith(r + "/") for r in roots):
-                continue
-            if any(glob_match(rel, pat) for pat in BUILTIN_EXCLUDES) or any(glob_match(rel, pat) for pat in self.exclude):
-                continue
-            if any(rel == own or rel.startswith(own + "/") for own in self.never):
-                continue
             full = self.root / rel
-            if full.is_file() and not full.is_symlink():
+            if self.selects(rel) and full.is_file() and not full.is_symlink():
                 selected.append(rel)
         return selected
+
+    def selects(self, rel: str) -> bool:
+        """Whether the configuration's paths and exclusions keep ``rel`` (PR mode asks it of the base's files)."""
+        roots = [p.strip("/") for p in self.paths if p.strip("/") not in ("", ".")]
+        if roots and not any(rel == r or rel.startswith(r + "/") for r in roots):
+            return False
+        if any(glob_match(rel, pat) for pat in BUILTIN_EXCLUDES) or any(glob_match(rel, pat) for pat in self.exclude):
+            return False
+        return not any(rel == own or rel.startswith(own + "/") for own in self.never)
 
     def restricted(self, paths: Iterable[str]) -> FileSet:
         """This selection limited to ``paths`` (PR mode's changed files, a cache's misses); same order."""

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import hashlib
 import re
+from collections.abc import Mapping
 from pathlib import Path
 from urllib.parse import urlsplit
 
@@ -24,13 +25,17 @@ _SPACE = re.compile(r"\s+")
 class SourceCache:
     """Reads each source file once per fingerprinting pass (files change between passes)."""
 
-    def __init__(self) -> None:
+    def __init__(self, aliases: Mapping[Path, Path] | None = None) -> None:
         self._files: dict[Path, tuple[str, ...]] = {}
+        # resolved path -> the file whose text stands in for it: PR mode fingerprints a base finding
+        # under its head path (a rename keeps its identity) with the base version's line.
+        self._aliases = dict(aliases or {})
 
     def lines(self, path: Path) -> tuple[str, ...]:
         if path not in self._files:
             try:
-                self._files[path] = tuple(path.read_text(encoding="utf-8", errors="replace").splitlines())
+                source = self._aliases.get(path, path)
+                self._files[path] = tuple(source.read_text(encoding="utf-8", errors="replace").splitlines())
             except OSError:
                 self._files[path] = ()
         return self._files[path]
@@ -85,9 +90,9 @@ def compute(finding: Finding, root: Path, cache: SourceCache | None = None) -> s
     return hashlib.sha256(key.encode("utf-8")).hexdigest()[:32]
 
 
-def assign(findings: list[Finding], root: Path) -> None:
+def assign(findings: list[Finding], root: Path, cache: SourceCache | None = None) -> None:
     """Give every finding that lacks one its fingerprint."""
-    cache = SourceCache()
+    cache = cache or SourceCache()
     for finding in findings:
         if not finding.fingerprint:
             finding.fingerprint = compute(finding, root, cache)

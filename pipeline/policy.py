@@ -7,6 +7,8 @@ Order of decisions for each finding:
    own files (pipeline/acceptances.py) and never from what a stage report says;
 2. an active entry of the suppressions file suppresses it (an expired entry does not, and is listed);
 3. the baseline absorbs it, by counts;
+3b. in PR mode, the merge base's findings (scanned in the same run, pipeline/pr_run.py) absorb it,
+   by fingerprint and count: it was there before the change, so it is shown as baselined ("on the base");
 4. whatever is left is new, and blocks when it reaches the stage's (or tool's) severity and
    confidence thresholds, or when its scanner's own gate (re-derived like 1.) says FAIL.
 
@@ -81,6 +83,20 @@ class ToolAcceptance:
 
 
 AcceptanceFn = Callable[[str, Finding], ToolAcceptance]
+
+
+def pr_mode_details(result: StageResult) -> dict[str, Any]:
+    """The stage's PR-mode record (pipeline/pr_run.py), or {} for a full scan."""
+    pr = result.details.get("pr_mode")
+    return pr if isinstance(pr, dict) else {}
+
+
+def on_base_counts(pr: dict[str, Any]) -> Counter[str]:
+    """How often each fingerprint was found on the merge base (PR mode), counted like the baseline."""
+    counts: Counter[str] = Counter()
+    for entry in pr.get("base_findings") or []:
+        counts[str(entry["fingerprint"])] += int(entry["count"])
+    return counts
 
 
 def in_process_acceptance(stage: str, finding: Finding) -> ToolAcceptance:
@@ -266,7 +282,7 @@ def _tool_runs(tools: list[ToolRun]) -> list[ToolRun]:
 
 
 def _stage_status(stage: str, reported: Status, tools: list[ToolRun], blocking: bool, asked: bool,
-                  has_findings: bool) -> tuple[Status, str]:
+                  has_findings: bool, pr: dict[str, Any] | None = None) -> tuple[Status, str]:
     """The stage's status and one-line reason, from its tool runs alone (plus a reported error, which only
     ever makes things worse)."""
     if any(t.status is Status.ERROR for t in tools):
@@ -279,6 +295,11 @@ def _stage_status(stage: str, reported: Status, tools: list[ToolRun], blocking: 
         if has_findings:
             return Status.ERROR, f"{stage}: the report lists findings although none of its tools ran"
         why = "; ".join(f"{t.tool}: {t.reason or 'skipped'}" for t in tools)
+        scoped = (pr or {}).get("tools") or {}
+        if pr and all(t.tool in scoped for t in tools):
+            # PR mode narrowed every tool to what the change touches, and none of it is theirs
+            # (report_checks.py re-derives the scopes from the tree before the policy sees them).
+            return Status.NOT_APPLICABLE, f"PR mode: nothing this stage scans changed ({why})"
         if asked:
             fix = STAGE_FIX.get(stage, "make it applicable")
             return Status.ERROR, f"{stage} was asked for but did not run ({why}): {fix}, {NOT_ASKED}"
@@ -319,6 +340,9 @@ def evaluate(
     for result in sorted(results, key=lambda r: r.stage):
         stage_cfg = config.stages[result.stage]
         remaining = baseline.counter(result.stage)
+        pr = pr_mode_details(result)
+        on_base = on_base_counts(pr)
+        base_because = f"on the base ({pr.get('base_ref')} at {str(pr.get('base_commit'))[:12]})" if pr else ""
         evaluated: list[EvaluatedFinding] = []
         for finding in sorted(result.findings, key=lambda f: (f.fingerprint, f.location.describe(), f.rule_id)):
             accepted = acceptance(result.stage, finding)
@@ -339,13 +363,18 @@ def evaluate(
             if disposition is Disposition.NEW and remaining[finding.fingerprint] > 0:
                 remaining[finding.fingerprint] -= 1
                 disposition, because = Disposition.BASELINED, "baseline"
+            if disposition is Disposition.NEW and on_base[finding.fingerprint] > 0:
+                # PR mode: the merge base has it too, so the change did not introduce it.
+                on_base[finding.fingerprint] -= 1
+                disposition, because = Disposition.BASELINED, base_because
             blocking = disposition is Disposition.NEW and accepted.gate != "ignore" and any(
                 _tool_gate(finding, accepted.gate, stage_cfg, tool) for tool in finding.found_by or (finding.tool,)
             )
             evaluated.append(EvaluatedFinding(result.stage, finding, disposition, blocking, because))
 
         fixed = []
-        for entry in baseline.for_stage(result.stage):
+        # PR mode scanned part of the tree: an entry for a file it did not scan is not fixed.
+        for entry in baseline.for_stage(result.stage) if not pr else []:
             left = remaining[entry.fingerprint]
             if left > 0:
                 take = min(left, entry.count)
@@ -358,7 +387,7 @@ def evaluate(
             if tool.status is Status.PASSED and tool.tool in blocking_tools:
                 tool.status = Status.FAILED
         status, reason = _stage_status(result.stage, result.status, tools, any(f.blocking for f in evaluated),
-                                       result.stage in asked, bool(evaluated))
+                                       result.stage in asked, bool(evaluated), pr)
         if status is Status.ERROR and not reason:
             reason = result.reason or f"{result.stage}: the stage reported an error"
         stages.append(StageVerdict(

@@ -56,6 +56,9 @@ class ScanContext:
     note: Callable[[str], None] = field(default=lambda _msg: None)
     # The exact result cache (pipeline/cached_scan.py), or None: every tool runs on every input.
     cache: ResultCache | None = None
+    # PR mode: ``files`` is part of the tree, so checks that compare the whole tree with itself
+    # (pylint's duplicate-code, cyclic-import) cannot be exact and are off (pipeline/pr_mode.py).
+    partial: bool = False
 
 
 @dataclass

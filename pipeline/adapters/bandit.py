@@ -18,6 +18,7 @@ from ..cached_scan import BY_INPUT
 from ..evidence import canary
 from ..files import glob_match
 from ..model import Confidence, Finding, Location, Severity
+from ..pr_mode import CHANGED
 from ..redact import LOCATED_SECRET, MASK
 from ..scanner import CommandScanner, Coverage, Outcome, Parsed, Plan, ScanContext, ScanError, load_json, require
 from ..vetting.bandit import read_settings as read_bandit_settings
@@ -74,6 +75,8 @@ class _BanditState:
 class Bandit(CommandScanner):
     name = "bandit"
     stage = "sast"
+    # bandit reads one file at a time: PR mode scans the changed files only.
+    pr_scope = CHANGED
     executable = "bandit"
     distribution = "bandit"
     ok_exit_codes = frozenset({0, 1})  # 1 = issues found; 2 = usage or config error

@@ -43,6 +43,7 @@ import yaml
 
 from ..evidence import canary
 from ..model import Acceptance, Disposition, Finding, Location, Severity
+from ..pr_mode import FULL
 from ..scanner import Command, CommandScanner, Coverage, Outcome, Parsed, Plan, ScanContext, ScanError, load_json, require
 from .hadolint import dockerfiles
 from .zizmor import WORKFLOW_DIR
@@ -131,6 +132,8 @@ def find_inputs(ctx: ScanContext) -> _Inputs:
 class Checkov(CommandScanner):
     name = "checkov"
     stage = "harden"
+    # Graph checks relate resources across files: always in full.
+    pr_scope = FULL
     executable = "checkov"
     distribution = "checkov"
     ok_exit_codes = frozenset({0, 1})  # 1 = failed checks; a crash is a traceback (scanner.crash_cause)

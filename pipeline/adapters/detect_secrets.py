@@ -29,6 +29,7 @@ from ..evidence import canary
 from ..files import read_regular_file
 from ..model import Acceptance, Confidence, Disposition, Finding, Location, Severity
 from ..options import Option
+from ..pr_mode import CHANGED
 from ..scanner import Command, CommandScanner, Coverage, Outcome, Parsed, Plan, ScanContext, ScanError, load_json, require
 
 # Detectors whose absence from `plugins_used` means the scan was configured down.
@@ -97,6 +98,8 @@ def _control_key() -> str:
 class DetectSecrets(CommandScanner):
     name = "detect-secrets"
     stage = "secrets"
+    # Every detector reads one file at a time: PR mode scans the changed files only.
+    pr_scope = CHANGED
     executable = "detect-secrets"
     distribution = "detect-secrets"
     ok_exit_codes = frozenset({0})  # `scan` always exits 0 when it worked, whatever it found

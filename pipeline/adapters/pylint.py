@@ -41,6 +41,7 @@ from ..errors import ConfigError
 from ..evidence import pylint_plugin as evidence_plugin
 from ..model import Confidence, Finding, Location, Severity
 from ..options import Option
+from ..pr_mode import IMPORTERS, WHOLE_SET_CHECKS
 from ..scanner import (
     Command,
     CommandScanner,
@@ -146,6 +147,8 @@ class Pylint(CommandScanner):
     relative_cost = 20  # measured: ~4.5x bandit, ~30x pyflakes on pypa/pip (issue 16)
     # Per file, but a module's messages depend on the modules it imports (and on duplicate code anywhere).
     cache_granularity = "file"
+    # A module's messages depend on what it imports: PR mode lints the changed modules and their importers.
+    pr_scope = IMPORTERS
     options = (
         Option("pylint_rcfile", "str", "",
                "pylint configuration file inside the repository; default: the one pylint itself would find "
@@ -209,12 +212,16 @@ class Pylint(CommandScanner):
                 "--ignore=", "--ignore-patterns=", "--ignore-paths=", f"--jobs={jobs}",
                 *([f"--disable={','.join(disable)}"] if disable else []),
                 f"--load-plugins={evidence_plugin.MODULE_NAME}", f"--enable={evidence_plugin.MESSAGE}",
+                *([f"--disable={','.join(WHOLE_SET_CHECKS)}"] if plan.ctx.partial else []),
                 "--", *plan.inputs]
 
     def commands(self, plan: Plan) -> list[Command]:
         state: _PylintState = plan.state
         if state.jobs == 1:
             return [Command(self.argv(plan), env=self._env(state, _Pass("single", "", ())))]
+        if plan.ctx.partial:
+            # PR mode turns the whole-program messages off (pipeline/pr_mode.py): the parallel pass alone is exact.
+            return [Command(self._argv(plan, state.jobs, ()), env=self._env(state, _Pass("single", "", ())))]
         spread = _Pass("spread", f"{state.jobs} processes, all messages but {', '.join(WHOLE_PROGRAM)}", WHOLE_PROGRAM)
         whole = _Pass("whole", f"one process, {', '.join(WHOLE_PROGRAM)} only", (), only=WHOLE_PROGRAM)
         # The single-process pass first: it overlaps the other tools of the run (one core each),

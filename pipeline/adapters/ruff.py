@@ -18,6 +18,7 @@ from pathlib import Path
 from ..evidence import canary
 from ..model import Confidence, Finding, Location, Severity
 from ..options import Option
+from ..pr_mode import CHANGED
 from ..scanner import Command, CommandScanner, Coverage, Outcome, Parsed, Plan, ScanContext, ScanError, load_json, require
 from .pyflakes import CODES as PYFLAKES_CODES
 from .pyflakes import HIGH_KINDS
@@ -37,6 +38,8 @@ class _RuffState:
 class Ruff(CommandScanner):
     name = "ruff"
     stage = "lint"
+    # --isolated, one file at a time: PR mode scans the changed files only.
+    pr_scope = CHANGED
     executable = "ruff"
     distribution = "ruff"
     ok_exit_codes = frozenset({0, 1})  # 1 = violations; 2 = an error (bad arguments, unreadable input)

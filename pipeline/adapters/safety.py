@@ -27,6 +27,7 @@ from ..advisories.versions import canonical_name as _canonical
 from ..dependencies import Dependencies, Pin, SourceError, requirements_text
 from ..model import Finding, Severity
 from ..options import Option
+from ..pr_mode import WHEN_CHANGED
 from ..scanner import CommandScanner, Coverage, Outcome, Parsed, Plan, ScanContext, ScanError, load_json, require
 from .pip_audit import gather, severity_default
 
@@ -81,6 +82,8 @@ def _json_part(stdout: str) -> str:
 class Safety(CommandScanner):
     name = "safety"
     stage = "deps"
+    # As pip-audit: a full audit in PR mode when a requirement or lock file changed.
+    pr_scope = WHEN_CHANGED
     executable = "safety"
     distribution = "safety"
     ok_exit_codes = frozenset({0, VULNERABILITIES_FOUND})

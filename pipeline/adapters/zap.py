@@ -17,6 +17,7 @@ from typing import Any
 from ..config import ConfigError
 from ..model import Status, ToolRun
 from ..options import Option
+from ..pr_mode import FULL
 from ..redact import redact
 from ..scanner import ScanContext, ScanOutput
 from ..zap import findings, rules_file, traditional_json
@@ -41,6 +42,8 @@ def deploy_command(options: dict[str, Any]) -> list[str]:
 class Zap:
     name = "zap"
     stage = "zap"
+    # Scans the deployed application, not files: always in full.
+    pr_scope = FULL
     distribution = ""  # ZAP is not a Python distribution: a daemon or the embedded engine
     options: tuple[Option, ...] = (
         Option("target", "str", "",

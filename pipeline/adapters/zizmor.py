@@ -29,6 +29,7 @@ import yaml
 from ..evidence import canary
 from ..model import Confidence, Finding, Location, Severity
 from ..options import Option
+from ..pr_mode import FULL
 from ..scanner import CommandScanner, Coverage, Outcome, Parsed, Plan, ScanContext, ScanError, load_json, require
 from ..vetting import VettedConfig
 from ..vetting.zizmor import vet as vet_zizmor
@@ -167,6 +168,8 @@ def _disabled(config: Path) -> set[str]:
 class Zizmor(CommandScanner):
     name = "zizmor"
     stage = "harden"
+    # Some audits follow a workflow into the reusable workflows and actions it calls: always in full.
+    pr_scope = FULL
     executable = "zizmor"
     distribution = "zizmor"
     ok_exit_codes = frozenset({0}) | _FINDINGS_EXIT_CODES | _ERROR_EXIT_CODES
