@@ -93,16 +93,14 @@ def _scan_names(copies: canary.Copies, tag: str) -> dict[str, str]:
     """The name each copy is scanned under: lock files renamed so that detect-secrets reads them.
 
     A TOML lock file gets ``.toml`` (detect-secrets then parses it as TOML), another ``.lock`` one
-    ``.txt``; other extensions are kept, since detect-secrets picks its parsing by extension.
-    ``tag`` is fresh per run, so no repository file has the same name.
+    ``.txt`` (it skips that extension as non-text); other extensions are kept, since detect-secrets
+    picks its parsing by extension. ``tag`` is fresh per run, so no repository file has the same name.
     """
-    from detect_secrets.filters.heuristic import is_non_text_file
-
     names: dict[str, str] = {}
     for rel in copies.files:
         if _is_lock_file(rel):
             path = Path(rel)
-            suffix = ".toml" if path.name in known_values.TOML_LOCKS else ".txt" if is_non_text_file(rel) else ""
+            suffix = ".toml" if path.name in known_values.TOML_LOCKS else ".txt" if path.suffix == ".lock" else ""
             disguised = path.with_name(f"scanned-lock-{tag}-{path.name}{suffix}").as_posix()
             (copies.folder / rel).rename(copies.folder / disguised)
             names[rel] = disguised
