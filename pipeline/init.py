@@ -243,6 +243,10 @@ def run(args: argparse.Namespace) -> int:
     else:
         report.kept.append(baseline.relative_to(root).as_posix())
 
+    if found.deps_problem and "deps" not in stages:
+        problem = found.deps_problem[:300].rstrip(".")
+        report.next_steps.append(f"Dependencies are not audited yet, the deps stage could not read them: {problem}. "
+                                 "Then add \"deps\" to `run` and run `pipeline baseline update`.")
     report.next_steps += [
         "Review and commit: git add pyproject.toml .gitignore .secrets.baseline .secure-pipeline .github && git commit",
         "Check locally: pipeline run all   (exits 0; only findings newer than the baselines fail)",

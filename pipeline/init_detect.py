@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from . import git
+from .dependencies import AUTO, SourceError, collect
 from .files import FileSet, glob_match, read_regular_file
 
 REQUIREMENTS = ("requirements*.txt", "requirements/*.txt", "requirements/*.in", "requirements*.in")
@@ -25,6 +26,8 @@ class Detected:
     requirements: list[str] = field(default_factory=list)
     locks: list[str] = field(default_factory=list)
     packaged: bool = False  # pyproject.toml with a [project] table, or setup.py
+    # Why the deps stage cannot audit the dependency files found ('' when it can): ranges without a lock.
+    deps_problem: str = ""
     dockerfiles: list[str] = field(default_factory=list)
     workflows: list[str] = field(default_factory=list)
     framework: str = ""  # flask, django, fastapi
@@ -35,8 +38,8 @@ class Detected:
         """The stages that apply (zap needs a deployed URL, so it is never chosen here)."""
         chosen = ["lint", "sast"] if self.python_files else []
         chosen.append("secrets")
-        if self.requirements or self.locks or self.packaged:
-            chosen.append("deps")
+        if (self.requirements or self.locks or self.packaged) and not self.deps_problem:
+            chosen.append("deps")  # else the first run would be an error, not a pass: init says what to do
         if self.workflows or self.dockerfiles or writes_workflow:  # the caller workflow is hardened too
             chosen.append("harden")
         return chosen
@@ -83,6 +86,15 @@ def _web_app(root: Path, python: list[str]) -> tuple[str, str]:
     return "", web
 
 
+def _deps_problem(root: Path, sources: list[str], files: list[str]) -> str:
+    """What the deps stage would refuse in these sources, read exactly as it reads them ('' when nothing)."""
+    try:
+        collect(root, sources, files)
+    except SourceError as exc:
+        return str(exc)
+    return ""
+
+
 def detect(root: Path) -> Detected:
     files = FileSet(root).all
     python = [p for p in files if p.endswith(".py")]
@@ -91,6 +103,8 @@ def detect(root: Path) -> Detected:
     found.locks = [p for p in files if any(glob_match(p, pat) for pat in LOCKS)]
     found.packaged = "setup.py" in files or ("pyproject.toml" in files and
                                              re.search(r"^\[project\]", _text(root, "pyproject.toml"), re.MULTILINE) is not None)
+    if found.requirements or found.locks or found.packaged:
+        found.deps_problem = _deps_problem(root, found.requirements + found.locks or [AUTO], files)
     found.dockerfiles = [p for p in files if any(glob_match(p, pat) for pat in DOCKERFILES)]
     found.workflows = [p for p in files if p.startswith(".github/workflows/") and p.endswith((".yml", ".yaml"))]
     # A Flask app's factory usually sits in a package's __init__.py; look there first.

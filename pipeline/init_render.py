@@ -46,6 +46,7 @@ def config_table(found: Detected, stages: list[str]) -> str:
         "# [tool.secure-pipeline.stages.zap] target = \"https://staging.example\""
         + (f" (this app starts with `{found.start}`)." if found.start else "."),
         f"run = {_toml_list(stages)}",
+        *([f"# \"deps\" is not in `run` yet: {found.deps_problem[:300]}"] if found.deps_problem else []),
         "# Paths (globs) that are not your code, e.g. vendored libraries: [\"static/vendor/**\"].",
         "exclude = []",
         "# Today's findings, accepted so only new ones fail (`pipeline baseline update` rewrites it).",

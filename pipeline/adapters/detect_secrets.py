@@ -10,9 +10,14 @@ Reports carry the type, file, line and hashed secret, never the value.
 detect-secrets prints nothing about a file without secrets and silently skips files it cannot
 decode as UTF-8. So it scans copies (``evidence.canary``, without a canary: one would change which
 of its parsing passes runs) in which non-UTF-8 text is decoded as Latin-1, and its coverage evidence
-is its own verbose log, one "Checking file: X" line per file it opened. Files detect-secrets' own
-filters never read (lock files, non-text extensions) and binary files are not handed to it; they are
-listed in the report's notes, never counted as scanned.
+is its own verbose log, one "Checking file: X" line per file it opened. Its own filters never read
+lock files, yet a key pasted into one is as real as anywhere: lock files are scanned under a name
+those filters do not know (mapped back in the report). Files with non-text extensions and binary
+files are not handed to it; they are listed in the report's notes, never counted as scanned.
+
+Random-looking values that are known not to be secrets (Alembic revision ids, SRI hashes, lock-file
+digests: :mod:`pipeline.known_values` recognises them by their syntactic context) are dropped from
+the entropy detectors' results only, and counted in a note.
 """
 
 from __future__ import annotations
@@ -25,6 +30,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from .. import known_values
 from ..evidence import canary
 from ..files import read_regular_file
 from ..model import Acceptance, Confidence, Disposition, Finding, Location, Severity
@@ -36,6 +42,8 @@ from ..scanner import Command, CommandScanner, Coverage, Outcome, Parsed, Plan, 
 CORE_PLUGINS = {"AWSKeyDetector", "PrivateKeyDetector", "KeywordDetector", "Base64HighEntropyString",
                 "HexHighEntropyString", "GitHubTokenDetector", "SlackDetector", "BasicAuthDetector"}
 BaselineKey = tuple[str, str, str]  # (filename, hashed_secret, type)
+# The detectors that flag a value for looking random: the only results a known non-secret value can explain.
+ENTROPY_TYPES = frozenset({"Hex High Entropy String", "Base64 High Entropy String"})
 
 
 def load_baseline(path: Path) -> dict[BaselineKey, dict[str, Any]]:
@@ -65,16 +73,41 @@ def load_baseline(path: Path) -> dict[BaselineKey, dict[str, Any]]:
 
 
 def _skipped_by_detect_secrets(rel: str) -> str:
-    """Why detect-secrets' own filters never read this file ('' when it does): lock files, non-text extensions."""
+    """Why detect-secrets' own filters never read this file ('' when it does or we make it): non-text extensions."""
     try:
-        from detect_secrets.filters.heuristic import is_lock_file, is_non_text_file
+        from detect_secrets.filters.heuristic import is_non_text_file
     except ImportError:  # without the library in-process nothing is assumed skipped; the canary decides
         return ""
-    if is_lock_file(rel):
-        return "lock file"
-    if is_non_text_file(rel):
-        return "non-text file extension"
-    return ""
+    return "non-text file extension" if is_non_text_file(rel) and not _is_lock_file(rel) else ""
+
+
+def _is_lock_file(rel: str) -> bool:
+    """A lock file, which detect-secrets' filters skip by name (package-lock.json) or extension (.lock)."""
+    try:
+        from detect_secrets.filters.heuristic import is_lock_file
+    except ImportError:
+        return False
+    return bool(is_lock_file(rel)) or Path(rel).suffix == ".lock" or Path(rel).name in known_values.TOML_LOCKS
+
+
+def _scan_names(copies: canary.Copies, tag: str) -> dict[str, str]:
+    """The name each copy is scanned under: lock files renamed so that detect-secrets reads them.
+
+    A TOML lock file gets ``.toml`` (detect-secrets then parses it as TOML), another ``.lock`` one
+    ``.txt`` (it skips that extension as non-text); other extensions are kept, since detect-secrets
+    picks its parsing by extension. ``tag`` is fresh per run, so no repository file has the same name.
+    """
+    names: dict[str, str] = {}
+    for rel in copies.files:
+        if _is_lock_file(rel):
+            path = Path(rel)
+            suffix = ".toml" if path.name in known_values.TOML_LOCKS else ".txt" if path.suffix == ".lock" else ""
+            disguised = path.with_name(f"scanned-lock-{tag}-{path.name}{suffix}").as_posix()
+            (copies.folder / rel).rename(copies.folder / disguised)
+            names[rel] = disguised
+        else:
+            names[rel] = rel
+    return names
 
 
 _CHECKING = re.compile(r"^\[scan\]\s+INFO\s+Checking file: (?P<path>.+)$")
@@ -88,6 +121,7 @@ class _SecretsState:
     not_read: dict[str, str]  # file -> why detect-secrets' own rules skip it
     control: str  # the harness's control file (relative to the copies), holding `control_hash`
     control_hash: str
+    scan_names: dict[str, str]  # input -> the name detect-secrets is given (differs for lock files)
 
 
 def _control_key() -> str:
@@ -117,16 +151,18 @@ class DetectSecrets(CommandScanner):
         not_read = {p: why for p in candidates if (why := _skipped_by_detect_secrets(p))}
         copies = canary.make(ctx.root, [p for p in candidates if p not in not_read], ctx.work_dir / "copies", None,
                              transcode=True, skip_binary=True)
+        names = _scan_names(copies, canary.token(8))
         key = _control_key()
         control = canary.control_file(copies.folder, ".txt", f"aws_access_key_id = {key}\n")
         # detect-secrets' own hash of a secret value is SHA-1; it is an identifier here, not a protection.
         digest = hashlib.sha1(key.encode(), usedforsecurity=False).hexdigest()
-        return Plan(ctx, inputs=copies.files, state=_SecretsState(copies, not_read, control.name, digest))
+        return Plan(ctx, inputs=copies.files, state=_SecretsState(copies, not_read, control.name, digest, names))
 
     def commands(self, plan: Plan) -> list[Command]:
         state: _SecretsState = plan.state
         # -v: detect-secrets logs "Checking file: X" for every file it opens, its evidence of coverage.
-        return [Command([plan.executable, "-v", "scan", "--all-files", "--no-verify", "--", *plan.inputs, state.control],
+        scanned = [state.scan_names[rel] for rel in plan.inputs]
+        return [Command([plan.executable, "-v", "scan", "--all-files", "--no-verify", "--", *scanned, state.control],
                         cwd=state.copies.folder)]
 
     def parse(self, plan: Plan, outcome: Outcome) -> Parsed:
@@ -138,28 +174,41 @@ class DetectSecrets(CommandScanner):
         missing = sorted(CORE_PLUGINS - plugins)
         if missing:
             raise ScanError(f"ran without core detectors ({', '.join(missing)}); the scan was configured down")
-        targets = set(plan.inputs)
+        originals = {name: rel for rel, name in state.scan_names.items()}
         baseline_name = ctx.options["secrets_baseline"]
         baseline = load_baseline(ctx.root / baseline_name)
         checked, trouble = _log(outcome.stderr)
         if trouble:
             raise ScanError(f"reported a problem while scanning: {trouble[0][:200]}")
         findings: list[Finding] = []
+        dropped: dict[str, int] = {}  # kind of known non-secret -> results dropped
         control = data["results"].pop(state.control, [])
         problem = "" if any(isinstance(i, dict) and i.get("hashed_secret") == state.control_hash for i in control) else (
             "did not report the AWS key in the harness's control file, so its detectors did not really run")
-        for filename, items in data["results"].items():
-            require(filename in targets, f"reported a file it was not given: {filename[:80]!r}")
-            require(isinstance(items, list), f"results for {filename[:80]!r} is not a list")
+        for scanned, items in data["results"].items():
+            require(scanned in originals, f"reported a file it was not given: {scanned[:80]!r}")
+            require(isinstance(items, list), f"results for {scanned[:80]!r} is not a list")
+            filename = originals[scanned]
+            known: list[known_values.KnownValue] | None = None
             for item in items:
                 require(isinstance(item, dict) and {"type", "hashed_secret", "line_number"} <= set(item),
                         "a result lacks type, hashed_secret or line_number")
                 kind, hashed, line = str(item["type"]), str(item["hashed_secret"]), item["line_number"]
                 require(isinstance(line, int), f"a result for {filename[:80]!r} has no line number")
+                if kind in ENTROPY_TYPES:
+                    if known is None:  # parsed once per file, only when an entropy detector flagged it
+                        known = _known_values(state.copies.folder / scanned, filename)
+                    if explained := known_values.matching_kind(known, line, hashed):
+                        dropped[explained] = dropped.get(explained, 0) + 1
+                        continue
                 findings.append(self._finding(filename, kind, hashed, line, baseline.get((filename, hashed, kind)),
                                               baseline_name))
-        covered = frozenset(checked) - {state.control}
+        covered = frozenset(originals.get(name, name) for name in checked) - {state.control}
         notes = []
+        if dropped:
+            notes.append("detect-secrets: " + ", ".join(known_values.counted(kind, count)
+                                                        for kind, count in sorted(dropped.items()))
+                         + " not reported as secrets (known non-secret values, recognised by their context)")
         if state.copies.transcoded:
             notes.append(f"detect-secrets: {len(state.copies.transcoded)} file(s) are not UTF-8 and were scanned decoded "
                          "as Latin-1: " + ", ".join(state.copies.transcoded[:5]))
@@ -199,6 +248,15 @@ class DetectSecrets(CommandScanner):
             identity=f"{kind}|{hashed}",
             accepted_by=accepted,
         )
+
+
+def _known_values(copy: Path, rel: str) -> list[known_values.KnownValue]:
+    """The known non-secret values of the scanned copy (UTF-8 after transcoding) of ``rel``."""
+    try:
+        text = copy.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError):  # nothing known: every result stays a finding
+        return []
+    return known_values.known_values(rel, text)
 
 
 def _log(stderr: str) -> tuple[list[str], list[str]]:

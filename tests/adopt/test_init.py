@@ -111,7 +111,9 @@ def test_bad_harness_ref_is_a_usage_error(tmp_path: Path):
 
 def test_detection_of_a_packaged_project_with_a_dockerfile_and_a_lock(tmp_path: Path):
     (tmp_path / "pyproject.toml").write_text('[project]\nname = "svc"\nversion = "1"\n', encoding="utf-8")
-    (tmp_path / "uv.lock").write_text("version = 1\n", encoding="utf-8")
+    # A lock the deps stage can read (init now checks that, see the test below).
+    (tmp_path / "uv.lock").write_text('version = 1\n\n[[package]]\nname = "fastapi"\nversion = "0.115.0"\n',
+                                      encoding="utf-8")
     (tmp_path / "Dockerfile").write_text("FROM python:3.11-slim\n", encoding="utf-8")
     (tmp_path / "svc").mkdir()
     (tmp_path / "svc" / "main.py").write_text("from fastapi import FastAPI\n\napp = FastAPI()\n", encoding="utf-8")
@@ -122,6 +124,25 @@ def test_detection_of_a_packaged_project_with_a_dockerfile_and_a_lock(tmp_path: 
     assert found.stages() == ["lint", "sast", "secrets", "deps", "harden"]
     table = config_table(found, found.stages())
     assert 'sources = ["uv.lock"]' in table and 'run = ["lint", "sast", "secrets", "deps", "harden"]' in table
+
+
+def test_a_packaged_project_with_ranges_and_no_lock_is_not_given_a_deps_stage_that_cannot_pass(tmp_path: Path):
+    # pallets/flask's tutorial (flaskr): `dependencies = ["flask"]`, no lock file. The deps stage refuses
+    # ranges it cannot pin, so with "deps" in `run` init's baseline and the first run were errors (exit 2).
+    (tmp_path / "pyproject.toml").write_text(
+        '[project]\nname = "flaskr"\nversion = "1.0.0"\ndependencies = [\n    "flask",\n]\n', encoding="utf-8")
+    (tmp_path / "flaskr").mkdir()
+    (tmp_path / "flaskr" / "__init__.py").write_text("from flask import Flask\n\n\ndef create_app():\n"
+                                                     "    return Flask(__name__)\n", encoding="utf-8")
+    found = detect(tmp_path)
+    assert found.packaged and "flask (pyproject.toml:5)" in found.deps_problem
+    assert "deps" not in found.stages()
+    table = config_table(found, found.stages())
+    assert '# "deps" is not in `run` yet: requirement(s) not pinned' in table
+    # Pinned, the same project is audited.
+    (tmp_path / "pyproject.toml").write_text(
+        '[project]\nname = "flaskr"\nversion = "1.0.0"\ndependencies = ["flask==3.1.3"]\n', encoding="utf-8")
+    assert "deps" in detect(tmp_path).stages()
 
 
 def test_detection_of_a_django_project(tmp_path: Path):
