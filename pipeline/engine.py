@@ -1,5 +1,5 @@
 """Runs the requested stages: every scanner of every stage concurrently, each in its own process
-group, then merges, redacts and fingerprints what they found. Deciding what it means is policy's job."""
+group, then hands what they found to pipeline/finding_pipeline.py. Deciding what it means is policy's job."""
 
 from __future__ import annotations
 
@@ -13,10 +13,9 @@ from functools import partial
 from pathlib import Path
 from typing import Any
 
-from . import fingerprint, runner, sandbox
+from . import finding_pipeline, runner, sandbox
 from .config import Config, ConfigError, stage_options
 from .files import FileSet
-from .merge import merge_same_problem
 from .model import StageResult, Status, ToolRun
 from .options import OptionError
 from .progress import Progress
@@ -156,14 +155,10 @@ def run_stages(config: Config, stages: list[str], out_dir: Path, progress: Progr
     for stage in stages:
         outputs = results[stage]
         runs = [redactor.run(o.run) for o in outputs]
-        findings = [redactor.finding(f) for o in outputs for f in o.findings]
         for output in outputs:
             redactor.write_artifacts(output.artifacts)
-        fingerprint.assign(findings, config.root)
-        spec = stage_spec(stage)
-        if spec.merge_same_problem:
-            findings = merge_same_problem(findings, scanners_for(stage))
-        findings = spec.merge(findings)
+        findings = finding_pipeline.stage_findings(stage_spec(stage), scanners_for(stage),
+                                                   [f for o in outputs for f in o.findings], config.root, redactor)
         if any(r.status is Status.ERROR for r in runs):
             status = Status.ERROR
         elif runs and all(r.status is Status.SKIPPED for r in runs):

@@ -310,12 +310,7 @@ class CommandScanner:
         run.error = f"{self.name}: {message}"
         if outcome is not None:
             run.stderr_tail = outcome.process.stderr_tail()
-        return ScanOutput(run, self._stamp(findings or []))
-
-    def _stamp(self, findings: list[Finding]) -> list[Finding]:
-        for finding in findings:
-            finding.found_by = finding.found_by or (self.name,)
-        return findings
+        return ScanOutput(run, findings or [])
 
     def _pin_note(self, run: ToolRun) -> None:
         pinned = pinned_versions().get((self.distribution or self.executable).lower())
@@ -375,7 +370,7 @@ class CommandScanner:
             run.details["coverage"] = f"no evidence: {parsed.covered.no_evidence}"
         if parsed.error or gap:
             return self.error(run, "; ".join(filter(None, [gap, parsed.error])), None, parsed.findings)
-        return ScanOutput(run, self._stamp(parsed.findings))
+        return ScanOutput(run, parsed.findings)
 
     def _execute(self, run: ToolRun, command: Command, ctx: ScanContext, budget: float) -> Outcome:
         if not run.command:
