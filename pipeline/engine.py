@@ -1,5 +1,6 @@
 """Runs the requested stages: every scanner of every stage concurrently, each in its own process
-group, then hands what they found to pipeline/finding_pipeline.py. Deciding what it means is policy's job."""
+group, then hands what they found to pipeline/finding_pipeline.py. Deciding what it means (every
+status included) is policy's job."""
 
 from __future__ import annotations
 
@@ -159,18 +160,11 @@ def run_stages(config: Config, stages: list[str], out_dir: Path, progress: Progr
             redactor.write_artifacts(output.artifacts)
         findings = finding_pipeline.stage_findings(stage_spec(stage), scanners_for(stage),
                                                    [f for o in outputs for f in o.findings], config.root, redactor)
-        if any(r.status is Status.ERROR for r in runs):
-            status = Status.ERROR
-        elif runs and all(r.status is Status.SKIPPED for r in runs):
-            status = Status.SKIPPED
-        else:
-            status = Status.PASSED
         notes = [n for r in runs for n in r.details.pop("notes", [])]
+        # No status: the engine reports what ran and what it found; the policy decides what that means.
         stage_results.append(StageResult(
-            stage=stage, status=status, tools=runs, findings=findings,
+            stage=stage, tools=runs, findings=findings,
             duration_s=round(max((r.duration_s for r in runs), default=elapsed), 3),
-            reason="; ".join(r.error for r in runs if r.status is Status.ERROR)
-            or ("; ".join(f"{r.tool}: {r.reason}" for r in runs) if status is Status.SKIPPED else ""),
             started_at=started_at,
             details={"notes": notes} if notes else {},
         ))

@@ -259,7 +259,9 @@ class StageResult:
     """What one stage produced: every tool run and every finding, before and after policy."""
 
     stage: str
-    status: Status
+    # What a stage report recorded (the policy's decision when it was written), never trusted as
+    # such; None for a result fresh from the engine: only pipeline/policy.py decides a status.
+    status: Status | None = None
     tools: list[ToolRun] = field(default_factory=list)
     findings: list[Finding] = field(default_factory=list)
     duration_s: float = 0.0
