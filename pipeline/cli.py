@@ -12,6 +12,7 @@ import signal
 import sys
 import threading
 import traceback
+from dataclasses import replace
 from pathlib import Path
 from types import FrameType
 from typing import Any, NoReturn
@@ -286,9 +287,9 @@ def cmd_run(args: argparse.Namespace) -> int:
         by_stage = {s.stage: s for s in verdict.stages}
         for result in results:
             # The report records what the policy decided (the verdict derives it again from the tool runs).
-            result.status = by_stage[result.stage].status
-            result.reason = by_stage[result.stage].reason or result.reason
-            report_io.write_stage_report(result, out_dir, prov, requested=result.stage in asked)
+            decided = by_stage[result.stage]
+            report_io.write_stage_report(replace(result, status=decided.status, reason=decided.reason or result.reason),
+                                         out_dir, prov, requested=result.stage in asked)
         if args.no_verdict:
             return verdict.exit_code
         return _report(config, verdict, out_dir / "verdict", args.quiet, base_ref(args))
@@ -354,11 +355,12 @@ def cmd_baseline_update(args: argparse.Namespace) -> int:
         from .progress import choose
 
         results = run_stages(config, config.selected_stages, config.path("reports_dir"), choose(args.quiet))
-    broken = [r for r in results if r.status is Status.ERROR]
+    broken = [(r.stage, reason) for r in results for status, reason in [policy.tool_run_status(r)]
+              if status is Status.ERROR]
     if broken:
         # A baseline taken from a scan that did not complete would silently accept less than it should.
-        for r in broken:
-            emit(f"pipeline: error: stage {r.stage} is in error, baseline not updated: {r.reason}")
+        for stage, reason in broken:
+            emit(f"pipeline: error: stage {stage} is in error, baseline not updated: {reason}")
         return EXIT_ERROR
     # Only what the suppressions file does not already cover, and what tools have not themselves accepted.
     from .acceptances import RepositoryAcceptances

@@ -1,5 +1,6 @@
 """Runs the requested stages: every scanner of every stage concurrently, each in its own process
-group, then merges, redacts and fingerprints what they found. Deciding what it means is policy's job."""
+group, then hands what they found to pipeline/finding_pipeline.py. Deciding what it means (every
+status included) is policy's job."""
 
 from __future__ import annotations
 
@@ -13,10 +14,9 @@ from functools import partial
 from pathlib import Path
 from typing import Any
 
-from . import fingerprint, runner, sandbox
+from . import finding_pipeline, runner, sandbox
 from .config import Config, ConfigError, stage_options
 from .files import FileSet
-from .merge import merge_same_problem
 from .model import StageResult, Status, ToolRun
 from .options import OptionError
 from .pr_run import DETAILS_KEY, PrRun
@@ -218,28 +218,16 @@ def run_stages(config: Config, stages: list[str], out_dir: Path, progress: Progr
     for stage in stages:
         outputs = results[stage]
         runs = [redactor.run(o.run) for o in outputs]
-        findings = [redactor.finding(f) for o in outputs for f in o.findings]
         for output in outputs:
             redactor.write_artifacts(output.artifacts)
-        fingerprint.assign(findings, config.root)
-        spec = stage_spec(stage)
-        if spec.merge_same_problem:
-            findings = merge_same_problem(findings, scanners_for(stage))
-        findings = spec.merge(findings)
-        if any(r.status is Status.ERROR for r in runs):
-            status = Status.ERROR
-        elif runs and all(r.status is Status.SKIPPED for r in runs):
-            status = Status.SKIPPED
-        else:
-            status = Status.PASSED
+        findings = finding_pipeline.stage_findings(stage_spec(stage), scanners_for(stage),
+                                                   [f for o in outputs for f in o.findings], config.root, redactor)
+        # No status: the engine reports what ran and what it found; the policy decides what that means
+        # (in PR mode, a base side that could not be scanned has made its tool run an error).
         details = _stage_details(pr, stage, runs, base_results, redactor)
-        if any(r.status is Status.ERROR for r in runs):  # PR mode: a base side that could not be scanned
-            status = Status.ERROR
         stage_results.append(StageResult(
-            stage=stage, status=status, tools=runs, findings=findings,
+            stage=stage, tools=runs, findings=findings,
             duration_s=round(max((r.duration_s for r in runs), default=elapsed), 3),
-            reason="; ".join(r.error for r in runs if r.status is Status.ERROR)
-            or ("; ".join(f"{r.tool}: {r.reason}" for r in runs) if status is Status.SKIPPED else ""),
             started_at=started_at,
             details=details,
         ))

@@ -11,7 +11,8 @@ from __future__ import annotations
 
 import hashlib
 import re
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import urlsplit
 
@@ -56,17 +57,33 @@ def _canonical(package: str) -> str:
     return re.sub(r"[-_.]+", "-", package).lower()
 
 
-def _web_key(finding: Finding) -> str:
+# Masks a text as the reports will show it (pipeline.redact.Redactor.text): what a fingerprint hashes
+# never contains a secret value the reports would not show.
+Mask = Callable[[str], str]
+
+
+def _unmasked(text: str) -> str:
+    return text
+
+
+def _web_key(finding: Finding, mask: Mask) -> str:
     loc = finding.location
-    parts = urlsplit(loc.url or "")
+    # As the redactor masks them: a URL's query or a parameter name can carry a token.
+    url = mask(loc.url or "") or None
+    param = mask(loc.param or "") or None
+    parts = urlsplit(url or "")
     # Scheme and host differ between a local deployment and staging; the path is the stable part.
-    return f"{(loc.method or 'GET').upper()} {parts.path or '/'}?{parts.query} [{loc.param or ''}]"
+    return f"{(loc.method or 'GET').upper()} {parts.path or '/'}?{parts.query} [{param or ''}]"
 
 
-def identity_of(finding: Finding, root: Path, cache: SourceCache | None = None) -> str:
-    """The stable text that identifies this problem, before hashing."""
+def identity_of(finding: Finding, root: Path, cache: SourceCache | None = None, mask: Mask = _unmasked) -> str:
+    """The stable text that identifies this problem, before hashing.
+
+    Its texts from the tool (the adapter's identity, the message, the URL) are taken masked; the
+    source line is read from the tree as it is (it is only ever hashed, never shown).
+    """
     loc = finding.location
-    explicit = finding.identity
+    explicit = mask(finding.identity)
     if explicit:
         where = loc.path or ""
         if loc.package:
@@ -76,23 +93,40 @@ def identity_of(finding: Finding, root: Path, cache: SourceCache | None = None) 
         context = line_context(root, loc.path, loc.line, cache)
         if not context:
             # No readable source line: fall back to the message with numbers removed, never the line number.
-            context = _DIGITS.sub("#", finding.message or finding.title)
+            context = _DIGITS.sub("#", mask(finding.message) or mask(finding.title))
         return f"{loc.path}|{context}"
     if loc.url:
-        return _web_key(finding)
+        return _web_key(finding, mask)
     if loc.package:
         return f"{_canonical(loc.package)}=={loc.version or ''}"
-    return _DIGITS.sub("#", finding.message or finding.title)
+    return _DIGITS.sub("#", mask(finding.message) or mask(finding.title))
 
 
-def compute(finding: Finding, root: Path, cache: SourceCache | None = None) -> str:
-    key = f"v{SCHEME_VERSION}|{finding.tool}|{finding.rule_id}|{identity_of(finding, root, cache)}"
-    return hashlib.sha256(key.encode("utf-8")).hexdigest()[:32]
+@dataclass(frozen=True)
+class Key:
+    """What a fingerprint hashes: the tool and rule it is counted under, and the problem's identity."""
+
+    tool: str
+    rule_id: str
+    identity: str
 
 
-def assign(findings: list[Finding], root: Path, cache: SourceCache | None = None) -> None:
-    """Give every finding that lacks one its fingerprint."""
-    cache = cache or SourceCache()
-    for finding in findings:
-        if not finding.fingerprint:
-            finding.fingerprint = compute(finding, root, cache)
+# The (tool, rule) a stage counts a finding under instead of its own, or None (pipeline/stage.py).
+Scope = Callable[[Finding], tuple[str, str] | None]
+
+
+def key_of(finding: Finding, root: Path, cache: SourceCache | None = None, mask: Mask = _unmasked,
+           scope: Scope | None = None) -> Key:
+    tool, rule_id = (scope(finding) if scope else None) or (finding.tool, finding.rule_id)
+    return Key(tool, rule_id, identity_of(finding, root, cache, mask))
+
+
+def digest(key: Key) -> str:
+    text = f"v{SCHEME_VERSION}|{key.tool}|{key.rule_id}|{key.identity}"
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()[:32]
+
+
+def compute(finding: Finding, root: Path, cache: SourceCache | None = None, mask: Mask = _unmasked,
+            scope: Scope | None = None) -> str:
+    """The fingerprint of one finding (pipeline/finding_pipeline.py gives every finding its own)."""
+    return digest(key_of(finding, root, cache, mask, scope))

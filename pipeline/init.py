@@ -174,12 +174,14 @@ def _secrets_baseline_text(root: Path, quiet: bool) -> str | None:
     from . import config as config_mod
     from .engine import run_stages
     from .model import Status
+    from .policy import tool_run_status
     from .progress import choose
 
     config = config_mod.load(root, None)
     result = run_stages(config, ["secrets"], config.path("reports_dir"), choose(quiet))[0]
-    if result.status is Status.ERROR:
-        print(f"pipeline init: error: the secrets stage could not run, no baseline written: {result.reason}", file=sys.stderr)
+    status, reason = tool_run_status(result)
+    if status is Status.ERROR:
+        print(f"pipeline init: error: the secrets stage could not run, no baseline written: {reason}", file=sys.stderr)
         return None
     with default_settings():
         settings = get_settings().json()  # the plugins and filters `detect-secrets audit` re-scans with

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Sequence
+from dataclasses import replace
 from typing import Any
 
 from .model import Finding
@@ -48,9 +49,8 @@ def merge_same_problem(findings: list[Finding], scanners: Sequence[Any]) -> list
                     for tool in other.found_by or (other.tool,):
                         if tool not in found_by:
                             found_by.append(tool)
-                primary.found_by = tuple(found_by)
-                primary.severity = max(f.severity for f in same)
-                primary.properties = {**primary.properties,
-                                      "also": {f.tool: f"{f.rule_id} {f.rule_name}" for f in same[1:]}}
+                primary = replace(primary, found_by=tuple(found_by), severity=max(f.severity for f in same),
+                                  properties={**primary.properties,
+                                              "also": {f.tool: f"{f.rule_id} {f.rule_name}" for f in same[1:]}})
             merged.append(primary)
     return merged

@@ -138,9 +138,14 @@ _ON_DISK = {"identity": "identity", "tool_gate": "gate"}
 _ACCEPTANCE_KEYS = {Disposition.SUPPRESSED: "suppressed_by", Disposition.BASELINED: "baselined_by"}
 
 
-@dataclass
+@dataclass(frozen=True)
 class Finding:
-    """One problem, as one scanner (or several, merged) reported it."""
+    """One problem, as one scanner (or several, merged) reported it.
+
+    Frozen: every step after parsing (merge, fingerprint, redaction) builds a changed copy with
+    ``dataclasses.replace``, so no step can change what an earlier one saw. ``properties`` is a dict
+    (JSON-shaped display data); it is never modified after construction either.
+    """
 
     tool: str
     rule_id: str
@@ -172,7 +177,7 @@ class Finding:
 
     def __post_init__(self) -> None:
         if not self.found_by:
-            self.found_by = (self.tool,)
+            object.__setattr__(self, "found_by", (self.tool,))  # frozen: the one write, at construction
 
     def to_dict(self) -> dict[str, Any]:
         data = asdict(self)
@@ -254,7 +259,9 @@ class StageResult:
     """What one stage produced: every tool run and every finding, before and after policy."""
 
     stage: str
-    status: Status
+    # What a stage report recorded (the policy's decision when it was written), never trusted as
+    # such; None for a result fresh from the engine: only pipeline/policy.py decides a status.
+    status: Status | None = None
     tools: list[ToolRun] = field(default_factory=list)
     findings: list[Finding] = field(default_factory=list)
     duration_s: float = 0.0

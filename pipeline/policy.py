@@ -281,7 +281,7 @@ def _tool_runs(tools: list[ToolRun]) -> list[ToolRun]:
     return runs
 
 
-def _stage_status(stage: str, reported: Status, tools: list[ToolRun], blocking: bool, asked: bool,
+def _stage_status(stage: str, reported: Status | None, tools: list[ToolRun], blocking: bool, asked: bool,
                   has_findings: bool, pr: dict[str, Any] | None = None) -> tuple[Status, str]:
     """The stage's status and one-line reason, from its tool runs alone (plus a reported error, which only
     ever makes things worse)."""
@@ -307,6 +307,21 @@ def _stage_status(stage: str, reported: Status, tools: list[ToolRun], blocking: 
     if blocking:
         return Status.FAILED, ""
     return Status.PASSED, ""
+
+
+def tool_run_status(result: StageResult) -> tuple[Status, str]:
+    """A stage's status and reason from its tool runs alone, before any finding is decided: enough to
+    know whether a scan can be trusted at all (``pipeline init``, ``pipeline baseline update``)."""
+    status, reason = _stage_status(result.stage, result.status, _tool_runs(result.tools), False, False,
+                                   bool(result.findings))
+    return status, reason or _reported_reason(result, status)
+
+
+def _reported_reason(result: StageResult, status: Status) -> str:
+    """A recorded error's own reason, when the tool runs do not give one."""
+    if status is Status.ERROR:
+        return result.reason or f"{result.stage}: the stage reported an error"
+    return ""
 
 
 def evaluate(
@@ -388,8 +403,7 @@ def evaluate(
                 tool.status = Status.FAILED
         status, reason = _stage_status(result.stage, result.status, tools, any(f.blocking for f in evaluated),
                                        result.stage in asked, bool(evaluated), pr)
-        if status is Status.ERROR and not reason:
-            reason = result.reason or f"{result.stage}: the stage reported an error"
+        reason = reason or _reported_reason(result, status)
         stages.append(StageVerdict(
             stage=result.stage, status=status, required=bool(stage_cfg["required"]), tools=tools,
             duration_s=result.duration_s, reason=reason,

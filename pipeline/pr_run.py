@@ -16,10 +16,9 @@ from pathlib import Path
 from typing import Any
 
 from . import changes as changes_mod
-from . import fingerprint, pr_mode
+from . import finding_pipeline, fingerprint, pr_mode
 from .config import Config
 from .files import FileSet
-from .merge import merge_same_problem
 from .model import Finding, Status, ToolRun
 from .pr_mode import IMPORTERS, PrPlan
 from .redact import Redactor
@@ -115,15 +114,16 @@ class PrRun:
                                                     f"{redactor.text(output.run.error)}"]))
                 continue
             found.extend(_on_head_paths(base, [redactor.finding(f) for f in output.findings]))
+        spec = stage_spec(stage)
         for base in bases.values():
             # Fingerprinted under the head's path with the base version's line: a rename keeps its identity.
             aliases = {(base.ctx.root / head).resolve(): base.ctx.root / path for path, head in base.to_head.items()}
-            fingerprint.assign([f for f in found if f.tool == base.scanner.name], base.ctx.root,
-                               fingerprint.SourceCache(aliases))
-        spec = stage_spec(stage)
-        if spec.merge_same_problem:
-            found = merge_same_problem(found, scanners_for(stage))
-        found = spec.merge(found)
+            found = [*[f for f in found if f.tool != base.scanner.name],
+                     *finding_pipeline.fingerprinted(spec, [f for f in found if f.tool == base.scanner.name],
+                                                     base.ctx.root, redactor, fingerprint.SourceCache(aliases))]
+        # The head's findings are merged, then fingerprinted; a merged finding keeps its primary's
+        # tool, rule and location, so fingerprinting each base side first gives the same fingerprints.
+        found = finding_pipeline.merged(spec, scanners_for(stage), found)
         counts = Counter((f.fingerprint, f.tool, f.rule_id, f.location.path or "") for f in found)
         tools = [r.tool for r in runs]
         return {

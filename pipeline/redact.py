@@ -387,24 +387,23 @@ class Redactor:
 
     # --- the model -----------------------------------------------------------------------------------
     def finding(self, finding: Finding) -> Finding:
-        """Every text of a finding; paths, packages and versions are identifiers and stay as they are."""
-        finding.properties.pop(LOCATED_SECRET, None)
+        """A copy with every text masked; paths, packages and versions are identifiers and stay as they are."""
         loc = finding.location
         if loc.url or loc.param:
             # A URL can carry a token in its query string, and ZAP names the parameter it saw.
-            finding.location = replace(loc, url=self.text(loc.url or "") or None, param=self.text(loc.param or "") or None)
-        finding.title = self.text(finding.title)
-        finding.message = self.text(finding.message)
-        finding.rule_name = self.text(finding.rule_name)
-        finding.fix_hint = self.text(finding.fix_hint)
-        finding.help_uri = self.text(finding.help_uri)
-        finding.properties = self.value(finding.properties)
-        # The policy fields are text too (a ZAP identity holds the URL's query); redacted before the
-        # fingerprint is computed from them, as the display fields are.
-        finding.identity = self.text(finding.identity)
-        if finding.accepted_by is not None:
-            finding.accepted_by = replace(finding.accepted_by, because=self.text(finding.accepted_by.because))
-        return finding
+            loc = replace(loc, url=self.text(loc.url or "") or None, param=self.text(loc.param or "") or None)
+        accepted = finding.accepted_by
+        return replace(
+            finding, location=loc,
+            title=self.text(finding.title), message=self.text(finding.message),
+            rule_name=self.text(finding.rule_name), fix_hint=self.text(finding.fix_hint),
+            help_uri=self.text(finding.help_uri),
+            # The located value was handed over to this redactor; it is never written anywhere.
+            properties=self.value({k: v for k, v in finding.properties.items() if k != LOCATED_SECRET}),
+            # The policy fields are text too (a ZAP identity holds the URL's query).
+            identity=self.text(finding.identity),
+            accepted_by=None if accepted is None else replace(accepted, because=self.text(accepted.because)),
+        )
 
     def run(self, run: ToolRun) -> ToolRun:
         run.command = [self.text(arg) for arg in run.command]

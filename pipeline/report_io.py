@@ -60,6 +60,8 @@ class StageReport:
 
 
 def stage_report_dict(result: StageResult, provenance: dict[str, str] | None = None, requested: bool = False) -> dict[str, Any]:
+    if result.status is None:
+        raise ValueError(f"stage {result.stage}: no status; the policy decides it before the report is written")
     prov = provenance or {}
     return {
         **report_header(STAGE_SCHEMA),

@@ -337,12 +337,7 @@ class CommandScanner:
         run.error = f"{self.name}: {message}"
         if outcome is not None:
             run.stderr_tail = outcome.process.stderr_tail()
-        return ScanOutput(run, self._stamp(findings or []))
-
-    def _stamp(self, findings: list[Finding]) -> list[Finding]:
-        for finding in findings:
-            finding.found_by = finding.found_by or (self.name,)
-        return findings
+        return ScanOutput(run, findings or [])
 
     def _pin_note(self, run: ToolRun) -> None:
         pinned = pinned_versions().get((self.distribution or self.executable).lower())
@@ -382,7 +377,7 @@ class CommandScanner:
             result = self._run_plan(run, ran, started)
             if isinstance(result, ScanOutput):
                 if cached is not None and cached.hits:
-                    result.findings.extend(self._stamp(cached.cached_parsed().findings))  # an error adds, never hides
+                    result.findings.extend(cached.cached_parsed().findings)  # an error adds, never hides
                 self._cache_notes(run, cached)
                 return result
             fresh = result
@@ -411,7 +406,7 @@ class CommandScanner:
             findings = cached_scan.order_by_input(findings, plan.inputs)
         if parsed.error or gap:
             return self.error(run, "; ".join(filter(None, [gap, parsed.error])), None, findings)
-        return ScanOutput(run, self._stamp(findings))
+        return ScanOutput(run, findings)
 
     def _run_plan(self, run: ToolRun, plan: Plan, started: float) -> Parsed | ScanOutput:
         """Run the plan's commands and parse them: the combined result, or the error output."""

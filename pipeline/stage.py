@@ -17,6 +17,12 @@ def keep_all(findings: list[Finding]) -> list[Finding]:
     return findings
 
 
+def own_scope(finding: Finding) -> tuple[str, str] | None:
+    """A finding's fingerprint counts it under its own tool and rule."""
+    del finding
+    return None
+
+
 @dataclass(frozen=True)
 class StageSpec:
     name: str
@@ -31,3 +37,6 @@ class StageSpec:
     # Pair findings of different tools that report the same problem on the same line (pipeline/merge.py),
     # using each adapter's ``problem()``; applied before ``merge``.
     merge_same_problem: bool = False
+    # The (tool, rule) a merged finding's fingerprint counts it under instead of its own (deps: one
+    # vulnerability, whichever tool saw it first); pipeline/fingerprint.py hashes it.
+    fingerprint_scope: Callable[[Finding], tuple[str, str] | None] = own_scope

@@ -420,6 +420,7 @@ class PipAudit(CommandScanner):
         by_package: dict[tuple[str, str], list[Finding]] = {}
         for finding in findings:
             by_package.setdefault((finding.location.package or "", finding.location.version or ""), []).append(finding)
+        clears_all: dict[tuple[str, str], str] = {}
         for (package, version), group in by_package.items():
             upgrades = [needed_upgrade(version, f.properties["fixed_versions"]) for f in group]
             needs = [n for n in upgrades if n is not None]
@@ -434,9 +435,10 @@ class PipAudit(CommandScanner):
                 fixes = sort_versions(v for f in group for v in f.properties["fixed_versions"])
                 candidate = next((v for v in fixes if (key := version_key(v)) and key >= floor_key
                                   and not plan.db.query(package, v)), floor)
-            for finding in group:
-                finding.properties["clears_all"] = candidate
-        return findings
+            clears_all[(package, version)] = candidate
+        return [replace(f, properties={**f.properties, "clears_all": clears_all[pinned]})
+                if (pinned := (f.location.package or "", f.location.version or "")) in clears_all else f
+                for f in findings]
 
 
 def _cause(stderr: str) -> str:

@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import os
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -243,5 +243,5 @@ class Safety(CommandScanner):
             path=file_origin.path if file_origin else None, line=file_origin.line if file_origin else None,
             origins=[f"{o.path}:{o.line}" if o.line else o.path for o in pin.origins], extra=extra)
         if url and not finding.help_uri.startswith("https://github.com"):
-            finding.help_uri = url
+            return replace(finding, help_uri=url)
         return finding

@@ -37,7 +37,6 @@ from pathlib import Path, PurePosixPath
 from typing import Any
 from urllib.parse import quote, urlsplit
 
-from ..fingerprint import compute as compute_fingerprint
 from ..model import Confidence, Disposition, Finding, Severity, Status, ToolRun
 from ..policy import EvaluatedFinding, Verdict
 from .base import ReportContext
@@ -216,7 +215,7 @@ def _rule_id(finding: Finding) -> str:
 
 def _result(item: EvaluatedFinding, rule_index: int, occurrence: int, root: Path) -> dict[str, Any]:
     f = item.finding
-    fingerprint = f.fingerprint or compute_fingerprint(f, root)
+    fingerprint = f.fingerprint  # every finding has one (pipeline/finding_pipeline.py; the report schema)
     properties: dict[str, Any] = {
         "stage": item.stage,
         "severity": f.severity.label,

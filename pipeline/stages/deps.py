@@ -3,19 +3,17 @@
 Merging: findings about the same package version whose advisory ids or aliases overlap (CVE, GHSA,
 PYSEC, safety's ids) are one vulnerability. The merged finding lists every tool in ``found_by``,
 every id, the union of fixed versions, the highest severity, and a fix hint naming the smallest
-upgrade that clears *all* of that package version's vulnerabilities. Its fingerprint is recomputed
-from package, version and the canonical id alone, so it does not depend on which tool reported it
-or on the order pip-audit printed aliases in.
+upgrade that clears *all* of that package version's vulnerabilities. Its fingerprint hashes package,
+version and the canonical id under the stage's name (``fingerprint_scope``), so it does not depend on
+which tool reported it or on the order pip-audit printed aliases in.
 """
 
 from __future__ import annotations
 
 import dataclasses
-from pathlib import Path
 
 from packaging.version import Version
 
-from .. import fingerprint
 from ..advisories.findings import advisory_url, canonical_id, needed_upgrade, sort_versions, sorted_ids, version_key
 from ..model import Finding
 from ..options import Option
@@ -89,11 +87,12 @@ def _combine(group: list[Finding]) -> Finding:
     )
 
 
-def _fix_hints(findings: list[Finding]) -> None:
+def _with_fix_hints(findings: list[Finding]) -> list[Finding]:
     """One hint per package version: the smallest upgrade clearing every vulnerability found in it."""
     by_package: dict[tuple[str, str], list[Finding]] = {}
     for finding in findings:
         by_package.setdefault((finding.location.package or "", finding.location.version or ""), []).append(finding)
+    hinted: dict[int, Finding] = {}
     for (package, version), group in by_package.items():
         unfixed = [f.rule_id for f in group if needed_upgrade(version, f.properties.get("fixed_versions") or []) is None]
         needs = [needed_upgrade(version, f.properties.get("fixed_versions") or []) for f in group]
@@ -101,28 +100,34 @@ def _fix_hints(findings: list[Finding]) -> None:
         candidates = [v for v in [*needs, *checked] if v]
         target = max(candidates, key=Version) if candidates else None  # fix versions: each one parses
         count = len(group)
+        if unfixed:
+            hint = (f"No fixed release of {package} is known for {', '.join(sorted(unfixed))}: replace or "
+                    f"remove it" + (f"; upgrading to {target} clears the others" if target else ""))
+        else:
+            hint = (f"Upgrade {package} {version} to {target} or later: the smallest release that clears "
+                    f"all {count} known vulnerabilit{'y' if count == 1 else 'ies'} found in it")
         for finding in group:
-            if unfixed:
-                finding.fix_hint = (f"No fixed release of {package} is known for {', '.join(sorted(unfixed))}: replace or "
-                                    f"remove it" + (f"; upgrading to {target} clears the others" if target else ""))
-            else:
-                finding.fix_hint = (f"Upgrade {package} {version} to {target} or later: the smallest release that clears "
-                                    f"all {count} known vulnerabilit{'y' if count == 1 else 'ies'} found in it")
-            finding.properties["upgrade_to"] = target
+            hinted[id(finding)] = dataclasses.replace(
+                finding, fix_hint=hint, properties={**finding.properties, "upgrade_to": target})
+    return [hinted[id(f)] for f in findings]
 
 
 def merge(findings: list[Finding]) -> list[Finding]:
     dependency = [f for f in findings if f.location.package]
     others = [f for f in findings if not f.location.package]
     merged = [_combine(group) if len(group) > 1 else group[0] for group in _groups(dependency)]
-    for finding in merged:
-        # A vulnerability's identity must not depend on which tool saw it first.
-        finding.identity = (f"{finding.location.package}=={finding.location.version}|"
-                            f"{canonical_id(finding.properties.get('ids') or [finding.rule_id])}")
-        finding.fingerprint = fingerprint.compute(dataclasses.replace(finding, tool=SPEC.name, rule_id="dependency"), Path("."))
-    _fix_hints(merged)
+    # A vulnerability's identity must not depend on which tool saw it first.
+    merged = [dataclasses.replace(f, identity=(f"{f.location.package}=={f.location.version}|"
+                                               f"{canonical_id(f.properties.get('ids') or [f.rule_id])}"))
+              for f in merged]
+    merged = _with_fix_hints(merged)
     merged.sort(key=lambda f: (f.location.package or "", version_key(f.location.version or "") is None, f.rule_id))
     return merged + others
+
+
+def fingerprint_scope(finding: Finding) -> tuple[str, str] | None:
+    """Every tool's report of one vulnerability is one problem: counted under the stage, not the tool."""
+    return (SPEC.name, "dependency") if finding.location.package else None
 
 
 SPEC = StageSpec(
@@ -153,4 +158,5 @@ SPEC = StageSpec(
                "records); high so that raising fail_severity never quietly passes an unrated vulnerability."),
     ),
     merge=merge,
+    fingerprint_scope=fingerprint_scope,
 )

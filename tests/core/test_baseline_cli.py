@@ -40,3 +40,21 @@ def test_baseline_is_not_taken_from_a_broken_run(planted_repo, tmp_path):
                    env={"PATH": f"{tmp_path / 'bin'}{os.pathsep}{os.environ['PATH']}"})
     assert proc.returncode == 2 and "baseline not updated" in proc.stderr
     assert not (planted_repo / ".secure-pipeline" / "baseline.json").exists()
+
+
+def test_baseline_is_not_taken_from_a_report_whose_tool_shows_no_coverage(planted_repo, tmp_path):
+    # The report says "passed", but its bandit run gives no evidence of what it scanned: the policy
+    # (not the report's recorded status) decides whether the scan can be trusted.
+    (planted_repo / "pyproject.toml").write_text('[tool.secure-pipeline]\nrun = ["sast"]\n')
+    out = tmp_path / "reports"
+    assert run_cli(["run", "sast", "--out", str(out), "--no-verdict", "--quiet"], cwd=planted_repo).returncode == 1
+    report_path = out / "sast.json"
+    report = json.loads(report_path.read_text())
+    [bandit] = report["tools"]
+    del bandit["details"]["files_scanned"]
+    bandit["status"], report["status"] = "passed", "passed"
+    report_path.write_text(json.dumps(report))
+    proc = run_cli(["baseline", "update", str(report_path)], cwd=planted_repo)
+    assert proc.returncode == 2, proc.stderr
+    assert "baseline not updated" in proc.stderr and "no evidence of what it scanned" in proc.stderr
+    assert not (planted_repo / ".secure-pipeline" / "baseline.json").exists()

@@ -89,6 +89,12 @@ def test_missing_tool_is_an_error(clean_repo, tmp_path, tool):
     run = next(t for t in result.tools if t.tool == tool)
     assert run.status.value == "error"
     assert "is not installed" in run.error and run.error.startswith(f"{tool}: ")
+    # The engine reports tool runs; the stage's status is the policy's decision alone.
+    from pipeline.policy import tool_run_status
+
+    assert result.status is None
+    status, reason = tool_run_status(result)
+    assert status.value == "error" and run.error in reason
 
 
 # --- the real tools' silent-pass traps -------------------------------------------------------------

@@ -5,7 +5,11 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
+from pipeline import finding_pipeline
 from pipeline.config import stage_defaults
+from pipeline.model import Finding
+from pipeline.redact import Redactor
+from pipeline.registry import scanners_for, stage_spec
 
 FIXTURES = Path(__file__).resolve().parent / "fixtures"
 PYPA = FIXTURES / "pypa"  # real PyPA advisory-database records (vulns/<pkg>/<ID>.yaml layout)
@@ -17,3 +21,8 @@ DEFAULT_OPTIONS: dict[str, Any] = {
     **stage_defaults("deps"),
     "offline": True, "advisory_db": str(FIXTURES), "sources": ["requirements.txt"], "unknown_packages": "error",
 }
+
+
+def deps_stage_findings(findings: list[Finding], root: Path) -> list[Finding]:
+    """The deps stage's findings as the engine finishes them: merged, then fingerprinted (finding_pipeline.py)."""
+    return finding_pipeline.stage_findings(stage_spec("deps"), scanners_for("deps"), findings, root, Redactor())

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from deps_helpers import FIXTURES, PYPA
+from deps_helpers import FIXTURES, PYPA, deps_stage_findings
 from pipeline import runner
 from pipeline.adapters.pip_audit import PipAudit, _Plan, pin_label
 from pipeline.scanner import Command, Outcome, Plan
@@ -85,12 +85,12 @@ def test_zip_of_osv_export_works_end_to_end(make_ctx, tmp_path: Path) -> None:
 
 
 def test_fingerprint_is_independent_of_primary_id_and_alias_order(make_ctx, tmp_path: Path) -> None:
-    both = merge(PipAudit().scan(make_ctx("flask==2.2.4\n")).findings)
+    both = deps_stage_findings(PipAudit().scan(make_ctx("flask==2.2.4\n")).findings, tmp_path)
     only_ghsa = tmp_path / "ghsa"
     shutil.copytree(FIXTURES / "osv-export", only_ghsa)
     for record in CANARY_RECORDS:  # without them the database is refused as unable to show what it knows
         shutil.copy(record, only_ghsa)
-    alone = merge(PipAudit().scan(make_ctx("flask==2.2.4\n", advisory_db=str(only_ghsa))).findings)
+    alone = deps_stage_findings(PipAudit().scan(make_ctx("flask==2.2.4\n", advisory_db=str(only_ghsa))).findings, tmp_path)
     assert both[0].fingerprint and both[0].fingerprint == alone[0].fingerprint
 
 

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from deps_helpers import FIXTURES, SHARED_SNAPSHOT
+from deps_helpers import FIXTURES, SHARED_SNAPSHOT, deps_stage_findings
 from pipeline.adapters.pip_audit import PipAudit
 from pipeline.dependencies import SourceError, collect, discover
 from pipeline.model import Status
@@ -58,8 +58,8 @@ def test_no_sources_found_is_an_error(tmp_path: Path) -> None:
         collect(tmp_path, ["auto"], ["src/app.py"])
 
 
-def test_merge_keeps_distinct_vulnerabilities_and_versions_apart(make_ctx) -> None:
-    findings = merge(PipAudit().scan(make_ctx("flask==2.2.4\nrequests==2.19.1\n")).findings)
+def test_merge_keeps_distinct_vulnerabilities_and_versions_apart(make_ctx, tmp_path: Path) -> None:
+    findings = deps_stage_findings(PipAudit().scan(make_ctx("flask==2.2.4\nrequests==2.19.1\n")).findings, tmp_path)
     assert len(findings) == 3 and len({f.fingerprint for f in findings}) == 3
 
 
