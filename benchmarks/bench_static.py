@@ -34,11 +34,11 @@ STAGES = ["lint", "sast", "secrets"]
 
 def by_hand(cfg: config_mod.Config, scratch: Path) -> dict[str, float]:
     """Each tool's exact harness command, run alone, one after another."""
-    files = FileSet(cfg.root, list(cfg["paths"]), list(cfg["exclude"]))
+    files = FileSet(cfg.root, list(cfg.settings.paths), list(cfg.settings.exclude))
     times = {}
     for stage in STAGES:
         for scanner in scanners_for(stage):
-            ctx = ScanContext(root=cfg.root, stage=stage, options=dict(cfg.stages[stage].values), files=files,
+            ctx = ScanContext(root=cfg.root, stage=stage, stage_config=cfg.stages[stage], files=files,
                               work_dir=scratch, timeout=600, artifacts_dir=scratch)
             argv = scanner.argv(ctx, scanner.resolve())
             start = time.perf_counter()

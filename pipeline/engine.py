@@ -26,32 +26,33 @@ from .scanner import ScanContext, Scanner, ScanOutput
 
 
 def apply_overrides(config: Config, overrides: dict[str, dict[str, str]]) -> None:
-    """Apply command-line ``STAGE.KEY=VALUE`` settings, validated like the file's."""
+    """Apply command-line ``STAGE.KEY=VALUE`` settings, validated like the file's (the stage is rebuilt once)."""
     for stage, values in overrides.items():
         if stage not in config.stages:
             raise ConfigError(f"command line: unknown stage {stage!r} (known: {', '.join(config.stages)})")
         declared = stage_options(stage)
+        coerced: dict[str, Any] = {}
         for key, text in values.items():
             if key not in declared:
                 raise ConfigError(f"command line: {stage}.{key}: unknown option (known: {', '.join(sorted(declared))})")
             try:
-                config.stages[stage].values[key] = (declared[key].parse_text(text) if isinstance(text, str)
-                                                    else declared[key].coerce(text))
+                coerced[key] = declared[key].parse_text(text) if isinstance(text, str) else declared[key].coerce(text)
             except OptionError as exc:
                 raise ConfigError(f"command line: {stage}.{key}: {exc}") from exc
+        config.stages[stage] = config.stages[stage].with_values(coerced)
 
 
 def validate_stages(config: Config, stages: list[str]) -> None:
     """Let scanners reject their own configuration files (a malformed rules.tsv) before anything runs.
 
-    A scanner may define ``validate(root, options)`` raising ConfigError: bad configuration is exit 3,
+    A scanner may define ``validate(root, stage_config)`` raising ConfigError: bad configuration is exit 3,
     and it is cheaper to say so before a ten-minute scan than after.
     """
     for stage in stages:
         for scanner in scanners_for(stage):
             validate = getattr(scanner, "validate", None)
             if callable(validate):
-                validate(config.root, dict(config.stages[stage].values))
+                validate(config.root, config.stages[stage])
 
 
 @dataclass
@@ -90,7 +91,7 @@ def harness_outputs(config: Config, out_dir: Path) -> list[str]:
 
     A second run would otherwise scan the first run's reports (which quote findings) and multiply them.
     """
-    written = [out_dir, config.path("reports_dir"), config.path("baseline_file")]
+    written = [out_dir, config.resolve(config.settings.reports_dir), config.resolve(config.settings.baseline_file)]
     root = config.root.resolve()
     patterns = []
     for path in written:
@@ -125,7 +126,8 @@ def _run_all(tasks: list[_Task], workers: int, progress: Progress, results: dict
 
 
 def run_stages(config: Config, stages: list[str], out_dir: Path, progress: Progress) -> list[StageResult]:
-    files = FileSet(config.root, list(config["paths"]), list(config["exclude"]), never=tuple(harness_outputs(config, out_dir)))
+    files = FileSet(config.root, list(config.settings.paths), list(config.settings.exclude),
+                    never=tuple(harness_outputs(config, out_dir)))
     started_at = dt.datetime.now(dt.UTC).replace(microsecond=0).isoformat()
     results: dict[str, list[ScanOutput]] = {name: [] for name in stages}
     stage_started = time.monotonic()
@@ -136,15 +138,14 @@ def run_stages(config: Config, stages: list[str], out_dir: Path, progress: Progr
             for scanner in scanners_for(stage):
                 work = Path(scratch) / stage / scanner.name
                 work.mkdir(parents=True)
-                options: dict[str, Any] = dict(stage_cfg.values)
                 tasks.append(_Task(stage, scanner, ScanContext(
-                    root=config.root, stage=stage, options=options, files=files, work_dir=work,
-                    timeout=float(stage_cfg.for_tool(scanner.name, "timeout")),
+                    root=config.root, stage=stage, stage_config=stage_cfg, files=files, work_dir=work,
+                    timeout=stage_cfg.tool_settings(scanner.name).timeout,
                     artifacts_dir=out_dir / stage,
                     note=partial(progress.note, stage, scanner.name),
                 )))
         progress.start([(t.stage, t.scanner.name) for t in tasks])
-        workers = int(config["max_parallel"]) or max(1, len(tasks))
+        workers = config.settings.max_parallel or max(1, len(tasks))
         with runner.hidden_from_scanners([out_dir]):  # in a namespace, scanners cannot touch the reports
             _run_all(tasks, workers, progress, results)
         progress.stop()

@@ -160,7 +160,7 @@ def _secrets_baseline_text(root: Path, quiet: bool) -> str | None:
     from .progress import choose
 
     config = config_mod.load(root, None)
-    result = run_stages(config, ["secrets"], config.path("reports_dir"), choose(quiet))[0]
+    result = run_stages(config, ["secrets"], config.resolve(config.settings.reports_dir), choose(quiet))[0]
     if result.status is Status.ERROR:
         print(f"pipeline init: error: the secrets stage could not run, no baseline written: {result.reason}", file=sys.stderr)
         return None
@@ -214,7 +214,7 @@ def run(args: argparse.Namespace) -> int:
     elif "secrets" in stages:
         report.kept.append(SECRETS_BASELINE)
 
-    baseline = config.path("baseline_file")
+    baseline = config.resolve(config.settings.baseline_file)
     if args.force or not baseline.exists():
         code = _harness_baseline(root, args.quiet)
         if code != EXIT_OK:

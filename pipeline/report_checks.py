@@ -20,6 +20,7 @@ from .files import FileSet
 from .model import StageResult, Status, ToolRun
 from .registry import scanners_for
 from .scanner import ScanContext
+from .zap.settings import ZapSettings
 
 # Scanners whose skip_reason reads only the tree and the configuration, so the verdict can re-ask it.
 TREE_SKIPS = frozenset({"pylint", "pyflakes", "bandit", "detect-secrets", "zizmor", "hadolint"})
@@ -49,12 +50,12 @@ def check_tool_runs(result: StageResult) -> None:
 def check_skips(result: StageResult, config: Config, files: FileSet) -> None:
     """Turn a skip this tree contradicts into an error naming it."""
     by_name = {s.name: s for s in scanners_for(result.stage)}
-    options = dict(config.stages[result.stage].values)
+    stage_config = config.stages[result.stage]
     for run in result.tools:
         if run.status is not Status.SKIPPED:
             continue
         if run.tool == "zap":
-            target = str(options.get("target") or "").strip()
+            target = stage_config.of(ZapSettings).target.strip()
             if target or (config.root / "app" / "__main__.py").is_file():
                 _error(run, f"zap: the report says it was skipped ({run.reason or 'no reason'}) but this tree has "
                             f"{'a target' if target else 'the sample app app/'} to scan")
@@ -63,8 +64,8 @@ def check_skips(result: StageResult, config: Config, files: FileSet) -> None:
         if run.tool not in TREE_SKIPS or scanner is None:
             continue
         with tempfile.TemporaryDirectory(prefix="secure-pipeline-check-") as scratch:
-            ctx = ScanContext(root=config.root, stage=result.stage, options=options, files=files, work_dir=Path(scratch),
-                              timeout=1.0, artifacts_dir=Path(scratch))
+            ctx = ScanContext(root=config.root, stage=result.stage, stage_config=stage_config, files=files,
+                              work_dir=Path(scratch), timeout=1.0, artifacts_dir=Path(scratch))
             try:
                 reason = scanner.plan(ctx).skip  # type: ignore[attr-defined]  # command scanners only (TREE_SKIPS)
             except ScanError:
@@ -75,7 +76,7 @@ def check_skips(result: StageResult, config: Config, files: FileSet) -> None:
 
 
 def check_reports(results: list[StageResult], config: Config) -> None:
-    files = FileSet(config.root, list(config["paths"]), list(config["exclude"]))
+    files = FileSet(config.root, list(config.settings.paths), list(config.settings.exclude))
     for result in results:
         check_tool_runs(result)
         check_skips(result, config, files)

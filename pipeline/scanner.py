@@ -27,13 +27,18 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
 from importlib import metadata
 from pathlib import Path
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol, TypeVar
 
 from . import runner
 from .errors import ScanError
 from .files import FileSet
 from .model import Finding, Status, ToolRun
-from .options import Option
+from .options import NoSettings, StageConfig
+
+if TYPE_CHECKING:
+    from _typeshed import DataclassInstance
+
+T = TypeVar("T")
 
 __all__ = ["ScanError", "ScanContext", "ScanOutput", "Scanner", "CommandScanner", "Plan", "Command", "Outcome",
            "Coverage", "Parsed", "load_json", "require", "missing_from"]
@@ -41,17 +46,26 @@ __all__ = ["ScanError", "ScanContext", "ScanOutput", "Scanner", "CommandScanner"
 
 @dataclass
 class ScanContext:
-    """Everything a scanner may read: the tree, its files, its options and a private scratch folder."""
+    """Everything a scanner may read: the tree, its files, its settings and a private scratch folder."""
 
     root: Path
     stage: str
-    options: dict[str, Any]
+    stage_config: StageConfig  # the stage's validated settings and its scanners' (config.stage_config)
     files: FileSet
     work_dir: Path
     timeout: float
     artifacts_dir: Path  # where a stage may leave extra artifacts (reports/<stage>/)
     # Called with a short line to show progress beyond "started"/"finished" (optional).
     note: Callable[[str], None] = field(default=lambda _msg: None)
+
+    def settings(self, kind: type[T]) -> T:
+        """The typed settings of this type: the stage's (``DepsSettings``) or a scanner's (``ZapSettings``)."""
+        return self.stage_config.of(kind)
+
+    @property
+    def options(self) -> Mapping[str, Any]:
+        """Read-only ``{key: value}`` of the stage's options (transition: read ``settings(...)`` attributes)."""
+        return self.stage_config.values
 
 
 @dataclass
@@ -66,7 +80,7 @@ class ScanOutput:
 class Scanner(Protocol):
     """A scanner adapter. Register an instance in ``pipeline/registry.py``.
 
-    Optionally it defines ``validate(root, options)``, raising ConfigError for a bad configuration
+    Optionally it defines ``validate(root, stage_config)``, raising ConfigError for a bad configuration
     file of its own; the CLI calls it before any stage runs (exit code 3).
     """
 
@@ -75,7 +89,7 @@ class Scanner(Protocol):
     distribution: str
 
     @property
-    def options(self) -> tuple[Option, ...]: ...  # read-only, so an adapter's tuple of any length fits
+    def settings_type(self) -> type[DataclassInstance]: ...  # read-only, so an adapter's own dataclass fits
 
     def scan(self, ctx: ScanContext) -> ScanOutput: ...
 
@@ -95,7 +109,7 @@ class Plan:
     state: Any = None  # the adapter's own per-run data (instrumented copies, pins, a mirror URL...)
 
     @property
-    def options(self) -> dict[str, Any]:
+    def options(self) -> Mapping[str, Any]:  # transition: read plan.ctx.settings(...) attributes
         return self.ctx.options
 
 
@@ -240,7 +254,8 @@ class CommandScanner:
     distribution: str = ""  # the PyPI distribution, for its version and its pin
     ok_exit_codes: frozenset[int] = frozenset({0})
     env_passthrough: tuple[str, ...] = ()
-    options: tuple[Option, ...] = ()
+    # The frozen dataclass of this scanner's own options (fields with setting(default, doc)).
+    settings_type: type[DataclassInstance] = NoSettings
     # Seconds the `--version` probe may take; it also counts against the tool's own timeout.
     version_timeout: float = 30.0
     # A boolean option that must be true for the tool to run (an optional tool such as ruff), or "".

@@ -21,7 +21,7 @@ from typing import Any
 
 from ..evidence import pylint_plugin as evidence_plugin
 from ..model import Confidence, Finding, Location, Severity
-from ..options import Option
+from ..options import setting
 from ..scanner import CommandScanner, Coverage, Outcome, Parsed, Plan, ScanContext, ScanError, load_json, require
 from ..trust import TrustError, trusted
 from ..vetting import VettedConfig
@@ -53,7 +53,7 @@ def rcfile_for(ctx: ScanContext) -> tuple[Path, VettedConfig]:
         trust = trusted()
     except TrustError as exc:
         raise ScanError(str(exc)) from exc
-    vetted = vet_pylint(ctx.root, ctx.work_dir, trust, ctx.options["pylint_rcfile"])
+    vetted = vet_pylint(ctx.root, ctx.work_dir, trust, ctx.settings(PylintSettings).pylint_rcfile)
     if vetted.path is None:
         raise ScanError("no pylint configuration was written")  # vet() always writes one
     return vetted.path, vetted
@@ -82,6 +82,14 @@ SAME_PROBLEM = {
 }
 
 
+@dataclass(frozen=True)
+class PylintSettings:
+    pylint_rcfile: str = setting(
+        "", "pylint configuration file inside the repository; default: the one pylint itself would find "
+            "(pylintrc, .pylintrc, pyproject.toml [tool.pylint], setup.cfg, tox.ini), else the harness's "
+            "built-in defaults. Its settings are vetted: code-loading keys are refused.")
+
+
 class Pylint(CommandScanner):
     name = "pylint"
     stage = "lint"
@@ -89,12 +97,7 @@ class Pylint(CommandScanner):
     distribution = "pylint"
     # Exit status is a bit field (1 fatal, 2 error, 4 warning, 8 refactor, 16 convention); 32 is usage.
     ok_exit_codes = frozenset(range(32))
-    options = (
-        Option("pylint_rcfile", "str", "",
-               "pylint configuration file inside the repository; default: the one pylint itself would find "
-               "(pylintrc, .pylintrc, pyproject.toml [tool.pylint], setup.cfg, tox.ini), else the harness's "
-               "built-in defaults. Its settings are vetted: code-loading keys are refused."),
-    )
+    settings_type = PylintSettings
 
     def problem(self, finding: Finding) -> str | None:
         return SAME_PROBLEM.get(finding.rule_name)

@@ -11,11 +11,10 @@ from __future__ import annotations
 import os
 import time
 from pathlib import Path
-from typing import Any
 
-from ..config import ConfigError
+from ..errors import ConfigError
 from ..model import Status, ToolRun
-from ..options import Option
+from ..options import StageConfig
 from ..redact import redact
 from ..scanner import ScanContext, ScanOutput
 from ..zap import daemon, embedded, findings, rules_file, traditional_json
@@ -23,99 +22,66 @@ from ..zap.crawler import CrawlLimits
 from ..zap.deploy import DeployError, deployed_app
 from ..zap.engine_result import EngineError, EngineResult
 from ..zap.passive import settings as rule_settings
+from ..zap.settings import DEFAULT_RULES, ZapSettings
 
 API_URL_ENV, API_KEY_ENV = "ZAP_API_URL", "ZAP_API_KEY"  # pragma: allowlist secret - variable names
 REPORT_NAME = "zap-traditional.json"
-DEFAULT_RULES = "zap-config/rules.tsv"
 
 
 class Zap:
     name = "zap"
     stage = "zap"
     distribution = ""  # ZAP is not a Python distribution: a daemon or the embedded engine
-    options: tuple[Option, ...] = (
-        Option("target", "str", "",
-               "URL of an already deployed app to scan (`--target`); empty deploys the sample app locally "
-               "and tears it down after."),
-        Option("engine", "str", "auto", "`auto` uses a ZAP daemon when `ZAP_API_URL` (or `api_url`) is set, else the embedded "
-               "passive scanner; `zap` requires the daemon; `embedded` never uses one.", choices=("auto", "zap", "embedded")),
-        Option("api_url", "str", "", "ZAP daemon API URL (e.g. http://localhost:8080); empty reads `ZAP_API_URL`. "
-               "The key comes only from `ZAP_API_KEY` and is never logged."),
-        Option("rules_file", "str", DEFAULT_RULES,
-               "zap-baseline.py rules file (`id<TAB>IGNORE|INFO|WARN|FAIL<TAB>(name)`, OUTOFSCOPE lines); "
-               "rules not in it are WARN."),
-        Option("spider_minutes", "float", 1.0, "How long the spider may run "
-               "(ZAP: spider.maxDuration, rounded up to whole minutes); "
-               "0 is unlimited, as zap-baseline.py -m 0, and the stage timeout still bounds it."),
-        Option("max_pages", "int", 200, "Embedded crawler: most requests it sends."),
-        Option("max_depth", "int", 5, "Link depth the spider follows from the target (ZAP's default is 5)."),
-        Option("post_forms", "bool", True,
-               "Embedded crawler: also submit POST forms with their default values, as ZAP's spider does."),
-        Option("ajax_spider", "bool", False, "ZAP engine: also run the AJAX spider for `spider_minutes`."),
-        Option("pscan_timeout", "float", 300.0, "ZAP engine: seconds to wait for the passive-scan queue to drain; after that the "
-               "alerts raised so far are reported and the scan is an error marked partial (zap-baseline.py -T)."),
-        Option("max_alerts_per_rule", "int", 10, "Alerts kept per rule, as zap-baseline.py's setMaxAlertsPerRule(10) (the daemon "
-               "applies it itself); 0 keeps all."),
-        Option("alerts_page_size", "int", 5000, "ZAP engine: alerts fetched per alert.alerts page."),
-        Option("app_start_timeout", "float", 90.0, "Seconds the sample app may take to print its URL and to answer /readyz."),
-        # The rule settings zap-baseline users pass with -z "-config ...", honoured by both engines.
-        Option("alert_thresholds", "list[str]", [],
-               "Per-rule alert threshold, `ID=OFF|LOW|MEDIUM|HIGH` (ZAP: pscans.pscanner(n).level); "
-               "LOW reports more, HIGH fewer, OFF disables the rule."),
-        Option("csrf_tokens", "list[str]", [], "Anti-CSRF token names added to ZAP's defaults (ZAP: anticsrf.tokens)."),
-        Option("csrf_partial_matching", "bool", True,
-               "A field whose name contains a token name is a token (ZAP: anticsrf.partialMatchingEnabled)."),
-        Option("csrf_ignore_list", "list[str]", [], "Form ids or names rule 10202 skips (ZAP: rules.csrf.ignorelist)."),
-        Option("cookie_ignore_list", "list[str]", [], "Cookie names the cookie rules skip (ZAP: rules.cookie.ignorelist)."),
-        Option("trusted_domains", "list[str]", [], "Regexes of trusted script and resource locations, for 10017, 90003 and 10108 "
-               "(ZAP: rules.domains.trusted)."),
-    )
+    settings_type = ZapSettings
 
     # --- configuration ---------------------------------------------------------------------------
-    def rules(self, root: Path, options: dict[str, Any]) -> rules_file.RulesConfig:
+    def rules(self, root: Path, settings: ZapSettings) -> rules_file.RulesConfig:
         """The validated rules file; raises RulesFileError (a ConfigError: exit 3) naming file and line."""
-        relative = str(options.get("rules_file") or DEFAULT_RULES)
+        relative = settings.rules_file or DEFAULT_RULES
         if relative == DEFAULT_RULES and not (root / relative).exists():
             # A repository without a rules file gets zap-baseline.py's own default: every rule WARN.
             return rules_file.RulesConfig(source="(no rules file: every rule WARN)")
         return rules_file.load(root / relative, source=relative)
 
-    def settings(self, options: dict[str, Any]) -> rule_settings.RuleSettings:
+    def passive_settings(self, settings: ZapSettings) -> rule_settings.RuleSettings:
         try:
-            return rule_settings.from_options(options)
+            return rule_settings.from_settings(settings.alert_thresholds, settings.csrf_tokens, settings.csrf_partial_matching,
+                                               settings.csrf_ignore_list, settings.cookie_ignore_list,
+                                               settings.trusted_domains)
         except rule_settings.SettingsError as exc:
             raise ConfigError(f"pyproject.toml [tool.secure-pipeline.stages.zap]: zap: {exc}") from exc
 
-    def validate(self, root: Path, options: dict[str, Any]) -> None:
+    def validate(self, root: Path, stage_config: StageConfig) -> None:
         """The config-validation hook the CLI calls before running stages: rules file and rule settings."""
-        self.rules(root, options)
-        self.settings(options)
+        settings = stage_config.of(ZapSettings)
+        self.rules(root, settings)
+        self.passive_settings(settings)
 
-    def api_url(self, options: dict[str, Any]) -> str:
-        return str(options.get("api_url") or os.environ.get(API_URL_ENV, "")).strip()
+    def api_url(self, settings: ZapSettings) -> str:
+        return (settings.api_url or os.environ.get(API_URL_ENV, "")).strip()
 
-    def engine(self, options: dict[str, Any]) -> str:
-        chosen = str(options.get("engine") or "auto")
+    def engine(self, settings: ZapSettings) -> str:
+        chosen = settings.engine or "auto"
         if chosen == "auto":
-            return "zap" if self.api_url(options) else "embedded"
+            return "zap" if self.api_url(settings) else "embedded"
         return chosen
 
     # --- the scan --------------------------------------------------------------------------------
     def scan(self, ctx: ScanContext) -> ScanOutput:
         run = ToolRun(tool=self.name, status=Status.PASSED)
         started = time.monotonic()
-        opts = ctx.options
+        opts = ctx.settings(ZapSettings)
         try:
             rules = self.rules(ctx.root, opts)
-            settings = self.settings(opts)
+            settings = self.passive_settings(opts)
         except (rules_file.RulesFileError, ConfigError) as exc:
             return self._error(run, str(exc), started)
         engine = self.engine(opts)
         if engine == "zap" and not self.api_url(opts):
             return self._error(run, f"engine is `zap` but neither {API_URL_ENV} nor zap.api_url is set", started)
-        target = str(opts.get("target") or "").strip()
+        target = opts.target.strip()
         run.command = ["zap-baseline", f"engine={engine}", f"target={target or 'sample app (local deploy)'}",
-                       f"rules={opts.get('rules_file')}"]
+                       f"rules={opts.rules_file}"]
         try:
             if target:
                 result = self._run_engine(engine, target, ctx, settings)
@@ -125,7 +91,7 @@ class Zap:
                     run.status = Status.SKIPPED
                     run.reason = "no target: set zap.target (or --target URL), or provide the sample app (app/)"
                     return ScanOutput(run)
-                timeout = float(opts["app_start_timeout"])
+                timeout = opts.app_start_timeout
                 with deployed_app(ctx.root, start_timeout=timeout, ready_timeout=timeout, note=ctx.note) as url:
                     result = self._run_engine(engine, url, ctx, settings)
         except (EngineError, DeployError) as exc:
@@ -152,20 +118,20 @@ class Zap:
         return ScanOutput(run, gated.findings, {report: traditional_json.build(in_scope, result.version)})
 
     def _run_engine(self, engine: str, target: str, ctx: ScanContext, settings: rule_settings.RuleSettings) -> EngineResult:
-        opts = ctx.options
-        minutes = float(opts["spider_minutes"])
+        opts = ctx.settings(ZapSettings)
+        minutes = opts.spider_minutes
         if engine == "zap":
             return daemon.run(
                 self.api_url(opts), os.environ.get(API_KEY_ENV) or None, target, spider_minutes=minutes,
-                max_depth=int(opts["max_depth"]), ajax_spider=bool(opts["ajax_spider"]),
-                pscan_timeout=min(float(opts["pscan_timeout"]), ctx.timeout),
-                page_size=max(1, int(opts["alerts_page_size"])),
-                max_alerts_per_rule=int(opts["max_alerts_per_rule"]), wait_limit=ctx.timeout, settings=settings,
+                max_depth=opts.max_depth, ajax_spider=opts.ajax_spider,
+                pscan_timeout=min(opts.pscan_timeout, ctx.timeout),
+                page_size=max(1, opts.alerts_page_size),
+                max_alerts_per_rule=opts.max_alerts_per_rule, wait_limit=ctx.timeout, settings=settings,
                 note=ctx.note)
-        limits = CrawlLimits(max_pages=int(opts["max_pages"]), max_depth=int(opts["max_depth"]),
+        limits = CrawlLimits(max_pages=opts.max_pages, max_depth=opts.max_depth,
                              max_seconds=min(minutes * 60, ctx.timeout) if minutes > 0 else ctx.timeout,
-                             post_forms=bool(opts["post_forms"]))
-        return embedded.run(target, limits, int(opts["max_alerts_per_rule"]), note=ctx.note, settings=settings)
+                             post_forms=opts.post_forms)
+        return embedded.run(target, limits, opts.max_alerts_per_rule, note=ctx.note, settings=settings)
 
     def _error(self, run: ToolRun, message: str, started: float) -> ScanOutput:
         run.status = Status.ERROR
