@@ -17,7 +17,7 @@ from importlib import metadata
 from pathlib import Path
 from typing import Any
 
-from .config import ConfigError
+from .errors import ConfigError
 from .init_detect import Detected, detect
 from .init_render import GITIGNORE_LINES, TABLE_HEADER, HarnessSource, caller_workflow, config_table, secrets_baseline
 

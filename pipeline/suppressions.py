@@ -23,8 +23,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from .config import ConfigError, read_toml
-from .files import glob_match
+from .errors import ConfigError
+from .files import glob_match, read_toml
 from .model import Finding
 
 MATCH_KEYS = ("tool", "rule", "path", "fingerprint")
