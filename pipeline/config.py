@@ -16,38 +16,21 @@ from typing import Any
 
 from . import errors
 from .files import read_toml
-from .options import SECTION, TOOL_OVERRIDE_KEYS, Option, OptionError, StageConfig, options_of, setting, values_of, with_values
+from .options import (
+    SECTION,
+    TOOL_OVERRIDE_KEYS,
+    GlobalSettings,
+    Option,
+    OptionError,
+    StageConfig,
+    options_of,
+    values_of,
+    with_values,
+)
 from .registry import scanners_for, stage_names, stage_spec
 
 __all__ = ["SECTION", "GLOBAL_OPTIONS", "TOOL_OVERRIDE_KEYS", "ConfigError", "Config", "GlobalSettings", "StageConfig",
            "from_mapping", "load", "read_toml", "stage_config", "stage_defaults", "stage_options"]
-
-
-@dataclass(frozen=True)
-class GlobalSettings:
-    """``[tool.secure-pipeline]``: what runs, over which files, and where the reports and policy files are."""
-
-    run: tuple[str, ...] = setting(
-        (), "Stages that `pipeline run all` (and `nox -s all`) runs; empty means every registered stage.")
-    paths: tuple[str, ...] = setting((".",), "Folders (relative to the root) whose files are scanned.")
-    exclude: tuple[str, ...] = setting(
-        (), "Glob patterns of repo-relative paths never scanned (`tests/fixtures/**`); a bare name matches any path component.")
-    reports_dir: str = setting("reports", "Where stage reports and the verdict's reports are written.")
-    suppressions_file: str = setting(".secure-pipeline/suppressions.toml",
-                                     "The one file of suppressions (rule/fingerprint/path, owner, reason, expiry).")
-    baseline_file: str = setting(".secure-pipeline/baseline.json",
-                                 "The baseline of accepted findings (`pipeline baseline update`).")
-    max_parallel: int = setting(0, "How many tools run at once; 0 means one per requested tool.")
-    top_findings: int = setting(20, "How many findings the console, Markdown and HTML summaries list first.")
-    sarif_include_hints: bool = setting(
-        False, "Also send non-blocking new findings (hints) to GitHub code scanning; by default only blocking ones go there "
-               "(every finding is in secure-pipeline-full.sarif).")
-    max_suppression_days: int = setting(
-        180, "Longest a suppression may run: an `expires` further than this many days from today is a configuration error.")
-    policy_approvers: tuple[str, ...] = setting(
-        (), "Who may approve a pull request that weakens this policy (e.g. CODEOWNERS teams); shown in the verdict. "
-            "Read from the base branch only; the approval itself comes from the workflow "
-            "(--policy-approved or SECURE_PIPELINE_POLICY_APPROVED), never from the repository.")
 
 
 GLOBAL_OPTIONS: tuple[Option, ...] = options_of(GlobalSettings)  # derived from the fields, for the docs

@@ -9,6 +9,7 @@ each dataclass once, and the README's configuration reference is generated from 
 from __future__ import annotations
 
 import datetime as dt
+import inspect
 import typing
 from collections.abc import Mapping
 from dataclasses import Field, dataclass, field, fields, replace
@@ -161,7 +162,7 @@ def options_of(kind: type[DataclassInstance]) -> tuple[Option, ...]:
 def redeclared(kind: type[DataclassInstance], base: type[DataclassInstance]) -> list[str]:
     """The fields of ``base`` that ``kind`` gives its own default (a stage's own gate thresholds), in field order."""
     own = {name for klass in kind.__mro__ if klass is not base and issubclass(klass, base)
-           for name in vars(klass).get("__annotations__", {})}
+           for name in inspect.get_annotations(klass)}
     return [f.name for f in fields(base) if f.name in own]
 
 
@@ -173,6 +174,35 @@ def values_of(settings: DataclassInstance) -> dict[str, Any]:
 def with_values(settings: D, values: Mapping[str, Any]) -> D:
     """A copy with coerced values set (a list becomes the field's tuple)."""
     return replace(settings, **{k: tuple(v) if isinstance(v, list) else v for k, v in values.items()})
+
+
+# --- the repository-wide settings ----------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class GlobalSettings:
+    """``[tool.secure-pipeline]``: what runs, over which files, and where the reports and policy files are."""
+
+    run: tuple[str, ...] = setting(
+        (), "Stages that `pipeline run all` (and `nox -s all`) runs; empty means every registered stage.")
+    paths: tuple[str, ...] = setting((".",), "Folders (relative to the root) whose files are scanned.")
+    exclude: tuple[str, ...] = setting(
+        (), "Glob patterns of repo-relative paths never scanned (`tests/fixtures/**`); a bare name matches any path component.")
+    reports_dir: str = setting("reports", "Where stage reports and the verdict's reports are written.")
+    suppressions_file: str = setting(".secure-pipeline/suppressions.toml",
+                                     "The one file of suppressions (rule/fingerprint/path, owner, reason, expiry).")
+    baseline_file: str = setting(".secure-pipeline/baseline.json",
+                                 "The baseline of accepted findings (`pipeline baseline update`).")
+    max_parallel: int = setting(0, "How many tools run at once; 0 means one per requested tool.")
+    top_findings: int = setting(20, "How many findings the console, Markdown and HTML summaries list first.")
+    sarif_include_hints: bool = setting(
+        False, "Also send non-blocking new findings (hints) to GitHub code scanning; by default only blocking ones go there "
+               "(every finding is in secure-pipeline-full.sarif).")
+    max_suppression_days: int = setting(
+        180, "Longest a suppression may run: an `expires` further than this many days from today is a configuration error.")
+    policy_approvers: tuple[str, ...] = setting(
+        (), "Who may approve a pull request that weakens this policy (e.g. CODEOWNERS teams); shown in the verdict. "
+            "Read from the base branch only; the approval itself comes from the workflow "
+            "(--policy-approved or SECURE_PIPELINE_POLICY_APPROVED), never from the repository.")
 
 
 # --- the settings every stage has ---------------------------------------------------------------------
