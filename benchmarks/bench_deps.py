@@ -22,6 +22,7 @@ from pipeline.advisories.database import AdvisoryDB  # noqa: E402
 from pipeline.advisories.findings import sort_versions, version_key  # noqa: E402
 from pipeline.advisories.versions import fixed_versions  # noqa: E402
 from pipeline.files import FileSet  # noqa: E402
+from pipeline.config import stage_config  # noqa: E402
 from pipeline.scanner import ScanContext  # noqa: E402
 from pipeline.stages.deps import merge  # noqa: E402
 
@@ -53,15 +54,13 @@ def main() -> int:
         root = Path(tmp) / "repo"
         root.mkdir()
         (root / "requirements.txt").write_text("\n".join(pins) + "\n")
-        options = {"offline": True, "advisory_db": str(args.snapshot), "sources": ["requirements.txt"],
-                   "unknown_packages": "error", "known_clean_packages": [], "unknown_severity": "high",
-                   "max_advisory_age_days": 7, "osv_url": "", "safety_db": "", "safety_required": False}
+        settings = stage_config("deps", {"offline": True, "advisory_db": str(args.snapshot), "sources": ["requirements.txt"]})
         outputs = []
         started = time.perf_counter()
         for scanner in (PipAudit(), Safety()):
             work = Path(tmp) / scanner.name
             work.mkdir()
-            ctx = ScanContext(root=root, stage="deps", options=options, files=FileSet(root), work_dir=work,
+            ctx = ScanContext(root=root, stage="deps", stage_config=settings, files=FileSet(root), work_dir=work,
                               timeout=300, artifacts_dir=Path(tmp) / "reports")
             outputs.append(scanner.scan(ctx))
         findings = merge([f for o in outputs for f in o.findings])

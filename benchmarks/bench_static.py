@@ -37,6 +37,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from pipeline import config as config_mod  # noqa: E402
 from pipeline.adapters.pylint import available_cores  # noqa: E402
+from pipeline.engine import apply_overrides  # noqa: E402
 from pipeline.files import FileSet  # noqa: E402
 from pipeline.registry import scanners_for  # noqa: E402
 from pipeline.scanner import ScanContext  # noqa: E402
@@ -114,14 +115,14 @@ def run_cli(root: Path, out: Path, extra: list[str]) -> Row:
 def alone(root: Path) -> list[Row]:
     """Each tool by itself, one process, through its adapter (the harness's exact command)."""
     cfg = config_mod.load(root)
-    files = FileSet(cfg.root, list(cfg["paths"]), list(cfg["exclude"]))
+    apply_overrides(cfg, {"lint": {"pylint_jobs": "1"}})  # one process: the tool alone, as a user would run it
+    files = FileSet(cfg.root, list(cfg.settings.paths), list(cfg.settings.exclude))
     rows = []
     for stage in STAGES:
         for scanner in scanners_for(stage):
             with tempfile.TemporaryDirectory() as tmp:
-                options = {**cfg.stages[stage].values, "pylint_jobs": 1}
-                ctx = ScanContext(root=cfg.root, stage=stage, options=options, files=files, work_dir=Path(tmp),
-                                  timeout=3600, artifacts_dir=Path(tmp))
+                ctx = ScanContext(root=cfg.root, stage=stage, stage_config=cfg.stages[stage], files=files,
+                                  work_dir=Path(tmp), timeout=3600, artifacts_dir=Path(tmp))
                 output = scanner.scan(ctx)
             run = output.run
             if run.status.value == "skipped":

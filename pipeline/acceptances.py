@@ -52,10 +52,12 @@ class RepositoryAcceptances:
 
     @cached_property
     def _secrets_baseline(self) -> tuple[str, dict[tuple[str, str, str], dict[str, Any]]]:
-        from .adapters.detect_secrets import load_baseline
+        from .adapters.detect_secrets import DetectSecretsSettings, load_baseline
         from .scanner import ScanError
 
-        name = str(self.config.stages["secrets"].get("secrets_baseline") or ".secrets.baseline")
+        # An empty setting means the declared default.
+        name = (self.config.stages["secrets"].of(DetectSecretsSettings).secrets_baseline
+                or DetectSecretsSettings().secrets_baseline)
         try:
             return name, load_baseline(self.config.root / name)
         except ScanError as exc:
@@ -78,8 +80,9 @@ class RepositoryAcceptances:
     @cached_property
     def _zap_rules(self) -> Any:
         from .adapters.zap import Zap
+        from .zap.settings import ZapSettings
 
-        return Zap().rules(self.config.root, dict(self.config.stages["zap"].values))
+        return Zap().rules(self.config.root, self.config.stages["zap"].of(ZapSettings))
 
     def _zap(self, finding: Finding) -> ToolAcceptance:
         from .zap.findings import GATE_BY_LEVEL

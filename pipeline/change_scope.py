@@ -23,7 +23,7 @@ def for_verdict(config: Config, base_ref: str, verdict: Verdict) -> tuple[Change
     if not base_ref:
         return None, ""
     with_findings = {f.finding.location.path for f in verdict.findings if f.finding.location.path}
-    scanned = FileSet(config.root, list(config["paths"]), list(config["exclude"])).all
+    scanned = FileSet(config.root, list(config.settings.paths), list(config.settings.exclude)).all
     try:
         return compute(config.root, base_ref, [p for p in scanned if p in with_findings]), ""
     except GitError as exc:

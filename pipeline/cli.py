@@ -192,8 +192,8 @@ def _stages(config: Config, requested: list[str]) -> tuple[list[str], set[str]]:
         expanded = config.selected_stages if name == "all" else [name]
         if name != "all":
             asked.add(name)
-        elif config["run"]:
-            asked.update(config["run"])
+        elif config.settings.run:
+            asked.update(config.settings.run)
         for stage in expanded:
             if stage not in stage_names():
                 raise ConfigError(f"command line: unknown stage {stage!r} (known: {', '.join(stage_names())}, all)")
@@ -203,8 +203,8 @@ def _stages(config: Config, requested: list[str]) -> tuple[list[str], set[str]]:
 
 
 def load_suppressions(config: Config) -> list[suppressions.Suppression]:
-    return suppressions.load(config.path("suppressions_file"), today=dt.date.today(),
-                             max_days=int(config["max_suppression_days"]))
+    return suppressions.load(config.resolve(config.settings.suppressions_file), today=dt.date.today(),
+                             max_days=config.settings.max_suppression_days)
 
 
 def base_ref(args: argparse.Namespace, auto: bool = True) -> str:
@@ -234,7 +234,7 @@ def decide(config: Config, results: list[StageResult], expected: list[str] | Non
     from .acceptances import RepositoryAcceptances
 
     sups = load_suppressions(config)
-    base = baseline_mod.load(config.path("baseline_file"))
+    base = baseline_mod.load(config.resolve(config.settings.baseline_file))
     return policy.evaluate(results, config, sups, base, today=dt.date.today(), expected=expected,
                            requested=requested or set(), acceptance=RepositoryAcceptances(config),
                            review=review, provenance=prov)
@@ -249,8 +249,8 @@ def _report(config: Config, verdict: Verdict, out_dir: Path, quiet: bool, base: 
         changes, why_not = for_verdict(config, base, verdict)  # once, for every reporter
         if why_not:
             verdict.notes.append(why_not)
-        ctx = ReportContext(out_dir=out_dir, root=config.root, top_findings=int(config["top_findings"]),
-                            sarif_include_hints=bool(config["sarif_include_hints"]), changes=changes,
+        ctx = ReportContext(out_dir=out_dir, root=config.root, top_findings=config.settings.top_findings,
+                            sarif_include_hints=config.settings.sarif_include_hints, changes=changes,
                             stdout=open(os.devnull, "w", encoding="utf-8") if quiet else sys.stdout)  # noqa: SIM115
         write_all(verdict, ctx)
     except Exception as exc:  # a reporter failure must not turn a failing verdict into a pass
@@ -268,11 +268,11 @@ def cmd_run(args: argparse.Namespace) -> int:
     apply_overrides(config, _settings(args))
     stages, asked = _stages(config, args.stages)
     validate_stages(config, stages)
-    out_dir = (args.out or config.path("reports_dir")).resolve()
+    out_dir = (args.out or config.resolve(config.settings.reports_dir)).resolve()
     # Read suppressions, baseline and the base branch's policy before scanning: a typo there should
     # not cost a full scan. Stage-only jobs (--no-verdict) compare with the base only when told to.
     load_suppressions(config)
-    baseline_mod.load(config.path("baseline_file"))
+    baseline_mod.load(config.resolve(config.settings.baseline_file))
     review = policy_review(config, args, auto=not args.no_verdict)
     with outdir.claim(out_dir) as folder:  # exclusive for the whole run: two runs never mix reports
         if prov["run_id"].startswith("local-"):
@@ -340,9 +340,9 @@ def cmd_verdict(args: argparse.Namespace) -> int:
     # Every stage the configuration runs must have a report, --expect or not; a stage is asked for
     # when --expect or an explicit `run` list names it, or when its own run was told to run it.
     expected = list(dict.fromkeys([*expect, *config.selected_stages]))
-    asked = set(expect) | set(config["run"]) | {r.result.stage for r in reports if r.requested}
+    asked = set(expect) | set(config.settings.run) | {r.result.stage for r in reports if r.requested}
     verdict = decide(config, results, expected, requested=asked, review=policy_review(config, args), prov=prov)
-    out_dir = (args.out or config.path("reports_dir") / "verdict").resolve()
+    out_dir = (args.out or config.resolve(config.settings.reports_dir) / "verdict").resolve()
     return _report(config, verdict, out_dir, args.quiet, base_ref(args))
 
 
@@ -354,7 +354,7 @@ def cmd_baseline_update(args: argparse.Namespace) -> int:
         from .engine import run_stages
         from .progress import choose
 
-        results = run_stages(config, config.selected_stages, config.path("reports_dir"), choose(args.quiet))
+        results = run_stages(config, config.selected_stages, config.resolve(config.settings.reports_dir), choose(args.quiet))
     broken = [(r.stage, reason) for r in results for status, reason in [policy.tool_run_status(r)]
               if status is Status.ERROR]
     if broken:
@@ -371,7 +371,7 @@ def cmd_baseline_update(args: argparse.Namespace) -> int:
     accepted = {
         s.stage: [f.finding for f in s.findings if f.disposition.value == "new"] for s in verdict.stages
     }
-    path = config.path("baseline_file")
+    path = config.resolve(config.settings.baseline_file)
     new = baseline_mod.build(accepted, keep=baseline_mod.load(path))
     baseline_mod.save(new, path)
     total = sum(e.count for e in new.entries)

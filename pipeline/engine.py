@@ -28,32 +28,33 @@ from .scanner import ScanContext, Scanner, ScanOutput
 
 
 def apply_overrides(config: Config, overrides: dict[str, dict[str, str]]) -> None:
-    """Apply command-line ``STAGE.KEY=VALUE`` settings, validated like the file's."""
+    """Apply command-line ``STAGE.KEY=VALUE`` settings, validated like the file's (the stage is rebuilt once)."""
     for stage, values in overrides.items():
         if stage not in config.stages:
             raise ConfigError(f"command line: unknown stage {stage!r} (known: {', '.join(config.stages)})")
         declared = stage_options(stage)
+        coerced: dict[str, Any] = {}
         for key, text in values.items():
             if key not in declared:
                 raise ConfigError(f"command line: {stage}.{key}: unknown option (known: {', '.join(sorted(declared))})")
             try:
-                config.stages[stage].values[key] = (declared[key].parse_text(text) if isinstance(text, str)
-                                                    else declared[key].coerce(text))
+                coerced[key] = declared[key].parse_text(text) if isinstance(text, str) else declared[key].coerce(text)
             except OptionError as exc:
                 raise ConfigError(f"command line: {stage}.{key}: {exc}") from exc
+        config.stages[stage] = config.stages[stage].with_values(coerced)
 
 
 def validate_stages(config: Config, stages: list[str]) -> None:
     """Let scanners reject their own configuration files (a malformed rules.tsv) before anything runs.
 
-    A scanner may define ``validate(root, options)`` raising ConfigError: bad configuration is exit 3,
+    A scanner may define ``validate(root, stage_config)`` raising ConfigError: bad configuration is exit 3,
     and it is cheaper to say so before a ten-minute scan than after.
     """
     for stage in stages:
         for scanner in scanners_for(stage):
             validate = getattr(scanner, "validate", None)
             if callable(validate):
-                validate(config.root, dict(config.stages[stage].values))
+                validate(config.root, config.stages[stage])
 
 
 @dataclass
@@ -97,7 +98,7 @@ def harness_outputs(config: Config, out_dir: Path) -> list[str]:
 
     A second run would otherwise scan the first run's reports (which quote findings) and multiply them.
     """
-    written = [out_dir, config.path("reports_dir"), config.path("baseline_file")]
+    written = [out_dir, config.resolve(config.settings.reports_dir), config.resolve(config.settings.baseline_file)]
     root = config.root.resolve()
     patterns = []
     for path in written:
@@ -176,7 +177,8 @@ def run_stages(config: Config, stages: list[str], out_dir: Path, progress: Progr
                cache: ResultCache | None = None, base_ref: str = "") -> list[StageResult]:
     """Run the stages; with ``base_ref``, in PR mode (pipeline/pr_mode.py): each scanner's files narrowed
     to what the change can affect, the merge base's counterparts scanned beside them."""
-    files = FileSet(config.root, list(config["paths"]), list(config["exclude"]), never=tuple(harness_outputs(config, out_dir)))
+    files = FileSet(config.root, list(config.settings.paths), list(config.settings.exclude),
+                    never=tuple(harness_outputs(config, out_dir)))
     started_at = dt.datetime.now(dt.UTC).replace(microsecond=0).isoformat()
     results: dict[str, list[ScanOutput]] = {name: [] for name in stages}
     base_results: dict[tuple[str, str], ScanOutput] = {}
@@ -192,10 +194,9 @@ def run_stages(config: Config, stages: list[str], out_dir: Path, progress: Progr
                     continue
                 work = Path(scratch) / stage / scanner.name
                 work.mkdir(parents=True)
-                options: dict[str, Any] = dict(stage_cfg.values)
                 ctx = ScanContext(
-                    root=config.root, stage=stage, options=options, files=files, work_dir=work,
-                    timeout=float(stage_cfg.for_tool(scanner.name, "timeout")),
+                    root=config.root, stage=stage, stage_config=stage_cfg, files=files, work_dir=work,
+                    timeout=stage_cfg.tool_settings(scanner.name).timeout,
                     artifacts_dir=out_dir / stage,
                     note=partial(progress.note, stage, scanner.name),
                     cache=cache,
@@ -203,7 +204,7 @@ def run_stages(config: Config, stages: list[str], out_dir: Path, progress: Progr
                 tasks.extend(_pr_tasks(pr, config, files, _Task(stage, scanner, ctx), Path(scratch), progress)
                              if pr is not None else [_Task(stage, scanner, ctx)])
         progress.start([(t.stage, t.name) for t in tasks])
-        workers = int(config["max_parallel"]) or max(1, len(tasks))
+        workers = config.settings.max_parallel or max(1, len(tasks))
         # In a namespace, scanners cannot touch the reports, nor the result cache.
         with runner.hidden_from_scanners([out_dir, *([cache.folder] if cache else [])]):
             _run_all(tasks, workers, progress, results, base_results)

@@ -10,12 +10,15 @@ from __future__ import annotations
 import fnmatch
 import os
 import stat
+import tomllib
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
+from typing import Any
 
 from . import git
+from .errors import ConfigError
 
 # Never ours to scan: tool caches, virtual environments, build output.
 BUILTIN_EXCLUDES = (
@@ -61,6 +64,16 @@ def read_regular_file(path: Path, limit: int = MAX_CONFIG_BYTES) -> bytes:
         return b"".join(chunks)
     finally:
         os.close(fd)
+
+
+def read_toml(path: Path) -> dict[str, Any]:
+    """A TOML file's content, or a ConfigError naming the file and what is wrong with it."""
+    try:
+        return tomllib.loads(read_regular_file(path).decode("utf-8"))
+    except (OSError, UnicodeDecodeError) as exc:
+        raise ConfigError(f"{path}: cannot read: {exc.strerror if isinstance(exc, OSError) and exc.strerror else exc}") from exc
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(f"{path}: invalid TOML: {exc}") from exc
 
 
 def glob_match(rel: str, pattern: str) -> bool:

@@ -17,7 +17,7 @@ from importlib import metadata
 from pathlib import Path
 from typing import Any
 
-from .config import ConfigError
+from .errors import ConfigError
 from .init_detect import Detected, detect
 from .init_render import GITIGNORE_LINES, TABLE_HEADER, HarnessSource, caller_workflow, config_table, secrets_baseline
 from .target_env import ENV_VAR, locate
@@ -178,7 +178,7 @@ def _secrets_baseline_text(root: Path, quiet: bool) -> str | None:
     from .progress import choose
 
     config = config_mod.load(root, None)
-    result = run_stages(config, ["secrets"], config.path("reports_dir"), choose(quiet))[0]
+    result = run_stages(config, ["secrets"], config.resolve(config.settings.reports_dir), choose(quiet))[0]
     status, reason = tool_run_status(result)
     if status is Status.ERROR:
         print(f"pipeline init: error: the secrets stage could not run, no baseline written: {reason}", file=sys.stderr)
@@ -235,7 +235,7 @@ def run(args: argparse.Namespace) -> int:
     elif "secrets" in stages:
         report.kept.append(SECRETS_BASELINE)
 
-    baseline = config.path("baseline_file")
+    baseline = config.resolve(config.settings.baseline_file)
     if args.force or not baseline.exists():
         code = _harness_baseline(root, args.quiet)
         if code != EXIT_OK:

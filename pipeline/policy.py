@@ -249,10 +249,11 @@ def _tool_gate(finding: Finding, gate: str | None, stage_cfg: StageConfig, tool:
     """True when the finding reaches the tool's thresholds (or the tool's own gate says FAIL)."""
     if gate in GATES:
         return gate == "fail"
-    sev = severity_threshold(stage_cfg.for_tool(tool, "fail_severity"))
+    gate_settings = stage_cfg.tool_settings(tool)
+    sev = severity_threshold(gate_settings.fail_severity)
     if sev is None or finding.severity < sev:
         return False
-    conf = confidence_threshold(stage_cfg.for_tool(tool, "fail_confidence"))
+    conf = confidence_threshold(gate_settings.fail_confidence)
     return finding.confidence >= conf
 
 
@@ -405,13 +406,13 @@ def evaluate(
                                        result.stage in asked, bool(evaluated), pr)
         reason = reason or _reported_reason(result, status)
         stages.append(StageVerdict(
-            stage=result.stage, status=status, required=bool(stage_cfg["required"]), tools=tools,
+            stage=result.stage, status=status, required=stage_cfg.settings.required, tools=tools,
             duration_s=result.duration_s, reason=reason,
             findings=sorted(evaluated, key=EvaluatedFinding.rank_key), fixed=fixed, details=dict(result.details),
         ))
 
     for name in missing:
-        required = bool(config.stages[name]["required"]) if name in config.stages else True
+        required = config.stages[name].settings.required if name in config.stages else True
         stages.append(StageVerdict(
             stage=name, status=Status.ERROR, required=required, tools=[], duration_s=0.0,
             reason=f"no report for stage {name!r}: the stage crashed or its report was never uploaded",

@@ -36,10 +36,12 @@ from pathlib import Path
 from typing import Any
 
 from . import git as git_mod
+from .adapters.detect_secrets import DetectSecretsSettings
 from .config import SECTION, Config, ConfigError, from_mapping
 from .errors import HarnessError
 from .policy import PolicyReview, Weakening
 from .provenance import git
+from .zap.settings import ZapSettings
 
 APPROVAL_ENV = "SECURE_PIPELINE_POLICY_APPROVED"
 SEVERITY_RANK = {"info": 0, "low": 1, "medium": 2, "high": 3, "critical": 4, "never": 5}
@@ -90,14 +92,14 @@ def snapshot(read: Reader, label: str, root: Path, config_name: str = "pyproject
     section = _toml(text, f"{label}:{config_name}").get("tool", {}).get("secure-pipeline", {}) if text else {}
     config = from_mapping(root, section, Path(f"{label}:{config_name}") if text is not None else None)
     snap = PolicySnapshot(label, config)
-    name = str(config["suppressions_file"])
+    name = config.settings.suppressions_file
     text = read(name)
     if text:
         entries = _toml(text, f"{label}:{name}").get("suppress", [])
         for raw in entries if isinstance(entries, list) else []:
             if isinstance(raw, dict):
                 snap.suppressions.append({k: str(v).strip() for k, v in sorted(raw.items())})
-    name = str(config["baseline_file"])
+    name = config.settings.baseline_file
     text = read(name)
     if text:
         data = _json(text, f"{label}:{name}")
@@ -175,8 +177,13 @@ def approval(flag: bool, env: dict[str, str]) -> str:
 
 
 # --- the comparison --------------------------------------------------------------------------------
+def _shown(value: Any) -> str:
+    """A value as the configuration file writes it: a list setting (a tuple in the settings) shows as a list."""
+    return str(list(value) if isinstance(value, tuple) else value)
+
+
 def _w(out: list[Weakening], kind: str, where: str, base: Any, head: Any, message: str) -> None:
-    out.append(Weakening(kind, where, str(base), str(head), message))
+    out.append(Weakening(kind, where, _shown(base), _shown(head), message))
 
 
 def _option_changed(out: list[Weakening], stage: str, key: str, before: Any, after: Any) -> None:
@@ -201,18 +208,20 @@ def _compare_config(base: Config, head: Config, out: list[Weakening]) -> None:
     if dropped:
         _w(out, "run", f"{where} run", base.selected_stages, head.selected_stages,
            f"stage(s) {', '.join(dropped)} no longer run")
-    for pattern in head["exclude"]:
-        if pattern not in base["exclude"]:
-            _w(out, "exclude", f"{where} exclude", base["exclude"], head["exclude"], f"exclude {pattern!r} added")
-    for path in base["paths"]:
-        if path not in head["paths"]:
-            _w(out, "paths", f"{where} paths", base["paths"], head["paths"], f"path {path!r} no longer scanned")
-    if head["max_suppression_days"] > base["max_suppression_days"]:
-        _w(out, "suppression", f"{where} max_suppression_days", base["max_suppression_days"],
-           head["max_suppression_days"], "suppressions may now run longer")
-    if sorted(head["policy_approvers"]) != sorted(base["policy_approvers"]):
-        _w(out, "approvers", f"{where} policy_approvers", base["policy_approvers"], head["policy_approvers"],
+    head_settings, base_settings = head.settings, base.settings
+    for pattern in head_settings.exclude:
+        if pattern not in base_settings.exclude:
+            _w(out, "exclude", f"{where} exclude", base_settings.exclude, head_settings.exclude, f"exclude {pattern!r} added")
+    for path in base_settings.paths:
+        if path not in head_settings.paths:
+            _w(out, "paths", f"{where} paths", base_settings.paths, head_settings.paths, f"path {path!r} no longer scanned")
+    if head_settings.max_suppression_days > base_settings.max_suppression_days:
+        _w(out, "suppression", f"{where} max_suppression_days", base_settings.max_suppression_days,
+           head_settings.max_suppression_days, "suppressions may now run longer")
+    if sorted(head_settings.policy_approvers) != sorted(base_settings.policy_approvers):
+        _w(out, "approvers", f"{where} policy_approvers", base_settings.policy_approvers, head_settings.policy_approvers,
            "who may approve policy changes was changed")
+    # Every other option, generically: a change the comparison cannot judge needs approval.
     for key in sorted(set(head.values) - HARMLESS_GLOBAL - {"run", "exclude", "paths", "max_suppression_days",
                                                            "policy_approvers"}):
         if head.values[key] != base.values.get(key):
@@ -220,18 +229,18 @@ def _compare_config(base: Config, head: Config, out: list[Weakening]) -> None:
     for name, stage in head.stages.items():
         old = base.stages[name]
         table = f"[{SECTION}.stages.{name}]"
-        if old["required"] and not stage["required"]:
+        if old.settings.required and not stage.settings.required:
             _w(out, "required", f"{table} required", True, False, f"{name}: an error no longer fails the gate")
         tools = sorted(set(stage.tools) | set(old.tools) | {""})
         for tool in tools:
             label = f"{table}{' tools.' + tool if tool else ''}"
-            before = old.for_tool(tool, "fail_severity") if tool else old["fail_severity"]
-            after = stage.for_tool(tool, "fail_severity") if tool else stage["fail_severity"]
+            # tool_settings("") is the stage's own: no tool is named "".
+            old_gate, new_gate = old.tool_settings(tool), stage.tool_settings(tool)
+            before, after = old_gate.fail_severity, new_gate.fail_severity
             if SEVERITY_RANK[after] > SEVERITY_RANK[before]:
                 _w(out, "threshold", f"{label} fail_severity", before, after, f"{name}{'/' + tool if tool else ''}: "
                    f"fails on {after} instead of {before}" if after != "never" else f"{name}: severity gate turned off")
-            before = old.for_tool(tool, "fail_confidence") if tool else old["fail_confidence"]
-            after = stage.for_tool(tool, "fail_confidence") if tool else stage["fail_confidence"]
+            before, after = old_gate.fail_confidence, new_gate.fail_confidence
             if CONFIDENCE_RANK[after] > CONFIDENCE_RANK[before]:
                 _w(out, "threshold", f"{label} fail_confidence", before, after,
                    f"{name}{'/' + tool if tool else ''}: needs {after} confidence instead of {before}")
@@ -245,25 +254,26 @@ def _compare_config(base: Config, head: Config, out: list[Weakening]) -> None:
 def compare(base: PolicySnapshot, head: PolicySnapshot) -> list[Weakening]:
     out: list[Weakening] = []
     _compare_config(base.config, head.config, out)
-    sup_file = str(head.config["suppressions_file"])
+    sup_file = head.config.settings.suppressions_file
     for index, entry in enumerate(head.suppressions, start=1):
         if entry not in base.suppressions:
             what = ", ".join(f"{k}={v}" for k, v in entry.items() if k in ("tool", "rule", "path", "fingerprint"))
             _w(out, "suppression", f"{sup_file}: suppression #{index}", "", json.dumps(entry, sort_keys=True),
                f"suppression added or widened ({what}; expires {entry.get('expires', '?')}; owner {entry.get('owner', '?')})")
-    base_file = str(head.config["baseline_file"])
+    base_file = head.config.settings.baseline_file
     for (stage, fingerprint), count in sorted(head.baseline.items()):
         if count > base.baseline.get((stage, fingerprint), 0):
             _w(out, "baseline", f"{base_file}: {stage} {fingerprint[:16]}", base.baseline.get((stage, fingerprint), 0),
                count, f"baseline now accepts {count - base.baseline.get((stage, fingerprint), 0)} more {stage} finding(s)")
-    secrets_file = str(head.config.stages["secrets"].get("secrets_baseline") or ".secrets.baseline")
+    secrets_file = (head.config.stages["secrets"].of(DetectSecretsSettings).secrets_baseline
+                    or DetectSecretsSettings().secrets_baseline)  # an empty setting means the declared default
     for filename, hashed, kind in sorted(head.secrets_audited - base.secrets_audited):
         _w(out, "secrets-baseline", f"{secrets_file}: {filename}", "", f"{kind} {hashed[:12]}",
            f"{kind} in {filename} newly audited as a false positive")
     for filename, hashed, kind in sorted(head.secrets_known - base.secrets_known - base.secrets_audited):
         _w(out, "secrets-baseline", f"{secrets_file}: {filename}", "", f"{kind} {hashed[:12]}",
            f"{kind} in {filename} newly accepted as known")
-    rules = str(head.config.stages["zap"].get("rules_file") or "")
+    rules = head.config.stages["zap"].of(ZapSettings).rules_file
     for rule in sorted(set(head.zap_levels) | set(base.zap_levels)):
         level, before = head.zap_levels.get(rule, "WARN"), base.zap_levels.get(rule, "WARN")
         if ZAP_RANK[level] < ZAP_RANK[before]:
@@ -284,4 +294,4 @@ def review(config: Config, base_ref: str, approved_flag: bool = False, env: dict
     head = snapshot(working_tree_reader(root), "HEAD", root, config_name)
     how = approval(approved_flag, env)
     return PolicyReview(base_ref=base_ref, base_commit=commit, weakenings=compare(base, head), approved=bool(how),
-                        approved_by=how, approvers=list(base.config["policy_approvers"]))
+                        approved_by=how, approvers=list(base.config.settings.policy_approvers))

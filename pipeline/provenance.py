@@ -65,8 +65,9 @@ def _canonical(value: Any) -> Any:
 def config_hash(config: Config) -> str:
     """sha256 of the configuration as read from the file (command-line --set overrides excluded)."""
     data = {
-        "values": config.values,
-        "stages": {name: {"values": s.values, "tools": s.tools} for name, s in config.stages.items()},
+        "values": dict(config.values),
+        "stages": {name: {"values": dict(s.values), "tools": {t: dict(o) for t, o in s.tools.items()}}
+                   for name, s in config.stages.items()},
     }
     return hashlib.sha256(json.dumps(_canonical(data), sort_keys=True).encode("utf-8")).hexdigest()
 

@@ -17,13 +17,13 @@ from __future__ import annotations
 import tempfile
 from pathlib import Path
 
-from .adapters.zap import deploy_command as zap_deploy_command
 from .config import Config
 from .errors import ScanError
 from .files import FileSet
 from .model import StageResult, Status, ToolRun
 from .registry import scanners_for
 from .scanner import ScanContext
+from .zap.settings import ZapSettings
 
 # Scanners whose skip_reason reads only the tree and the configuration, so the verdict can re-ask it.
 TREE_SKIPS = frozenset({"pylint", "pyflakes", "bandit", "detect-secrets", "zizmor", "hadolint"})
@@ -81,13 +81,13 @@ def check_pr_scopes(result: StageResult, config: Config, files: FileSet) -> dict
 def check_skips(result: StageResult, config: Config, files: FileSet, scoped: dict[str, FileSet] | None = None) -> None:
     """Turn a skip this tree contradicts into an error naming it (over the PR-mode scope, if any)."""
     by_name = {s.name: s for s in scanners_for(result.stage)}
-    options = dict(config.stages[result.stage].values)
+    stage_config = config.stages[result.stage]
     for run in result.tools:
         if run.status is not Status.SKIPPED:
             continue
         if run.tool == "zap":
-            target = str(options.get("target") or "").strip()
-            if target or zap_deploy_command(options):
+            target = stage_config.of(ZapSettings).target.strip()
+            if target or stage_config.of(ZapSettings).deploy_command:
                 _error(run, f"zap: the report says it was skipped ({run.reason or 'no reason'}) but this tree has "
                             f"{'a target' if target else 'a zap.deploy_command'} to scan")
             continue
@@ -98,9 +98,8 @@ def check_skips(result: StageResult, config: Config, files: FileSet, scoped: dic
         if pr_files is not None and run.reason.startswith("PR mode:"):
             continue  # the scope's own skip (a dependency audit with nothing changed), checked above
         with tempfile.TemporaryDirectory(prefix="secure-pipeline-check-") as scratch:
-            ctx = ScanContext(root=config.root, stage=result.stage, options=options, files=pr_files or files,
-                              work_dir=Path(scratch),
-                              timeout=1.0, artifacts_dir=Path(scratch))
+            ctx = ScanContext(root=config.root, stage=result.stage, stage_config=stage_config, files=pr_files or files,
+                              work_dir=Path(scratch), timeout=1.0, artifacts_dir=Path(scratch))
             try:
                 reason = scanner.plan(ctx).skip  # type: ignore[attr-defined]  # command scanners only (TREE_SKIPS)
             except ScanError:
@@ -111,7 +110,7 @@ def check_skips(result: StageResult, config: Config, files: FileSet, scoped: dic
 
 
 def check_reports(results: list[StageResult], config: Config) -> None:
-    files = FileSet(config.root, list(config["paths"]), list(config["exclude"]))
+    files = FileSet(config.root, list(config.settings.paths), list(config.settings.exclude))
     for result in results:
         check_tool_runs(result)
         scoped = check_pr_scopes(result, config, _run_files(config)) if "pr_mode" in result.details else {}
@@ -122,5 +121,5 @@ def _run_files(config: Config) -> FileSet:
     """The file set `pipeline run` scanned: its own report folder left out, as the run leaves it out."""
     from .engine import harness_outputs
 
-    return FileSet(config.root, list(config["paths"]), list(config["exclude"]),
-                   never=tuple(harness_outputs(config, config.path("reports_dir"))))
+    return FileSet(config.root, list(config.settings.paths), list(config.settings.exclude),
+                   never=tuple(harness_outputs(config, config.resolve(config.settings.reports_dir))))

@@ -20,7 +20,7 @@ from pathlib import Path
 from typing import Any
 
 from . import __version__
-from .config import ConfigError
+from .errors import ConfigError
 from .fingerprint import SCHEME_VERSION
 from .model import Finding, StageResult, Status, ToolRun
 

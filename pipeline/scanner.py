@@ -27,15 +27,20 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
 from importlib import metadata
 from pathlib import Path
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol, TypeVar
 
 from . import cached_scan, runner
 from .cache_keys import InputDigests
 from .errors import ScanError
 from .files import FileSet
 from .model import Finding, Status, ToolRun
-from .options import Option
+from .options import NoSettings, StageConfig
 from .result_cache import ResultCache
+
+if TYPE_CHECKING:
+    from _typeshed import DataclassInstance
+
+T = TypeVar("T")
 
 __all__ = ["ScanError", "ScanContext", "ScanOutput", "Scanner", "CommandScanner", "Plan", "Command", "Outcome",
            "Coverage", "Parsed", "load_json", "require", "missing_from"]
@@ -43,11 +48,11 @@ __all__ = ["ScanError", "ScanContext", "ScanOutput", "Scanner", "CommandScanner"
 
 @dataclass
 class ScanContext:
-    """Everything a scanner may read: the tree, its files, its options and a private scratch folder."""
+    """Everything a scanner may read: the tree, its files, its settings and a private scratch folder."""
 
     root: Path
     stage: str
-    options: dict[str, Any]
+    stage_config: StageConfig  # the stage's validated settings and its scanners' (config.stage_config)
     files: FileSet
     work_dir: Path
     timeout: float
@@ -59,6 +64,15 @@ class ScanContext:
     # PR mode: ``files`` is part of the tree, so checks that compare the whole tree with itself
     # (pylint's duplicate-code, cyclic-import) cannot be exact and are off (pipeline/pr_mode.py).
     partial: bool = False
+
+    def settings(self, kind: type[T]) -> T:
+        """The typed settings of this type: the stage's (``DepsSettings``) or a scanner's (``ZapSettings``)."""
+        return self.stage_config.of(kind)
+
+    @property
+    def options(self) -> Mapping[str, Any]:
+        """Read-only ``{key: value}`` of the stage's options (transition: read ``settings(...)`` attributes)."""
+        return self.stage_config.values
 
 
 @dataclass
@@ -73,7 +87,7 @@ class ScanOutput:
 class Scanner(Protocol):
     """A scanner adapter. Register an instance in ``pipeline/registry.py``.
 
-    Optionally it defines ``validate(root, options)``, raising ConfigError for a bad configuration
+    Optionally it defines ``validate(root, stage_config)``, raising ConfigError for a bad configuration
     file of its own; the CLI calls it before any stage runs (exit code 3).
     """
 
@@ -82,7 +96,7 @@ class Scanner(Protocol):
     distribution: str
 
     @property
-    def options(self) -> tuple[Option, ...]: ...  # read-only, so an adapter's tuple of any length fits
+    def settings_type(self) -> type[DataclassInstance]: ...  # read-only, so an adapter's own dataclass fits
 
     def scan(self, ctx: ScanContext) -> ScanOutput: ...
 
@@ -102,7 +116,7 @@ class Plan:
     state: Any = None  # the adapter's own per-run data (instrumented copies, pins, a mirror URL...)
 
     @property
-    def options(self) -> dict[str, Any]:
+    def options(self) -> Mapping[str, Any]:  # transition: read plan.ctx.settings(...) attributes
         return self.ctx.options
 
 
@@ -247,7 +261,8 @@ class CommandScanner:
     distribution: str = ""  # the PyPI distribution, for its version and its pin
     ok_exit_codes: frozenset[int] = frozenset({0})
     env_passthrough: tuple[str, ...] = ()
-    options: tuple[Option, ...] = ()
+    # The frozen dataclass of this scanner's own options (fields with setting(default, doc)).
+    settings_type: type[DataclassInstance] = NoSettings
     # Seconds the `--version` probe may take; it also counts against the tool's own timeout.
     version_timeout: float = 30.0
     # A boolean option that must be true for the tool to run (an optional tool such as ruff), or "".

@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from .model import Finding
-from .options import Option
+from .options import StageSettings
 
 # Merges what the stage's scanners reported (e.g. pylint and pyflakes both flagging one unused import).
 MergeFn = Callable[[list[Finding]], list[Finding]]
@@ -27,12 +27,11 @@ def own_scope(finding: Finding) -> tuple[str, str] | None:
 class StageSpec:
     name: str
     description: str
-    # Overrides of COMMON_STAGE_OPTIONS defaults, e.g. {"fail_severity": "high"}.
-    defaults: dict[str, Any] = field(default_factory=dict)
+    # The stage's settings dataclass: StageSettings with the stage's own defaults (``override``) and the
+    # options only this stage reads (its scanners declare theirs in their own settings dataclass).
+    settings: type[StageSettings] = StageSettings
     # Per-tool threshold overrides, e.g. {"pyflakes": {"fail_severity": "low"}}.
     tool_defaults: dict[str, dict[str, Any]] = field(default_factory=dict)
-    # Options only this stage reads (its scanners may declare more).
-    options: tuple[Option, ...] = ()
     merge: MergeFn = keep_all
     # Pair findings of different tools that report the same problem on the same line (pipeline/merge.py),
     # using each adapter's ``problem()``; applied before ``merge``.

@@ -32,7 +32,7 @@ def add_parser(subparsers: argparse._SubParsersAction[Any]) -> argparse.Argument
 
 def names(root: Path | None = None, config_file: Path | None = None, configured: bool = False,
           select: str = "") -> list[str]:
-    from .config import ConfigError
+    from .errors import ConfigError
     from .registry import stage_names
 
     chosen = list(dict.fromkeys(s.strip() for s in select.split(",") if s.strip()))

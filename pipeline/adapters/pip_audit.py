@@ -40,9 +40,10 @@ from ..advisories.versions import canonical_name, fixed_versions
 from ..cache_keys import tree_digest
 from ..dependencies import Dependencies, Origin, Pin, SourceError, collect, requirements_text
 from ..model import Finding, Severity
-from ..options import Option
+from ..options import StageConfig, setting
 from ..pr_mode import WHEN_CHANGED
 from ..scanner import Command, CommandScanner, Coverage, Outcome, Parsed, Plan, ScanContext, ScanError, load_json, require
+from ..stages.deps import DepsSettings
 
 # pip-audit's own advice when --no-deps is used without hashes; anything else it warns about is suspect.
 _BENIGN_WARNINGS = ("--no-deps is supported", "Consider using a tool like")
@@ -93,9 +94,9 @@ def pin_label(pin: Pin) -> str:
     return f"{pin.key[0]}=={pin.key[1]}"
 
 
-def advisory_db_path(options: dict[str, Any]) -> Path | None:
+def advisory_db_path(deps: DepsSettings) -> Path | None:
     """The configured database (a trusted setting), else the one `pipeline advisories sync` writes when it exists."""
-    configured = trusted.value(options, "advisory_db")
+    configured = trusted.value(deps.advisory_db, "advisory_db")
     if configured:
         return Path(configured).expanduser()
     synced = default_destination()
@@ -104,13 +105,14 @@ def advisory_db_path(options: dict[str, Any]) -> Path | None:
 
 def gather(ctx: ScanContext) -> Dependencies:
     try:
-        return collect(ctx.root, list(ctx.options.get("sources") or ["auto"]), ctx.files.all, timeout=min(ctx.timeout, 120))
+        sources = ctx.settings(DepsSettings).sources or DepsSettings().sources  # an empty list means the default
+        return collect(ctx.root, list(sources), ctx.files.all, timeout=min(ctx.timeout, 120))
     except SourceError as exc:
         raise ScanError(str(exc)) from exc
 
 
 def severity_default(ctx: ScanContext) -> Severity:
-    return Severity.parse(str(ctx.options["unknown_severity"]))
+    return Severity.parse(ctx.settings(DepsSettings).unknown_severity)
 
 
 def age_note(db: AdvisoryDB, max_days: int) -> tuple[str, bool]:
@@ -127,6 +129,21 @@ def age_note(db: AdvisoryDB, max_days: int) -> tuple[str, bool]:
     return text, stale
 
 
+@dataclass(frozen=True)
+class PipAuditSettings:
+    osv_url: str = setting(
+        "", "Online only: audit against this OSV-compatible `/v1/query` endpoint instead of pip-audit's default "
+            "PyPI service (ignored when a local advisory database is used). A trusted setting: only from the "
+            "command line (`--set deps.osv_url=URL`) or the harness's SECURE_PIPELINE_OSV_URL; set in the scanned "
+            "repository's pyproject.toml it is a configuration error.")
+    unknown_packages: str = setting(
+        "error", "What a pinned package the local advisory database has no record of at all means: `error` (the "
+                 "stage fails closed, naming the packages) or `warn` (a verdict note). A package with no advisories "
+                 "ever is indistinguishable from one the database does not cover.", choices=("error", "warn"))
+    known_clean_packages: tuple[str, ...] = setting(
+        (), "Packages reviewed as having no advisories: not reported as unknown to the local database.")
+
+
 class PipAudit(CommandScanner):
     name = "pip-audit"
     stage = "deps"
@@ -137,19 +154,7 @@ class PipAudit(CommandScanner):
     ok_exit_codes = frozenset({0, 1})  # 1 = vulnerabilities found, but only when stdout is its JSON
     # One entry per run, only over a local advisory snapshot (see cache_key_parts).
     cache_granularity = "run"
-    options = (
-        Option("osv_url", "str", "",
-               "Online only: audit against this OSV-compatible `/v1/query` endpoint instead of pip-audit's default "
-               "PyPI service (ignored when a local advisory database is used). A trusted setting: only from the "
-               "command line (`--set deps.osv_url=URL`) or the harness's SECURE_PIPELINE_OSV_URL; set in the scanned "
-               "repository's pyproject.toml it is a configuration error."),
-        Option("unknown_packages", "str", "error",
-               "What a pinned package the local advisory database has no record of at all means: `error` (the "
-               "stage fails closed, naming the packages) or `warn` (a verdict note). A package with no advisories "
-               "ever is indistinguishable from one the database does not cover.", ("error", "warn")),
-        Option("known_clean_packages", "list[str]", [],
-               "Packages reviewed as having no advisories: not reported as unknown to the local database."),
-    )
+    settings_type = PipAuditSettings
 
     def resolve(self) -> str | None:
         # PATH first (the CI session's pinned copy), then the one installed beside the running interpreter.
@@ -157,7 +162,7 @@ class PipAudit(CommandScanner):
         beside = Path(sys.executable).parent / self.executable
         return found or (str(beside) if beside.is_file() and os.access(beside, os.X_OK) else None)
 
-    def validate(self, root: Path, options: dict[str, Any]) -> None:
+    def validate(self, root: Path, stage_config: StageConfig) -> None:
         """The scanned repository may not choose its own advisory source (exit 3 before anything runs)."""
         trusted.check(root)
 
@@ -185,13 +190,13 @@ class PipAudit(CommandScanner):
             raise ScanError(refused)
         try:
             deps = gather(ctx)
-            db_path = advisory_db_path(ctx.options)
+            db_path = advisory_db_path(ctx.settings(DepsSettings))
             if db_path is None:
-                if ctx.options.get("offline"):
+                if ctx.settings(DepsSettings).offline:
                     raise ScanError("offline runs need a local advisory database: pass --advisory-db PATH or set "
                                     f"{trusted.env_name('advisory_db')} (or run `pipeline advisories sync`, which writes "
                                     f"{default_destination()})")
-                state = _Plan(deps, None, url=trusted.value(ctx.options, "osv_url"))
+                state = _Plan(deps, None, url=trusted.value(ctx.settings(PipAuditSettings).osv_url, "osv_url"))
             else:
                 ctx.note(f"loading advisories from {db_path}")
                 state = _Plan(deps, AdvisoryDB.load(db_path))
@@ -357,10 +362,11 @@ class PipAudit(CommandScanner):
         unasked = [f"{p.name}=={p.version}" for p in plan.deps.pins if p.key not in asked]
         if unasked:
             return ["never queried the advisory database for " + ", ".join(unasked[:8])]
-        allowed = {canonical_name(n) for n in ctx.options.get("known_clean_packages") or []}
+        settings = ctx.settings(PipAuditSettings)
+        allowed = {canonical_name(n) for n in settings.known_clean_packages}
         unknown = sorted({p.name for p in plan.deps.pins if plan.db is not None and not plan.db.knows(p.name)} - allowed)
         details["unknown_packages"] = unknown
-        if unknown and ctx.options["unknown_packages"] == "error":
+        if unknown and settings.unknown_packages == "error":
             return [
                 f"the advisory database {plan.db.source if plan.db else ''} has no record of {len(unknown)} package(s), so "
                 f"they were not really audited: {', '.join(unknown[:10])}{' ...' if len(unknown) > 10 else ''} "
@@ -402,7 +408,7 @@ class PipAudit(CommandScanner):
                 "median_query_ms": round(statistics.median(latencies) * 1000, 3) if latencies else None,
                 "max_query_ms": round(latencies[-1] * 1000, 3) if latencies else None,
             }
-            text, stale = age_note(plan.db, int(ctx.options["max_advisory_age_days"]))
+            text, stale = age_note(plan.db, ctx.settings(DepsSettings).max_advisory_age_days)
             details["advisory_source"]["stale"] = stale
             notes.append(text)
             for finding in findings:

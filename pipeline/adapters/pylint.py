@@ -40,7 +40,7 @@ from ..cached_scan import BY_INPUT
 from ..errors import ConfigError
 from ..evidence import pylint_plugin as evidence_plugin
 from ..model import Confidence, Finding, Location, Severity
-from ..options import Option
+from ..options import StageConfig, setting
 from ..pr_mode import IMPORTERS, WHOLE_SET_CHECKS
 from ..scanner import (
     Command,
@@ -108,7 +108,7 @@ def rcfile_for(ctx: ScanContext) -> tuple[Path, VettedConfig]:
         trust = trusted()
     except TrustError as exc:
         raise ScanError(str(exc)) from exc
-    vetted = vet_pylint(ctx.root, ctx.work_dir, trust, ctx.options["pylint_rcfile"])
+    vetted = vet_pylint(ctx.root, ctx.work_dir, trust, ctx.settings(PylintSettings).pylint_rcfile)
     if vetted.path is None:
         raise ScanError("no pylint configuration was written")  # vet() always writes one
     return vetted.path, vetted
@@ -137,6 +137,23 @@ SAME_PROBLEM = {
 }
 
 
+@dataclass(frozen=True)
+class PylintSettings:
+    pylint_rcfile: str = setting(
+        "", "pylint configuration file inside the repository; default: the one pylint itself would find "
+            "(pylintrc, .pylintrc, pyproject.toml [tool.pylint], setup.cfg, tox.ini), else the harness's "
+            "built-in defaults. Its settings are vetted: code-loading keys are refused.")
+    python_env: str = setting(
+        "", "The repository's environment (a venv, or a site-packages folder) from which pylint resolves its "
+            f"imports; only a folder inside the repository. Default: `{PYTHON_ENV_VAR}` (set by the caller, "
+            "any path; the reusable workflow sets it after its `install` step), else `.venv/` or `venv/` when "
+            "it holds a site-packages folder. Read by path: nothing in it runs. Without one, import errors "
+            "about third-party packages become one note and do not block.")
+    pylint_jobs: int = setting(
+        0, "pylint processes: 0 means one per available core (fewer for a small tree), 1 a single process. "
+           "Messages are identical either way; the repository's own `jobs` setting is overridden.")
+
+
 class Pylint(CommandScanner):
     name = "pylint"
     stage = "lint"
@@ -149,25 +166,11 @@ class Pylint(CommandScanner):
     cache_granularity = "file"
     # A module's messages depend on what it imports: PR mode lints the changed modules and their importers.
     pr_scope = IMPORTERS
-    options = (
-        Option("pylint_rcfile", "str", "",
-               "pylint configuration file inside the repository; default: the one pylint itself would find "
-               "(pylintrc, .pylintrc, pyproject.toml [tool.pylint], setup.cfg, tox.ini), else the harness's "
-               "built-in defaults. Its settings are vetted: code-loading keys are refused."),
-        Option("python_env", "str", "",
-               "The repository's environment (a venv, or a site-packages folder) from which pylint resolves its "
-               f"imports; only a folder inside the repository. Default: `{PYTHON_ENV_VAR}` (set by the caller, "
-               "any path; the reusable workflow sets it after its `install` step), else `.venv/` or `venv/` when "
-               "it holds a site-packages folder. Read by path: nothing in it runs. Without one, import errors "
-               "about third-party packages become one note and do not block."),
-        Option("pylint_jobs", "int", 0,
-               "pylint processes: 0 means one per available core (fewer for a small tree), 1 a single process. "
-               "Messages are identical either way; the repository's own `jobs` setting is overridden."),
-    )
+    settings_type = PylintSettings
 
-    def validate(self, root: Path, options: dict[str, Any]) -> None:
+    def validate(self, root: Path, stage_config: StageConfig) -> None:
         """A named environment that is not one is bad configuration (exit 3), said before anything runs."""
-        locate(root, str(options.get("python_env") or ""))
+        locate(root, stage_config.of(PylintSettings).python_env)
 
     def problem(self, finding: Finding) -> str | None:
         return SAME_PROBLEM.get(finding.rule_name)
@@ -182,13 +185,13 @@ class Pylint(CommandScanner):
         digests = {rel: _digest(ctx.root / rel) for rel in ctx.files.python}
         rcfile, vetted = rcfile_for(ctx)
         try:
-            target = locate(ctx.root, str(ctx.options["python_env"]))
+            target = locate(ctx.root, ctx.settings(PylintSettings).python_env)
         except ConfigError as exc:
             raise ScanError(str(exc)) from exc
-        setting = int(ctx.options["pylint_jobs"])
-        if setting < 0:
-            raise ScanError(f"lint.pylint_jobs must be 0 (every core) or a positive count, not {setting}")
-        jobs = jobs_for(setting, len(ctx.files.python))
+        jobs_setting = ctx.settings(PylintSettings).pylint_jobs
+        if jobs_setting < 0:
+            raise ScanError(f"lint.pylint_jobs must be 0 (every core) or a positive count, not {jobs_setting}")
+        jobs = jobs_for(jobs_setting, len(ctx.files.python))
         return Plan(ctx, inputs=tuple(ctx.files.python),
                     state=_PylintState(evidence, plugins, digests, rcfile, vetted, target, jobs))
 

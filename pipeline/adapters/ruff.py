@@ -17,7 +17,7 @@ from pathlib import Path
 
 from ..evidence import canary
 from ..model import Confidence, Finding, Location, Severity
-from ..options import Option
+from ..options import setting
 from ..pr_mode import CHANGED
 from ..scanner import Command, CommandScanner, Coverage, Outcome, Parsed, Plan, ScanContext, ScanError, load_json, require
 from .pyflakes import CODES as PYFLAKES_CODES
@@ -35,6 +35,13 @@ class _RuffState:
     canary_name: str
 
 
+@dataclass(frozen=True)
+class RuffSettings:
+    ruff: bool = setting(False,
+                         "Also run ruff's security (S) and pyflakes (F) rule families (ruff's own configuration is not "
+                         "read); problems pyflakes or pylint report too are merged into one finding.")
+
+
 class Ruff(CommandScanner):
     name = "ruff"
     stage = "lint"
@@ -45,17 +52,13 @@ class Ruff(CommandScanner):
     ok_exit_codes = frozenset({0, 1})  # 1 = violations; 2 = an error (bad arguments, unreadable input)
     cache_granularity = "file"  # its S and F rules read one file at a time
     enable_option = "ruff"
-    options = (
-        Option("ruff", "bool", False,
-               "Also run ruff's security (S) and pyflakes (F) rule families (ruff's own configuration is not read); "
-               "problems pyflakes or pylint report too are merged into one finding."),
-    )
+    settings_type = RuffSettings
 
     def problem(self, finding: Finding) -> str | None:
         return _KIND_OF_CODE.get(finding.rule_id)
 
     def plan(self, ctx: ScanContext) -> Plan:
-        if not ctx.options.get(self.enable_option):
+        if not ctx.settings(RuffSettings).ruff:
             return Plan(ctx, skip=f"not enabled (set [tool.secure-pipeline.stages.lint] {self.enable_option} = true)")
         if not ctx.files.python:
             return Plan(ctx, skip="no Python files to check")

@@ -26,9 +26,10 @@ from ..advisories.severity import Rating, severity_of_score
 from ..advisories.versions import canonical_name as _canonical
 from ..dependencies import Dependencies, Pin, SourceError, requirements_text
 from ..model import Finding, Severity
-from ..options import Option
+from ..options import setting
 from ..pr_mode import WHEN_CHANGED
 from ..scanner import CommandScanner, Coverage, Outcome, Parsed, Plan, ScanContext, ScanError, load_json, require
+from ..stages.deps import DepsSettings
 from .pip_audit import gather, severity_default
 
 API_KEY = "SAFETY_API_KEY"  # pragma: allowlist secret - the variable's name, not a value
@@ -79,6 +80,21 @@ def _json_part(stdout: str) -> str:
     return stdout[start:] if start > 0 else stdout
 
 
+@dataclass(frozen=True)
+class SafetySettings:
+    safety_db: str = setting(
+        "", "A local safety vulnerability database folder for `safety check --db` (needed to run safety offline). "
+            "A trusted setting: only from the command line (`--set deps.safety_db=PATH`) or the harness's "
+            "SECURE_PIPELINE_SAFETY_DB; set in the scanned repository's pyproject.toml it is a configuration error.")
+    safety_required: bool = setting(
+        False, "When safety cannot run (no SAFETY_API_KEY online, no safety_db offline) the stage is an error instead "
+               "of showing safety as skipped (never as passed).")
+
+
+def _safety_db(ctx: ScanContext) -> str:
+    return trusted.value(ctx.settings(SafetySettings).safety_db, "safety_db")
+
+
 class Safety(CommandScanner):
     name = "safety"
     stage = "deps"
@@ -88,20 +104,12 @@ class Safety(CommandScanner):
     distribution = "safety"
     ok_exit_codes = frozenset({0, VULNERABILITIES_FOUND})
     env_passthrough = (API_KEY,)
-    options = (
-        Option("safety_db", "str", "",
-               "A local safety vulnerability database folder for `safety check --db` (needed to run safety offline). "
-               "A trusted setting: only from the command line (`--set deps.safety_db=PATH`) or the harness's "
-               "SECURE_PIPELINE_SAFETY_DB; set in the scanned repository's pyproject.toml it is a configuration error."),
-        Option("safety_required", "bool", False,
-               "When safety cannot run (no SAFETY_API_KEY online, no safety_db offline) the stage is an error instead "
-               "of showing safety as skipped (never as passed)."),
-    )
+    settings_type = SafetySettings
 
     def _unavailable(self, ctx: ScanContext) -> str:
-        if trusted.value(ctx.options, "safety_db"):
+        if _safety_db(ctx):
             return ""
-        if ctx.options.get("offline"):
+        if ctx.settings(DepsSettings).offline:
             return "unavailable offline: no local safety database configured (deps.safety_db)"
         if not os.environ.get(API_KEY):
             return f"not configured: {API_KEY} is not set"
@@ -109,7 +117,7 @@ class Safety(CommandScanner):
 
     def plan(self, ctx: ScanContext) -> Plan:
         reason = self._unavailable(ctx)
-        if reason and ctx.options.get("safety_required"):
+        if reason and ctx.settings(SafetySettings).safety_required:
             raise ScanError(f"{reason} (deps.safety_required is true)")
         if reason:
             return Plan(ctx, skip=reason)
@@ -129,7 +137,7 @@ class Safety(CommandScanner):
     def argv(self, plan: Plan) -> list[str]:
         state: _SafetyPlan = plan.state
         files = sorted(state.files_dir.glob("requirements-*.txt"))
-        db = trusted.value(plan.options, "safety_db")
+        db = _safety_db(plan.ctx)
         if db:
             if not Path(db).expanduser().exists():
                 raise ScanError(f"configured safety_db {db!r} does not exist")
@@ -162,7 +170,7 @@ class Safety(CommandScanner):
             raise ScanError("exited 64 (vulnerabilities found) but its report lists none")
         if outcome.exit_code == 0 and active:
             raise ScanError("exited 0 but its report lists vulnerabilities; output cannot be trusted")
-        db = trusted.value(ctx.options, "safety_db")
+        db = _safety_db(ctx)
         source = f"local safety database {db}" if db else "Safety platform (live)"
         details = {"packages_scanned": len(scanned), "dependency_sources": deps.sources, "pins_audited": len(deps.pins),
                    "advisory_source": {"service": source}, "notes": [f"deps: safety advisory source {source}"]}

@@ -28,7 +28,7 @@ import yaml
 
 from ..evidence import canary
 from ..model import Confidence, Finding, Location, Severity
-from ..options import Option
+from ..options import setting
 from ..pr_mode import FULL
 from ..scanner import CommandScanner, Coverage, Outcome, Parsed, Plan, ScanContext, ScanError, load_json, require
 from ..vetting import VettedConfig
@@ -165,6 +165,14 @@ def _disabled(config: Path) -> set[str]:
     return {audit for audit, settings in rules.items() if isinstance(settings, dict) and settings.get("disable") is True}
 
 
+@dataclass(frozen=True)
+class ZizmorSettings:
+    zizmor_persona: str = setting("regular",
+                                  "zizmor persona: `regular` (actionable findings), `pedantic` (also code smells) or "
+                                  "`auditor` (everything, false positives included).",
+                                  choices=("regular", "pedantic", "auditor"))
+
+
 class Zizmor(CommandScanner):
     name = "zizmor"
     stage = "harden"
@@ -176,11 +184,7 @@ class Zizmor(CommandScanner):
     # Offline and file-based, but it follows local actions and reusable workflows: one entry per run,
     # keyed on every file of the tree.
     cache_granularity = "run"
-    options = (
-        Option("zizmor_persona", "str", "regular",
-               "zizmor persona: `regular` (actionable findings), `pedantic` (also code smells) or `auditor` "
-               "(everything, false positives included).", choices=("regular", "pedantic", "auditor")),
-    )
+    settings_type = ZizmorSettings
 
     def plan(self, ctx: ScanContext) -> Plan:
         inputs = actions_inputs(ctx)
@@ -201,7 +205,7 @@ class Zizmor(CommandScanner):
         return [
             # --config: only the harness's vetted copy of the repository's zizmor.yml, never discovery.
             plan.executable, "--offline", "--config", str(plan.state.config), "--format", "json", "--strict-collection",
-            "--no-progress", "--color", "never", "--persona", str(plan.options["zizmor_persona"]),
+            "--no-progress", "--color", "never", "--persona", plan.ctx.settings(ZizmorSettings).zizmor_persona,
             "--", *plan.inputs, *([str(plan.state.control)] if plan.state.control else []),
         ]
 
@@ -234,7 +238,7 @@ class Zizmor(CommandScanner):
                 f"({len(findings)} finding(s), highest severity {highest or 'none'}; expected exit code {expected_exit})")
         problem = "" if state.control is None or control_seen else (
             f"did not report the {state.control_audit} in the harness's control workflow, so its audits did not really run")
-        details: dict[str, Any] = {"files_audited": len(inputs), "persona": ctx.options["zizmor_persona"],
+        details: dict[str, Any] = {"files_audited": len(inputs), "persona": ctx.settings(ZizmorSettings).zizmor_persona,
                                    **state.vetted.details()}
         if state.control is None:
             details.setdefault("notes", []).append(

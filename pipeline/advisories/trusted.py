@@ -15,7 +15,9 @@ import os
 from pathlib import Path
 from typing import Any
 
-from ..config import SECTION, ConfigError, read_toml
+from ..errors import ConfigError
+from ..files import read_toml
+from ..options import SECTION
 
 TRUSTED_KEYS = ("osv_url", "advisory_db", "safety_db")
 STAGE = "deps"
@@ -25,9 +27,9 @@ def env_name(key: str) -> str:
     return "SECURE_PIPELINE_" + key.upper()
 
 
-def value(options: dict[str, Any], key: str) -> str:
-    """The setting from the command line (already in ``options``), else from the harness's environment."""
-    return str(options.get(key) or os.environ.get(env_name(key), "") or "")
+def value(configured: str, key: str) -> str:
+    """The setting from the command line (``configured``, already in the settings), else from the harness's environment."""
+    return configured or os.environ.get(env_name(key), "") or ""
 
 
 def repository_settings(root: Path) -> list[str]:

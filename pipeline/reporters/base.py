@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import Protocol, TextIO
 
 from ..changes import ChangeSet
+from ..options import GlobalSettings
 from ..policy import Verdict
 
 
@@ -17,11 +18,11 @@ class ReportContext:
 
     out_dir: Path  # reports/verdict/ by default
     root: Path  # the scanned repository (for repo-relative URIs)
-    top_findings: int = 20
+    top_findings: int = GlobalSettings().top_findings
     stdout: TextIO | None = None  # console and workflow-command output go here
     env: dict[str, str] = field(default_factory=lambda: dict(os.environ))
     # Non-blocking new findings also go to the code-scanning SARIF (configuration: sarif_include_hints).
-    sarif_include_hints: bool = False
+    sarif_include_hints: bool = GlobalSettings().sarif_include_hints
     # The files written so far by write_all (the console, which runs last, lists them).
     written: list[Path] = field(default_factory=list)
     # What the pull request changes (pipeline/change_scope.py), or None outside a pull request.

@@ -11,12 +11,13 @@ which tool reported it or on the order pip-audit printed aliases in.
 from __future__ import annotations
 
 import dataclasses
+from dataclasses import dataclass
 
 from packaging.version import Version
 
 from ..advisories.findings import advisory_url, canonical_id, needed_upgrade, sort_versions, sorted_ids, version_key
 from ..model import Finding
-from ..options import Option
+from ..options import StageSettings, override, setting
 from ..stage import StageSpec
 
 # The order tools are listed in found_by; the first is the merged finding's `tool`.
@@ -130,33 +131,41 @@ def fingerprint_scope(finding: Finding) -> tuple[str, str] | None:
     return (SPEC.name, "dependency") if finding.location.package else None
 
 
+@dataclass(frozen=True)
+class DepsSettings(StageSettings):
+    """The deps stage: where the dependencies and the advisory data come from."""
+
+    # Any known vulnerability in a pinned dependency fails the gate: unlike a lint message, a published
+    # advisory is a confirmed problem, and its fix is usually a version bump.
+    fail_severity: str = override(StageSettings, "fail_severity", "low")
+    timeout: float = override(StageSettings, "timeout", 300.0)
+    sources: tuple[str, ...] = setting(
+        ("auto",),
+        "Dependency sources: requirements/constraints files, lock files (uv.lock, poetry.lock, pylock.toml), "
+        "pyproject.toml, `env:` (the harness's Python environment) or `env:/path/to/python`. `auto` finds "
+        "requirements*.txt, requirements/*.txt, constraints*.txt, requirements*.lock, *.lock.txt, pylock*.toml, "
+        "uv.lock, poetry.lock and pyproject.toml in the scanned tree. A listed source that does not exist is an error.")
+    offline: bool = setting(
+        False, "No network: audit against the local advisory database (`advisory_db`, else the synced cache); "
+               "safety runs only with `safety_db`.")
+    advisory_db: str = setting(
+        "", "Folder or zip of OSV records (OSV PyPI export or PyPA advisory-database layout, JSON or YAML). When set "
+            "(or when offline), pip-audit audits against it through a loopback OSV endpoint. A trusted setting: "
+            "only from the command line (`--advisory-db PATH`) or the harness's SECURE_PIPELINE_ADVISORY_DB; set in "
+            "the scanned repository's pyproject.toml it is a configuration error. It must hold the canary advisories "
+            "(flask 0.12 CVE-2018-1000656, requests 2.19.0 CVE-2018-18074), proof that it is a real PyPI database.")
+    max_advisory_age_days: int = setting(
+        7, "A local advisory database whose newest record is older than this is named in a warning note.")
+    unknown_severity: str = setting(
+        "high", "Severity of a vulnerability whose advisory has no CVSS v3 vector and no database severity (most PYSEC "
+                "records); high so that raising fail_severity never quietly passes an unrated vulnerability.",
+        kind="severity")
+
+
 SPEC = StageSpec(
     name="deps",
     description="Known-vulnerable dependencies: pip-audit and safety, merged by advisory id and alias.",
-    # Any known vulnerability in a pinned dependency fails the gate: unlike a lint message, a published
-    # advisory is a confirmed problem, and its fix is usually a version bump.
-    defaults={"fail_severity": "low", "timeout": 300.0},
-    options=(
-        Option("sources", "list[str]", ["auto"],
-               "Dependency sources: requirements/constraints files, lock files (uv.lock, poetry.lock, pylock.toml), "
-               "pyproject.toml, `env:` (the harness's Python environment) or `env:/path/to/python`. `auto` finds "
-               "requirements*.txt, requirements/*.txt, constraints*.txt, requirements*.lock, *.lock.txt, pylock*.toml, "
-               "uv.lock, poetry.lock and pyproject.toml in the scanned tree. A listed source that does not exist is an error."),
-        Option("offline", "bool", False,
-               "No network: audit against the local advisory database (`advisory_db`, else the synced cache); "
-               "safety runs only with `safety_db`."),
-        Option("advisory_db", "str", "",
-               "Folder or zip of OSV records (OSV PyPI export or PyPA advisory-database layout, JSON or YAML). When set "
-               "(or when offline), pip-audit audits against it through a loopback OSV endpoint. A trusted setting: "
-               "only from the command line (`--advisory-db PATH`) or the harness's SECURE_PIPELINE_ADVISORY_DB; set in "
-               "the scanned repository's pyproject.toml it is a configuration error. It must hold the canary advisories "
-               "(flask 0.12 CVE-2018-1000656, requests 2.19.0 CVE-2018-18074), proof that it is a real PyPI database."),
-        Option("max_advisory_age_days", "int", 7,
-               "A local advisory database whose newest record is older than this is named in a warning note."),
-        Option("unknown_severity", "severity", "high",
-               "Severity of a vulnerability whose advisory has no CVSS v3 vector and no database severity (most PYSEC "
-               "records); high so that raising fail_severity never quietly passes an unrated vulnerability."),
-    ),
+    settings=DepsSettings,
     merge=merge,
     fingerprint_scope=fingerprint_scope,
 )

@@ -20,6 +20,7 @@ from urllib.parse import urlencode, urljoin, urlsplit, urlunsplit
 from ..errors import HarnessError
 from .exchange import Exchange
 from .html import Form, parse
+from .settings import ZapSettings
 
 USER_AGENT = "Mozilla/5.0 (compatible; secure-pipeline embedded ZAP baseline)"
 _LINK_ATTRS = (("a", "href"), ("area", "href"), ("link", "href"), ("script", "src"), ("img", "src"),
@@ -34,12 +35,13 @@ class CrawlError(HarnessError):  # exit 2: a scan or verdict that cannot be trus
 
 @dataclass(frozen=True)
 class CrawlLimits:
-    max_pages: int = 200
-    max_depth: int = 5
+    # The configurable limits default to the zap settings' declared defaults (written once, there).
+    max_pages: int = ZapSettings.max_pages
+    max_depth: int = ZapSettings.max_depth
     max_seconds: float = 60.0
     request_timeout: float = 10.0
     max_body_bytes: int = 2_000_000
-    post_forms: bool = True
+    post_forms: bool = ZapSettings.post_forms
 
 
 @dataclass

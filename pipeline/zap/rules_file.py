@@ -14,7 +14,7 @@ import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from ..config import ConfigError
+from ..errors import ConfigError
 
 LEVELS = ("PASS", "IGNORE", "INFO", "WARN", "FAIL")
 OUT_OF_SCOPE = "OUTOFSCOPE"

@@ -20,7 +20,7 @@ from core_helpers import git_init, run_cli, write_tree
 from pylint_parallel_fixture import PARALLEL_TREE
 
 from pipeline.adapters.pylint import WHOLE_PROGRAM, Pylint
-from pipeline.config import stage_defaults
+from pipeline.config import stage_config
 from pipeline.files import FileSet
 from pipeline.model import Status
 from pipeline.scanner import ScanContext
@@ -37,8 +37,7 @@ CONFIGS = {
 def _scan(root: Path, tmp_path: Path, jobs: int) -> tuple[Counter[tuple], dict]:
     work = tmp_path / f"work-{jobs}"
     work.mkdir()
-    options = {**stage_defaults("lint"), "pylint_jobs": jobs}
-    ctx = ScanContext(root=root, stage="lint", options=options, files=FileSet(root), work_dir=work,
+    ctx = ScanContext(root=root, stage="lint", stage_config=stage_config("lint", {"pylint_jobs": jobs}), files=FileSet(root), work_dir=work,
                       timeout=240, artifacts_dir=tmp_path / "reports" / "lint")
     output = Pylint().scan(ctx)
     assert output.run.status is Status.PASSED, output.run

@@ -20,14 +20,14 @@ from pipeline.model import Finding, Location, Severity, Status, ToolRun
 from pipeline.output import for_terminal, for_workflow_log
 from pipeline.progress import Progress
 from pipeline.redact import LOCATED_SECRET, MASK, Redactor
-from pipeline.config import stage_defaults
+from pipeline.config import stage_config
 from pipeline.scanner import ScanContext
 
 
 def _ctx(root: Path, stage: str, tmp_path: Path) -> ScanContext:
     work = tmp_path / f"work-{stage}"
     work.mkdir(exist_ok=True)
-    return ScanContext(root=root, stage=stage, options=stage_defaults(stage), files=FileSet(root),
+    return ScanContext(root=root, stage=stage, stage_config=stage_config(stage), files=FileSet(root),
                        work_dir=work, timeout=120, artifacts_dir=tmp_path / "reports" / stage)
 
 

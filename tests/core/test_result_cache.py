@@ -14,7 +14,7 @@ from typing import Any
 import pytest
 
 from pipeline import cached_scan
-from pipeline.config import stage_defaults
+from pipeline.config import stage_config
 from pipeline.files import FileSet
 from pipeline.registry import SCANNERS
 from pipeline.result_cache import SCHEMA, CacheUnavailable, ResultCache, checksum
@@ -50,7 +50,7 @@ def scan(tool: str, root: Path, cache: ResultCache | None, **options: Any) -> Sc
     scanner = TOOLS[tool]
     work = root.parent / "work" / os.urandom(4).hex()
     work.mkdir(parents=True)
-    ctx = ScanContext(root=root, stage=scanner.stage, options={**stage_defaults(scanner.stage), **options},
+    ctx = ScanContext(root=root, stage=scanner.stage, stage_config=stage_config(scanner.stage, options),
                       files=FileSet(root), work_dir=work, timeout=120, artifacts_dir=root.parent / "out", cache=cache)
     return scanner.scan(ctx)
 
@@ -159,7 +159,7 @@ def test_each_part_of_the_key_turns_a_hit_into_a_miss(repo: Path, cache: ResultC
     monkeypatch.delenv("SECURE_PIPELINE_TRUST")
     # The tool's version: the same plan looked up under another version finds nothing.
     bandit = TOOLS["bandit"]
-    ctx = ScanContext(root=repo, stage="sast", options=stage_defaults("sast"), files=FileSet(repo),
+    ctx = ScanContext(root=repo, stage="sast", stage_config=stage_config("sast"), files=FileSet(repo),
                       work_dir=repo.parent / "plan", timeout=60, artifacts_dir=repo.parent / "out", cache=cache)
     ctx.work_dir.mkdir()
     plan = bandit.plan(ctx)
@@ -194,7 +194,7 @@ def test_pylint_messages_are_keyed_on_the_other_modules_too(repo: Path, cache: R
     warm = scan("pylint", repo, cache)
     assert _cache_line(warm) == "5 of 5 files from cache" and result(warm) == result(first)
     pylint = TOOLS["pylint"]
-    ctx = ScanContext(root=repo, stage="lint", options=stage_defaults("lint"), files=FileSet(repo),
+    ctx = ScanContext(root=repo, stage="lint", stage_config=stage_config("lint"), files=FileSet(repo),
                       work_dir=repo.parent / "plan", timeout=60, artifacts_dir=repo.parent / "out", cache=cache)
     ctx.work_dir.mkdir()
     version = pylint.version(pylint.resolve() or "pylint")

@@ -12,6 +12,7 @@ from typing import Any
 
 import pytest
 
+from pipeline.config import stage_config
 from pipeline.files import FileSet
 from pipeline.scanner import ScanContext
 
@@ -37,7 +38,8 @@ def make_ctx(tmp_path: Path) -> Callable[..., ScanContext]:
             (root / "requirements.txt").write_text(textwrap.dedent(requirements), encoding="utf-8")
         work = tmp_path / f"work{next(counter)}"
         work.mkdir()
-        return ScanContext(root=root, stage="deps", options={**DEFAULT_OPTIONS, **options}, files=FileSet(root),
+        return ScanContext(root=root, stage="deps", stage_config=stage_config("deps", {**DEFAULT_OPTIONS, **options}),
+                           files=FileSet(root),
                            work_dir=work, timeout=timeout,
                            artifacts_dir=tmp_path / "reports" / "deps")
 

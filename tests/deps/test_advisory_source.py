@@ -116,7 +116,7 @@ def test_repository_pyproject_cannot_choose_the_advisory_source(make_ctx, key: s
     ctx = make_ctx("flask==0.12\n")
     _repo_setting(ctx.root, key, "http://127.0.0.1:9/v1/query")
     with pytest.raises(ConfigError, match=f"{key}: the advisory source cannot be chosen by the scanned repository"):
-        PipAudit().validate(ctx.root, ctx.options)
+        PipAudit().validate(ctx.root, ctx.stage_config)
     out = PipAudit().scan(ctx)  # and a direct scan refuses it too
     assert out.run.status is Status.ERROR and "cannot be chosen by the scanned repository" in out.run.error
 

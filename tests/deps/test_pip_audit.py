@@ -7,6 +7,7 @@ import socket
 import threading
 import zipfile
 from collections.abc import Iterator
+from dataclasses import replace
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
@@ -104,7 +105,7 @@ def test_verdict_notes_name_the_source_and_its_age(make_ctx) -> None:
 def test_duplicate_packages_at_two_versions_are_both_audited(make_ctx) -> None:
     ctx = make_ctx("flask==2.2.4\n")
     (ctx.root / "requirements-old.txt").write_text("flask==2.3.1\n")
-    ctx.options["sources"] = ["requirements.txt", "requirements-old.txt"]
+    ctx = replace(ctx, stage_config=ctx.stage_config.with_values({"sources": ["requirements.txt", "requirements-old.txt"]}))
     out = PipAudit().scan(ctx)
     assert out.run.details["pip_audit_runs"] == 2
     assert {f.location.version for f in merge(out.findings)} == {"2.2.4", "2.3.1"}
@@ -136,7 +137,7 @@ def test_unpinned_requirement_is_an_error_naming_it(make_ctx) -> None:
 def test_unpinned_requirement_resolved_by_a_lock_is_audited(make_ctx) -> None:
     ctx = make_ctx("flask==2.2.4\n")
     (ctx.root / "pyproject.toml").write_text('[project]\nname = "x"\nversion = "1"\ndependencies = ["flask>=2"]\n')
-    ctx.options["sources"] = ["pyproject.toml", "requirements.txt"]
+    ctx = replace(ctx, stage_config=ctx.stage_config.with_values({"sources": ["pyproject.toml", "requirements.txt"]}))
     out = PipAudit().scan(ctx)
     assert out.run.status is Status.PASSED and out.run.details["resolved_by_lock"]
 

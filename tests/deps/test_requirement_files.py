@@ -11,6 +11,7 @@ import json
 import os
 import subprocess
 import sys
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -191,7 +192,7 @@ def test_interpreter_inside_the_repository_is_never_run(make_ctx) -> None:
     script.parent.mkdir(parents=True)
     script.write_text(f"#!/bin/sh\ntouch {marker}\n")
     script.chmod(0o755)
-    ctx.options["sources"] = ["env:venv/bin/python"]
+    ctx = replace(ctx, stage_config=ctx.stage_config.with_values({"sources": ["env:venv/bin/python"]}))
     out = PipAudit().scan(ctx)
     assert out.run.status is Status.ERROR and "inside the scanned repository is never run" in out.run.error
     assert not marker.exists()

@@ -197,13 +197,13 @@ def test_missing_tool_is_an_error(clean_repo, tmp_path):
     # not enough: the adapter is pointed at an executable name that exists nowhere.
     from pipeline.adapters.hadolint import Hadolint
     from pipeline.files import FileSet
-    from pipeline.config import stage_defaults
+    from pipeline.config import stage_config
     from pipeline.scanner import ScanContext
 
     scanner = Hadolint()
     scanner.executable = "hadolint-not-installed"
 
-    ctx = ScanContext(root=clean_repo, stage="harden", options=stage_defaults("harden"), files=FileSet(clean_repo), work_dir=tmp_path,
+    ctx = ScanContext(root=clean_repo, stage="harden", stage_config=stage_config("harden"), files=FileSet(clean_repo), work_dir=tmp_path,
                       timeout=30, artifacts_dir=tmp_path / "artifacts")
     output = scanner.scan(ctx)
     assert output.run.status.value == "error"

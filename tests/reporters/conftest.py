@@ -10,6 +10,7 @@ import pytest
 
 from pipeline.baseline import Baseline, BaselineEntry
 from pipeline.config import from_mapping
+from pipeline.options import GlobalSettings
 from pipeline.model import Acceptance, Confidence, Disposition, Finding, Location, Severity, StageResult, Status, ToolRun
 from pipeline.policy import Verdict, evaluate
 from pipeline.reporters import ReportContext
@@ -70,7 +71,7 @@ def make_verdict(config):
 
 @pytest.fixture
 def make_ctx(tmp_path: Path):
-    def make(env: dict[str, str] | None = None, top_findings: int = 20) -> ReportContext:
+    def make(env: dict[str, str] | None = None, top_findings: int = GlobalSettings().top_findings) -> ReportContext:
         return ReportContext(out_dir=tmp_path / "reports" / "verdict", root=tmp_path, top_findings=top_findings,
                              stdout=io.StringIO(), env=dict(env or {}))
     return make

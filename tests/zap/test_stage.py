@@ -15,8 +15,9 @@ from pipeline.adapters.zap import Zap
 from pipeline.files import FileSet
 from pipeline.model import Status
 from pipeline.redact import Redactor
-from pipeline.config import stage_defaults
+from pipeline.config import stage_config
 from pipeline.scanner import ScanContext
+from pipeline.zap.settings import ZapSettings
 
 from . import insecure_app
 from .zap_double import ZapDouble, make_alert
@@ -36,8 +37,8 @@ def insecure():
 
 
 def context(root: Path, **options) -> ScanContext:
-    opts = {**stage_defaults("zap"), **options}
-    return ScanContext(root=root, stage="zap", options=opts, files=FileSet(root, ["."], []), work_dir=root,
+    return ScanContext(root=root, stage="zap", stage_config=stage_config("zap", options), files=FileSet(root, ["."], []),
+                       work_dir=root,
                        timeout=60, artifacts_dir=root / "reports" / "zap")
 
 
@@ -87,7 +88,7 @@ def test_malformed_rules_file_is_an_error_naming_the_line(tmp_path, insecure):
     out = Zap().scan(context(root, target=insecure))
     assert out.run.status is Status.ERROR and out.run.error.startswith("zap: zap-config/rules.tsv:2: ")
     with pytest.raises(ConfigError, match="rules.tsv:2"):
-        Zap().validate(root, context(root).options)
+        Zap().validate(root, context(root).stage_config)
 
 
 def test_unreachable_target_is_an_error(tmp_path):
@@ -103,7 +104,7 @@ def test_no_target_and_no_sample_app_is_skipped_with_the_reason_never_passed(tmp
 
 
 def test_a_repository_without_rules_file_gets_zap_baseline_defaults(tmp_path):
-    rules = Zap().rules(tmp_path, {"rules_file": "zap-config/rules.tsv"})
+    rules = Zap().rules(tmp_path, ZapSettings(rules_file="zap-config/rules.tsv"))
     assert rules.levels == {} and rules.level_for("10021") == "WARN"
     # A rules file the user named explicitly must exist.
     import pytest
@@ -111,7 +112,7 @@ def test_a_repository_without_rules_file_gets_zap_baseline_defaults(tmp_path):
     from pipeline.config import ConfigError
 
     with pytest.raises(ConfigError):
-        Zap().rules(tmp_path, {"rules_file": "my-rules.tsv"})
+        Zap().rules(tmp_path, ZapSettings(rules_file="my-rules.tsv"))
 
 
 def test_zap_engine_chosen_by_environment_and_key_never_reported(tmp_path, insecure, monkeypatch):
@@ -177,7 +178,7 @@ def test_rule_settings_from_pyproject_reach_the_embedded_engine(tmp_path, insecu
 def test_bad_rule_setting_is_a_configuration_error(tmp_path, insecure):
     root = project(tmp_path)
     with pytest.raises(ConfigError, match=r"stages.zap\]: zap: alert threshold 'SOMETIMES' for rule 10202"):
-        Zap().validate(root, context(root, alert_thresholds=["10202=SOMETIMES"]).options)
+        Zap().validate(root, context(root, alert_thresholds=["10202=SOMETIMES"]).stage_config)
     out = Zap().scan(context(root, target=insecure, trusted_domains=["(unclosed"]))
     assert out.run.status is Status.ERROR and "trusted domain '(unclosed'" in out.run.error
 

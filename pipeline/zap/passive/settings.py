@@ -68,26 +68,24 @@ class RuleSettings:
 DEFAULT_SETTINGS = RuleSettings()
 
 
-def from_options(options: Mapping[str, object]) -> RuleSettings:
+def from_settings(alert_thresholds: tuple[str, ...], csrf_tokens: tuple[str, ...], csrf_partial_matching: bool,
+                  csrf_ignore_list: tuple[str, ...], cookie_ignore_list: tuple[str, ...],
+                  trusted_domains: tuple[str, ...]) -> RuleSettings:
     """The stage's ``[tool.secure-pipeline.stages.zap]`` rule settings; raises SettingsError naming the option."""
     thresholds: dict[str, str] = {}
-    for entry in _strings(options, "alert_thresholds"):
+    for entry in _strings(alert_thresholds):
         plugin_id, sep, level = entry.partition("=")
         if not sep or not plugin_id.strip().isdigit():
             raise SettingsError(f"zap.alert_thresholds entry {entry!r} is not `<rule id>=<OFF|LOW|MEDIUM|HIGH>`")
         thresholds[plugin_id.strip()] = level.strip().upper()
-    extra_tokens = tuple(t for t in _strings(options, "csrf_tokens") if t not in DEFAULT_CSRF_TOKENS)
+    extra_tokens = tuple(t for t in _strings(csrf_tokens) if t not in DEFAULT_CSRF_TOKENS)
     return RuleSettings(
         thresholds=thresholds, csrf_tokens=DEFAULT_CSRF_TOKENS + extra_tokens,
-        csrf_partial_matching=bool(options["csrf_partial_matching"]),
-        csrf_ignore_list=_strings(options, "csrf_ignore_list"), cookie_ignore_list=_strings(options, "cookie_ignore_list"),
-        trusted_domains=_strings(options, "trusted_domains"))
+        csrf_partial_matching=csrf_partial_matching,
+        csrf_ignore_list=_strings(csrf_ignore_list), cookie_ignore_list=_strings(cookie_ignore_list),
+        trusted_domains=_strings(trusted_domains))
 
 
-def _strings(options: Mapping[str, object], key: str) -> tuple[str, ...]:
-    value = options.get(key) or ()
-    if isinstance(value, str):
-        value = value.split(",")  # ZAP's own comma-separated form (-config rules.csrf.ignorelist=a,b)
-    if not isinstance(value, (list, tuple)):
-        raise SettingsError(f"zap.{key} must be a list of strings")
-    return tuple(str(v).strip() for v in value if str(v).strip())
+def _strings(values: tuple[str, ...]) -> tuple[str, ...]:
+    """The entries without surrounding blanks; empty ones dropped (the configuration validated the types)."""
+    return tuple(v.strip() for v in values if v.strip())
