@@ -268,6 +268,7 @@ class Pylint(CommandScanner):
         inputs = set(plan.inputs)
         findings: list[Finding] = []
         counted: Counter[str] = Counter()
+        unlocated = 0
         for msg in data["messages"]:
             require(isinstance(msg, dict) and {"type", "symbol", "messageId", "path", "line", "message"} <= set(msg),
                     f"json2 message without the documented fields: {str(msg)[:80]}")
@@ -278,11 +279,15 @@ class Pylint(CommandScanner):
             severity = _SEVERITY.get(msg["type"])
             if severity is None:
                 raise ScanError(f"unknown message type {msg['type']!r}")
-            path = Path(msg["path"]).as_posix()
+            path: str | None = Path(msg["path"]).as_posix()
+            line = msg.get("line") or None
             if path == str(state.rcfile) and state.vetted.source:
                 path = state.vetted.source  # a message about the configuration names the repository's file
+            elif _on_synthetic_module(msg):
+                path, line = None, None
+                unlocated += 1
             else:
-                require(path in inputs, f"reported a file it was not given: {path[:80]!r}")
+                require(path in inputs, f"reported a file it was not given: {str(path)[:80]!r}")
             counted[str(msg["type"])] += 1
             symbol = str(msg["symbol"])
             if not run.keeps(symbol):
@@ -297,7 +302,7 @@ class Pylint(CommandScanner):
                 confidence=_CONFIDENCE.get(str(msg.get("confidence")), Confidence.UNDEFINED),
                 tool_confidence=str(msg.get("confidence") or ""),
                 location=Location(
-                    path=path, line=msg.get("line") or None,
+                    path=path, line=line,
                     column=(msg["column"] + 1) if isinstance(msg.get("column"), int) else None,
                     end_line=msg.get("endLine"),
                     end_column=(msg["endColumn"] + 1) if isinstance(msg.get("endColumn"), int) else None,
@@ -326,6 +331,10 @@ class Pylint(CommandScanner):
             if unresolved.count:
                 details["unresolved_imports"] = dict(sorted(unresolved.packages.items()))
                 details.setdefault("notes", []).append(unresolved.note())
+        if unlocated:
+            details.setdefault("notes", []).append(
+                f"pylint: {unlocated} message(s) concern a module astroid built itself (a lazy module's `__all__`, as "
+                "pygments makes one), which has no file: they are reported without a location")
         if skipped:
             details.setdefault("notes", []).append(f"pylint: {len(skipped)} file(s) opt out with `# pylint: skip-file`: "
                                                    + ", ".join(sorted(skipped)[:5]))
@@ -392,6 +401,13 @@ def _head(path: Path) -> str:
             return handle.read(1024 * 1024)
     except OSError:
         return ""
+
+
+def _on_synthetic_module(msg: Mapping[str, Any]) -> bool:
+    """A message pylint could not tie to a file: it calls the path "configuration". Seen on pip's vendored
+    pygments (E0603 on a lazily built module); only astroid's synthetic module is accepted, any other
+    file-less message stays a ScanError (a configuration problem pylint reports this way would be one)."""
+    return msg["path"] == "configuration" and not msg.get("absolutePath") and msg.get("module") == "__astroid_synthetic"
 
 
 def _stable_message(symbol: str, message: str) -> str:
