@@ -15,7 +15,7 @@ from pipeline.scanner import ScanOutput
 
 from deps_helpers import FIXTURES
 
-TIMINGS = {"load_seconds", "median_query_ms", "max_query_ms"}
+TIMINGS = {"load_seconds", "median_query_ms", "max_query_ms", "cpu_s", "max_rss_kb"}  # what a run cost
 
 
 def _facts(output: ScanOutput) -> tuple[list[dict[str, Any]], dict[str, Any]]:

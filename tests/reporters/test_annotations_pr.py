@@ -122,7 +122,8 @@ def test_the_cli_places_a_real_bandit_finding_on_the_changed_line_first(tmp_path
     _git(root, "commit", "-qam", "feature")
     env = {"GITHUB_ACTIONS": "true", "GITHUB_SERVER_URL": "https://github.com", "GITHUB_REPOSITORY": "acme/shop",
            "GITHUB_SHA": "f" * 40}
-    proc = run_cli(["run", "sast", "--base", "main", "--out", str(tmp_path / "reports")], cwd=root, env=env)
+    # --full: both findings stay blocking (PR mode would accept the one the base has; tests/core/test_pr_mode.py).
+    proc = run_cli(["run", "sast", "--base", "main", "--full", "--out", str(tmp_path / "reports")], cwd=root, env=env)
     assert proc.returncode == 1, proc.stderr
     errors = [line for line in proc.stdout.splitlines() if line.startswith("::error ") and "B602" in line]
     assert [e.split(",", 2)[:2] for e in errors] == [["::error file=pkg/run.py", "line=9"],
