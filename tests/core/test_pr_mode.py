@@ -13,7 +13,6 @@ from typing import Any
 
 import pytest
 
-from pipeline.files import FileSet
 from pipeline.import_graph import ImportGraph
 from tests.support import GIT_ENV, REPO, git_init, run_cli, write_tree
 

@@ -6,7 +6,6 @@ from pathlib import Path
 from typing import Any
 
 from pipeline import finding_pipeline
-from pipeline.config import stage_defaults
 from pipeline.model import Finding
 from pipeline.redact import Redactor
 from pipeline.registry import scanners_for, stage_spec

@@ -7,7 +7,6 @@ import json
 import subprocess
 import sys
 import textwrap
-from pathlib import Path
 
 from pipeline.adapters.zap import NOTHING_TO_SCAN, Zap
 from pipeline.model import Status
