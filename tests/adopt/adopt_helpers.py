@@ -16,18 +16,9 @@ import sys
 from dataclasses import dataclass
 from pathlib import Path
 
+from tests.support import commit_all, git  # noqa: F401  # re-exported for the adoption tests
+
 FIXTURES = Path(__file__).parent / "fixtures"
-
-
-def git(root: Path, *args: str) -> None:
-    env = {**os.environ, "GIT_AUTHOR_NAME": "t", "GIT_AUTHOR_EMAIL": "t@example.invalid",
-           "GIT_COMMITTER_NAME": "t", "GIT_COMMITTER_EMAIL": "t@example.invalid"}
-    subprocess.run(["git", *args], cwd=root, check=True, env=env, capture_output=True, timeout=60)
-
-
-def commit_all(root: Path, message: str) -> None:
-    git(root, "add", "-A")
-    git(root, "commit", "-qm", message)
 
 
 def make_flask_repo(root: Path) -> Path:

@@ -2,25 +2,15 @@
 
 from __future__ import annotations
 
-import os
-import subprocess
 from pathlib import Path
 
 import pytest
 
 from pipeline import changes, git
 from pipeline.files import FileSet
-from tests.support import GIT_ENV, git_init, write_tree
-
-
-def _git(repo: Path, *args: str) -> str:
-    return subprocess.run(["git", "-C", str(repo), *args], capture_output=True, text=True, check=True,
-                          env={**os.environ, **GIT_ENV}).stdout
-
-
-def _commit(repo: Path, message: str) -> None:
-    _git(repo, "add", "-A")
-    _git(repo, "commit", "-qm", message)
+from tests.support import commit_all as _commit
+from tests.support import git as _git
+from tests.support import git_init, write_tree
 
 
 @pytest.fixture

@@ -5,7 +5,6 @@ real git repositories; the last test checks exactness against full scans on this
 from __future__ import annotations
 
 import json
-import os
 import subprocess
 from collections import Counter
 from pathlib import Path
@@ -14,19 +13,11 @@ from typing import Any
 import pytest
 
 from pipeline.import_graph import ImportGraph
-from tests.support import GIT_ENV, REPO, git_init, run_cli, write_tree
+from tests.support import REPO, git_init, run_cli, write_tree
+from tests.support import commit_all as _commit
+from tests.support import git as _git
 
 CONFIG = '[tool.secure-pipeline]\nrun = ["lint", "sast"]\n'
-
-
-def _git(repo: Path, *args: str) -> str:
-    return subprocess.run(["git", "-C", str(repo), *args], capture_output=True, text=True, check=True,
-                          env={**os.environ, **GIT_ENV}).stdout
-
-
-def _commit(repo: Path, message: str) -> None:
-    _git(repo, "add", "-A")
-    _git(repo, "commit", "-qm", message)
 
 
 def _report(out: Path, stage: str) -> dict[str, Any]:

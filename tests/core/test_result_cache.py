@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import json
 import os
-import subprocess
 from dataclasses import replace
 from pathlib import Path
 from typing import Any
@@ -19,7 +18,8 @@ from pipeline.files import FileSet
 from pipeline.registry import SCANNERS
 from pipeline.result_cache import SCHEMA, CacheUnavailable, ResultCache, checksum
 from pipeline.scanner import CommandScanner, ScanContext, ScanOutput
-from tests.support import GIT_ENV, git_init, run_cli, write_tree
+from tests.support import commit_all as _commit
+from tests.support import git_init, run_cli, write_tree
 
 TOOLS: dict[str, CommandScanner] = {s.name: s for s in SCANNERS if isinstance(s, CommandScanner)}
 
@@ -90,12 +90,6 @@ def _run(root: Path, out: str, *flags: str, stages: tuple[str, ...] = ("sast", "
     proc = run_cli(["run", *stages, "--out", str(root.parent / out), "--quiet", *flags], cwd=root)
     assert proc.returncode == 1, proc.stdout + proc.stderr  # the fixture has findings
     return _stage_reports(root.parent / out)
-
-
-def _commit(root: Path, message: str) -> None:
-    env = {**os.environ, **GIT_ENV}
-    subprocess.run(["git", "add", "-A"], cwd=root, check=True, env=env)
-    subprocess.run(["git", "commit", "-qm", message], cwd=root, check=True, env=env)
 
 
 def test_cached_and_uncached_stage_reports_are_identical_on_a_fixture_and_a_commit_series(repo: Path, tmp_path: Path):

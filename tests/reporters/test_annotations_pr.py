@@ -6,9 +6,7 @@ pipeline/changes.py through pipeline/change_scope.py, exactly as the CLI does on
 
 from __future__ import annotations
 
-import os
 import re
-import subprocess
 from pathlib import Path
 
 import pytest
@@ -17,17 +15,14 @@ from pipeline.change_scope import for_verdict, on_changed_lines
 from pipeline.config import from_mapping
 from pipeline.model import Location, Severity
 from pipeline.reporters.annotations import MAX_ERRORS, MAX_WARNINGS, OUTSIDE, AnnotationsReporter
-from tests.support import GIT_ENV, git_init, run_cli, write_tree
+from tests.support import git as _git
+from tests.support import git_init, run_cli, write_tree
 
 from .conftest import finding, run, stage
 
 GH = {"GITHUB_ACTIONS": "true"}
 COMMAND = re.compile(r"^::(error|warning|notice)( [^:]*)?::(.*)$")
 BASE_LINES = [f"x{n} = {n}" for n in range(1, 41)]
-
-
-def _git(repo: Path, *args: str) -> None:
-    subprocess.run(["git", "-C", str(repo), *args], check=True, capture_output=True, env={**os.environ, **GIT_ENV})
 
 
 @pytest.fixture

@@ -37,6 +37,17 @@ def git_init(root: Path) -> None:
     subprocess.run(["git", "commit", "-qm", "init"], cwd=root, check=True, env=env)
 
 
+def git(root: Path, *args: str) -> str:
+    """One git command in ``root`` with a fixed author and date; its stdout (fails the test on error)."""
+    return subprocess.run(["git", *args], cwd=root, check=True, capture_output=True, text=True, timeout=60,
+                          env={**os.environ, **GIT_ENV}).stdout
+
+
+def commit_all(root: Path, message: str) -> None:
+    git(root, "add", "-A")
+    git(root, "commit", "-qm", message)
+
+
 def neutral_env(extra: dict[str, str] | None = None) -> dict[str, str]:
     """This process's environment without any GitHub Actions variable (the tests may run inside one)."""
     env = {k: v for k, v in os.environ.items() if not k.startswith("GITHUB_") and k != "RUNNER_TEMP"}
