@@ -19,6 +19,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from pipeline import config as config_mod  # noqa: E402
 from pipeline.adapters.pylint import Pylint  # noqa: E402
+from pipeline.engine import apply_overrides  # noqa: E402
 from pipeline.files import FileSet  # noqa: E402
 from pipeline.scanner import ScanContext  # noqa: E402
 
@@ -26,11 +27,11 @@ Key = tuple[str | None, int | None, int | None, str, str]  # path, line, column,
 
 
 def lint(cfg: config_mod.Config, jobs: int) -> tuple[Counter[Key], float, str]:
-    files = FileSet(cfg.root, list(cfg["paths"]), list(cfg["exclude"]))
+    files = FileSet(cfg.root, list(cfg.settings.paths), list(cfg.settings.exclude))
     with tempfile.TemporaryDirectory() as tmp:
-        options = {**cfg.stages["lint"].values, "pylint_jobs": jobs}
-        ctx = ScanContext(root=cfg.root, stage="lint", options=options, files=files, work_dir=Path(tmp),
-                          timeout=1800, artifacts_dir=Path(tmp))
+        apply_overrides(cfg, {"lint": {"pylint_jobs": str(jobs)}})
+        ctx = ScanContext(root=cfg.root, stage="lint", stage_config=cfg.stages["lint"],
+                          files=files, work_dir=Path(tmp), timeout=1800, artifacts_dir=Path(tmp))
         start = time.perf_counter()
         output = Pylint().scan(ctx)
         wall = time.perf_counter() - start

@@ -12,12 +12,15 @@ appended after pylint's own modules by the evidence plugin. Without one, import 
 third-party packages become one note (pipeline/unresolved_imports.py).
 
 Parallel runs (``--jobs``): pylint 4.1.4 lints each file in a worker process and merges the two
-whole-program checkers' data afterwards (pylint/lint/parallel.py). That merge collates the data by
-worker, not in file order: duplicate-code then reports other pairs of files than one process does
-(seen), and cyclic-import walks the import graph in another order (so may report other cycles).
-Those messages (``WHOLE_PROGRAM``) therefore come from a separate single-process pass restricted
-to them; every other message comes from the parallel pass, which has them disabled.
-tests/core/test_pylint_parallel.py proves the result identical to one process.
+whole-program checkers' data afterwards (pylint/lint/parallel.py), worker by worker rather than in
+file order: stock ``-j 2`` then reports other duplicate-code groups and other import cycles than one
+process does (seen on tests/core/pylint_parallel_fixture.py). The evidence plugin puts that data in
+one canonical order in every process before either checker computes, so one ``--jobs`` pass reports
+exactly what one process reports; tests/core/test_pylint_parallel.py proves it message for message.
+
+A message on a module astroid built itself (no file: pylint prints the path "configuration") is
+reported on the file whose linting raised it, as the evidence plugin recorded; the result cache
+and PR mode need every finding to have a file.
 """
 
 from __future__ import annotations
@@ -43,7 +46,6 @@ from ..model import Confidence, Finding, Location, Severity
 from ..options import StageConfig, setting
 from ..pr_mode import IMPORTERS, WHOLE_SET_CHECKS
 from ..scanner import (
-    Command,
     CommandScanner,
     Coverage,
     Outcome,
@@ -52,7 +54,6 @@ from ..scanner import (
     ScanContext,
     ScanError,
     load_json,
-    missing_from,
     require,
 )
 from ..target_env import ENV_VAR as PYTHON_ENV_VAR
@@ -78,7 +79,8 @@ _CONFIDENCE = {
 # Messages that mean pylint could not analyse a file at all.
 _NOT_SCANNED = {"E0001": "syntax error", "E0013": "bad plugin", "E0011": "unrecognized option"}
 # The messages pylint 4.1.4 computes from every module at once: the checkers that implement
-# get_map_data/reduce_map_data (similarities, imports). A guard test fails when that set changes.
+# get_map_data/reduce_map_data (similarities, imports), which the evidence plugin makes order-free.
+# A guard test fails when that set changes.
 WHOLE_PROGRAM = ("duplicate-code", "cyclic-import")
 # Below this many files per process, starting workers costs more than it saves.
 MIN_FILES_PER_JOB = 8
@@ -204,46 +206,23 @@ class Pylint(CommandScanner):
         return None if everything is None else f"{everything}+{_installed_distributions()}+{target}"
 
     def argv(self, plan: Plan) -> list[str]:
-        return self._argv(plan, 1, ())
-
-    def _argv(self, plan: Plan, jobs: int, disable: tuple[str, ...]) -> list[str]:
         state: _PylintState = plan.state
         # File selection is the harness's job ([tool.secure-pipeline] exclude). pylint's own ignore
         # settings would skip files while still counting them as linted, so they are cleared here.
         # --jobs is always given: the repository's `jobs` setting must not choose the merge.
         return [plan.executable, "--output-format=json2", "--persistent=n", f"--rcfile={state.rcfile}",
-                "--ignore=", "--ignore-patterns=", "--ignore-paths=", f"--jobs={jobs}",
-                *([f"--disable={','.join(disable)}"] if disable else []),
+                "--ignore=", "--ignore-patterns=", "--ignore-paths=", f"--jobs={state.jobs}",
                 f"--load-plugins={evidence_plugin.MODULE_NAME}", f"--enable={evidence_plugin.MESSAGE}",
                 *([f"--disable={','.join(WHOLE_SET_CHECKS)}"] if plan.ctx.partial else []),
                 "--", *plan.inputs]
 
-    def commands(self, plan: Plan) -> list[Command]:
-        state: _PylintState = plan.state
-        if state.jobs == 1:
-            return [Command(self.argv(plan), env=self._env(state, _Pass("single", "", ())))]
-        if plan.ctx.partial:
-            # PR mode turns the whole-program messages off (pipeline/pr_mode.py): the parallel pass alone is exact.
-            return [Command(self._argv(plan, state.jobs, ()), env=self._env(state, _Pass("single", "", ())))]
-        spread = _Pass("spread", f"{state.jobs} processes, all messages but {', '.join(WHOLE_PROGRAM)}", WHOLE_PROGRAM)
-        whole = _Pass("whole", f"one process, {', '.join(WHOLE_PROGRAM)} only", (), only=WHOLE_PROGRAM)
-        # The single-process pass first: it overlaps the other tools of the run (one core each),
-        # and the parallel pass then fills every core until the end.
-        return [Command(self._argv(plan, 1, ()), env=self._env(state, whole), label=whole.label, state=whole),
-                Command(self._argv(plan, state.jobs, spread.drop), env=self._env(state, spread), label=spread.label,
-                        state=spread)]
-
     def extra_env(self, plan: Plan) -> dict[str, str]:
-        return self._env(plan.state, _Pass("single", "", ()))
-
-    @staticmethod
-    def _env(state: _PylintState, run: _Pass) -> dict[str, str]:
-        folder = state.evidence / run.name
-        shutil.rmtree(folder, ignore_errors=True)
-        folder.mkdir(parents=True)
+        state: _PylintState = plan.state
+        shutil.rmtree(state.evidence, ignore_errors=True)
+        state.evidence.mkdir(parents=True)
         target = state.target.site_packages if state.target else ()
-        env = {
-            evidence_plugin.EVIDENCE_ENV: str(folder),
+        return {
+            evidence_plugin.EVIDENCE_ENV: str(state.evidence),
             # Only the plugin's folder: PYTHONPATH comes before site-packages, so the target's folders
             # go to the plugin, which appends them after pylint's own.
             "PYTHONPATH": str(state.plugins),
@@ -252,9 +231,6 @@ class Pylint(CommandScanner):
             # inputs give identical reports (a varying count would churn the baseline).
             "PYTHONHASHSEED": "0",
         }
-        if run.only:
-            env[evidence_plugin.ONLY_ENV] = ",".join(run.only)
-        return env
 
     def parse(self, plan: Plan, outcome: Outcome) -> Parsed:
         data = load_json(outcome.stdout, "pylint json2")
@@ -264,8 +240,8 @@ class Pylint(CommandScanner):
         require(isinstance(stats, dict) and isinstance(stats.get("messageTypeCount"), dict),
                 "json2 output has no 'statistics' object with a messageTypeCount")
         state: _PylintState = plan.state
-        run: _Pass = outcome.command.state or _Pass("single", "", ())
         inputs = set(plan.inputs)
+        covered, skipped, owners = self._evidence(plan, Path(outcome.command.env[evidence_plugin.EVIDENCE_ENV]))
         findings: list[Finding] = []
         counted: Counter[str] = Counter()
         unlocated = 0
@@ -284,14 +260,14 @@ class Pylint(CommandScanner):
             if path == str(state.rcfile) and state.vetted.source:
                 path = state.vetted.source  # a message about the configuration names the repository's file
             elif _on_synthetic_module(msg):
-                path, line = None, None
+                # Reported on the file whose linting raised it, when the plugin saw exactly one.
+                owner = owners.get(msg_id, set())
+                path, line = (next(iter(owner)) if len(owner) == 1 else None), None
                 unlocated += 1
             else:
                 require(path in inputs, f"reported a file it was not given: {str(path)[:80]!r}")
             counted[str(msg["type"])] += 1
             symbol = str(msg["symbol"])
-            if not run.keeps(symbol):
-                continue  # this message comes from the other pass (see the module docstring)
             findings.append(Finding(
                 tool=self.name,
                 rule_id=msg_id,
@@ -315,13 +291,6 @@ class Pylint(CommandScanner):
         require(claimed == {k: v for k, v in counted.items() if v},
                 f"printed {sum(counted.values())} message(s) but counted {sum(claimed.values())} "
                 f"({_tally(counted)} printed vs {_tally(claimed)} counted): its output is incomplete")
-        covered, skipped = self._evidence(plan, Path(outcome.command.env[evidence_plugin.EVIDENCE_ENV]))
-        if run.label:
-            # Coverage is combined over the passes: each must show every input by itself.
-            gap = missing_from(inputs, covered | skipped)
-            require(not gap, f"the pass with {run.label} did not analyse {gap}")
-            if run.only:
-                return Parsed(findings, Coverage.of(covered | skipped), {})
         details: dict[str, Any] = {"files_scanned": len(covered & inputs), "jobs": state.jobs,
                                    **state.vetted.details(),
                                    BY_INPUT: {p: {"files_scanned": int(p in covered)} for p in (covered | skipped) & inputs},
@@ -334,31 +303,38 @@ class Pylint(CommandScanner):
         if unlocated:
             details.setdefault("notes", []).append(
                 f"pylint: {unlocated} message(s) concern a module astroid built itself (a lazy module's `__all__`, as "
-                "pygments makes one), which has no file: they are reported without a location")
+                "pygments makes one), which has no file: they are reported on the file being linted, without a line")
         if skipped:
             details.setdefault("notes", []).append(f"pylint: {len(skipped)} file(s) opt out with `# pylint: skip-file`: "
                                                    + ", ".join(sorted(skipped)[:5]))
         return Parsed(findings, Coverage.of(covered | skipped), details)
 
-    def _evidence(self, plan: Plan, folder: Path) -> tuple[frozenset[str], frozenset[str]]:
-        """The inputs pylint analysed (as its evidence plugin saw them, in any of its processes), and those
-        that skip themselves."""
+    def _evidence(self, plan: Plan, folder: Path) -> tuple[frozenset[str], frozenset[str], dict[str, set[str]]]:
+        """The inputs pylint analysed (as its evidence plugin saw them, in any of its processes), those
+        that skip themselves, and for each message id raised on a file-less module the inputs being
+        linted when it was."""
         state: _PylintState = plan.state
         root = plan.ctx.root.resolve()
         raw = "".join(path.read_text(encoding="utf-8", errors="surrogateescape")
                       for path in sorted(folder.glob(f"*{evidence_plugin.SUFFIX}")))
         seen = set()
+        owners: dict[str, set[str]] = {}
         for entry in filter(None, raw.split("\0")):
             digest, _, name = entry.partition(" ")
-            try:
-                rel = Path(name).resolve().relative_to(root).as_posix()
-            except ValueError:
+            if digest == evidence_plugin.UNLOCATED:
+                msg_id, _, name = name.partition(" ")
+                rel = _relative(name, root)
+                if rel in plan.inputs:
+                    owners.setdefault(msg_id, set()).add(rel)
+                continue
+            rel = _relative(name, root)
+            if rel is None:
                 continue  # a module outside the tree (a dependency pylint inspected)
             if state.digests.get(rel) == digest:
                 seen.add(rel)  # analysed, and what it analysed is what the harness handed over
         missing = set(plan.inputs) - seen
         skipped = {rel for rel in missing if _SKIP_FILE.search(_head(plan.ctx.root / rel))}
-        return frozenset(seen), frozenset(skipped)
+        return frozenset(seen), frozenset(skipped), owners
 
 
 @dataclass(frozen=True)
@@ -369,23 +345,17 @@ class _PylintState:
     rcfile: Path  # the vetted configuration handed to pylint
     vetted: VettedConfig
     target: TargetEnv | None  # the repository's environment, when one was given or found
-    jobs: int  # pylint processes for the main pass
-
-
-@dataclass(frozen=True)
-class _Pass:
-    """One of the runs of a parallel lint: which messages it contributes."""
-
-    name: str  # its evidence folder's name
-    label: str  # "" for the single run of one process
-    drop: tuple[str, ...]  # messages left to the other pass
-    only: tuple[str, ...] = ()  # when set: the only messages this pass contributes
-
-    def keeps(self, symbol: str) -> bool:
-        return symbol in self.only if self.only else symbol not in self.drop
+    jobs: int  # pylint processes (--jobs)
 
 
 _SKIP_FILE = re.compile(r"#\s*pylint:\s*skip-file")
+
+
+def _relative(name: str, root: Path) -> str | None:
+    try:
+        return Path(name).resolve().relative_to(root).as_posix()
+    except ValueError:
+        return None
 
 
 def _digest(path: Path) -> str:

@@ -15,9 +15,18 @@ With ``--jobs`` pylint analyses modules in worker processes (each loads this plu
 process writes its own file in the evidence folder: appends from several processes to one file
 could interleave.
 
-It also restricts a run to the whole-program messages when told to (``ONLY_ENV``): after pylint has
-read its configuration, every other message is disabled, so the repository's own choice of whether
-duplicate-code or cyclic-import is on still holds.
+It records who owns a message pylint cannot place: a message on a node of a module astroid built
+itself (pygments' lazy ``formatters``) has no file, so pylint prints the path "configuration". The
+plugin writes the message id and the file being linted when it was raised (an ``unlocated`` entry),
+so the harness can report it on that file.
+
+It also makes pylint's two whole-program checkers independent of the order in which modules reach
+them, so that ``--jobs`` reports exactly what one process reports: pylint 4.1.4's parallel merge
+collates their data worker by worker, and both results depend on that order (which import cycles
+``get_cycles`` walks into first, which copies of a block the similarity search groups, and
+``dict.update`` even drops import-graph edges of modules with the same name). Before either checker
+computes its result, its data is put in one canonical order (by module name, then file); the
+parallel merge unions the import graphs instead of overwriting them.
 """
 
 from __future__ import annotations
@@ -31,12 +40,12 @@ from typing import Any
 from pylint.checkers import BaseChecker
 
 EVIDENCE_ENV = "SECURE_PIPELINE_PYLINT_EVIDENCE"  # a folder; each process writes <pid>.evidence in it
-ONLY_ENV = "SECURE_PIPELINE_PYLINT_ONLY"  # comma-separated symbols: the only messages this run may emit
 # os.pathsep-separated site-packages folders of the scanned repository's environment.
 TARGET_PATHS_ENV = "SECURE_PIPELINE_PYLINT_TARGET_PATHS"
 MODULE_NAME = "secure_pipeline_pylint_evidence"
 MESSAGE = "secure-pipeline-evidence"
 SUFFIX = ".evidence"
+UNLOCATED = "unlocated"  # entry: "unlocated <msgid> <file being linted>"
 
 
 class EvidenceChecker(BaseChecker):
@@ -45,19 +54,98 @@ class EvidenceChecker(BaseChecker):
     msgs = {"I9970": ("secure-pipeline coverage evidence", MESSAGE, "Never emitted; keeps the evidence checker walked.")}
 
     def visit_module(self, node: Any) -> None:
-        folder = os.environ.get(EVIDENCE_ENV)
-        if folder and getattr(node, "file", None):
+        if getattr(node, "file", None):
             with open(node.file, "rb") as source:
                 digest = hashlib.sha256(source.read()).hexdigest()
-            # NUL-separated: a file name may contain a newline. One write per module, to this
-            # process's own file.
-            entry = f"{digest} {os.path.abspath(node.file)}\0".encode("utf-8", "surrogateescape")
-            target = os.path.join(folder, f"{os.getpid()}{SUFFIX}")
-            handle = os.open(target, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o600)
-            try:
-                os.write(handle, entry)
-            finally:
-                os.close(handle)
+            _write_entry(f"{digest} {os.path.abspath(node.file)}")
+
+
+def _write_entry(text: str) -> None:
+    """One NUL-terminated entry (a file name may contain a newline), one write, to this process's own file."""
+    folder = os.environ.get(EVIDENCE_ENV)
+    if not folder:
+        return
+    handle = os.open(os.path.join(folder, f"{os.getpid()}{SUFFIX}"), os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o600)
+    try:
+        os.write(handle, f"{text}\0".encode("utf-8", "surrogateescape"))
+    finally:
+        os.close(handle)
+
+
+def _record_unlocated_messages() -> None:
+    """Wrap PyLinter.add_message: a message on a node whose module has no file names the file being linted."""
+    from pylint.lint import PyLinter  # pylint: disable=import-outside-toplevel
+
+    original = PyLinter.add_message
+    if getattr(original, "_secure_pipeline", False):
+        return
+
+    def add_message(self: Any, msgid: str, line: Any = None, node: Any = None, *args: Any, **kwargs: Any) -> None:
+        if node is not None and getattr(node.root(), "file", None) is None and self.current_file:
+            try:  # checkers name a message by symbol or by id: record the id, as json2 prints it
+                msgid = self.msgs_store.get_message_definitions(msgid)[0].msgid
+            except Exception:  # pylint: disable=broad-exception-caught  # pylint's own error follows below
+                pass
+            _write_entry(f"{UNLOCATED} {msgid} {os.path.abspath(self.current_file)}")
+        original(self, msgid, line, node, *args, **kwargs)
+
+    setattr(add_message, "_secure_pipeline", True)
+    PyLinter.add_message = add_message  # type: ignore[method-assign]
+
+
+def _canonical_whole_program() -> None:
+    """The similarity and imports checkers compute from their data in one order, whatever the process count."""
+    # pylint: disable=import-outside-toplevel,protected-access
+    from collections import defaultdict
+
+    from pylint.checkers.imports import ImportsChecker
+    from pylint.checkers.symilar import SimilaritiesChecker
+
+    if getattr(ImportsChecker.close, "_secure_pipeline", False):
+        return
+    process_module, similar_close = SimilaritiesChecker.process_module, SimilaritiesChecker.close
+    imports_close = ImportsChecker.close
+
+    def tag_linesets(self: Any, node: Any) -> None:
+        before = len(self.linesets)
+        process_module(self, node)
+        for lineset in self.linesets[before:]:
+            lineset.secure_pipeline_file = node.file or ""  # travels with the lineset to the parent process
+
+    def sorted_close(self: Any) -> None:
+        self.linesets.sort(key=lambda ls: (ls.name, getattr(ls, "secure_pipeline_file", "")))
+        similar_close(self)
+
+    def canonical(graph: Any) -> Any:
+        # Sets built by inserting in sorted order iterate alike in every process (PYTHONHASHSEED is fixed).
+        result: Any = defaultdict(set)
+        for key in sorted(graph):
+            for value in sorted(graph[key]):
+                result[key].add(value)
+        return result
+
+    def canonical_close(self: Any) -> None:
+        self.import_graph = canonical(self.import_graph)
+        self._excluded_edges = canonical(self._excluded_edges)
+        imports_close(self)
+
+    def union_reduce(self: Any, linter: Any, data: Any) -> None:
+        del linter
+        if self.linter.is_message_enabled("cyclic-import"):
+            self.import_graph, self._excluded_edges = defaultdict(set), defaultdict(set)
+            for graph, excluded in data:
+                for key, values in graph.items():
+                    self.import_graph[key] |= values
+                for key, values in excluded.items():
+                    self._excluded_edges[key] |= values
+            self.close()
+
+    for function in (tag_linesets, sorted_close, canonical_close, union_reduce):
+        setattr(function, "_secure_pipeline", True)
+    SimilaritiesChecker.process_module = tag_linesets  # type: ignore[method-assign]
+    SimilaritiesChecker.close = sorted_close  # type: ignore[method-assign]
+    ImportsChecker.close = canonical_close  # type: ignore[method-assign]
+    ImportsChecker.reduce_map_data = union_reduce  # type: ignore[method-assign]
 
 
 class ReadOnlyFolders:
@@ -96,14 +184,7 @@ def register(linter: Any) -> None:
     # pylint loads plugins before it looks at any module, and restores sys.path to this state after
     # each run: the folders stay where appended for every lookup.
     append_target_paths()
+    _record_unlocated_messages()
+    _canonical_whole_program()
     linter.register_checker(EvidenceChecker(linter))
 
-
-def load_configuration(linter: Any) -> None:
-    """pylint's hook after the configuration is read: keep only the whole-program messages, if asked."""
-    only = {symbol for symbol in os.environ.get(ONLY_ENV, "").split(",") if symbol}
-    if not only:
-        return
-    for definition in linter.msgs_store.messages:
-        if definition.symbol not in only and definition.symbol != MESSAGE:
-            linter.disable(definition.msgid)

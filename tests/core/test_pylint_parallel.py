@@ -1,10 +1,11 @@
 """pylint with several processes reports exactly what one process reports, message for message.
 
 pylint 4.1.4's parallel merge collates the whole-program checkers' data by worker, not in file
-order: on PARALLEL_TREE a plain ``pylint -j 2`` reports another pair of files as duplicate code
-than ``pylint -j 1`` (measured before the fix). The adapter therefore takes those messages from a
-single-process pass of their own; these tests compare the adapter's parallel run with its
-single-process run over a tree built to show every kind of cross-module message.
+order: on PARALLEL_TREE a stock ``pylint -j 2`` reports another group of files as duplicate code
+than ``pylint -j 1`` (measured before the fix). The harness's pylint plugin puts that data in one
+canonical order in every process (pipeline/evidence/pylint_plugin.py); these tests compare the
+adapter's parallel run with its single-process run over a tree built to show every kind of
+cross-module message.
 """
 
 from __future__ import annotations
@@ -111,4 +112,4 @@ def test_a_killed_pylint_worker_is_an_error(tmp_path):
     report = json.loads((out / "lint.json").read_text())
     run = next(t for t in report["tools"] if t["tool"] == "pylint")
     assert proc.returncode == 2, (run, proc.stderr)
-    assert run["status"] == "error" and "BrokenProcessPool" in run["error"] and "2 processes" in run["error"], run
+    assert run["status"] == "error" and "BrokenProcessPool" in run["error"], run
