@@ -16,7 +16,13 @@ whole-program checkers' data afterwards (pylint/lint/parallel.py), worker by wor
 file order: stock ``-j 2`` then reports other duplicate-code groups and other import cycles than one
 process does (seen on tests/core/pylint_parallel_fixture.py). The evidence plugin puts that data in
 one canonical order in every process before either checker computes, so one ``--jobs`` pass reports
-exactly what one process reports; tests/core/test_pylint_parallel.py proves it message for message.
+the same duplicate-code and cyclic-import messages as one process; tests/core/test_pylint_parallel.py
+proves the whole result identical message for message on its fixture and benchmarks/pylint_parity.py
+checks a real tree. One limit is pylint's own: astroid caches what it inferred across the modules of
+a process, so a few per-module messages depend on which modules were analysed earlier in the same
+process. On pypa/pip, stock pylint in one process reports 3 of 5,983 messages differently when only
+the order of the files is reversed (and 8 duplicate-code groups, which the canonical order fixes);
+``--jobs=2`` differs from ``--jobs=1`` by 3 such messages too.
 
 A message on a module astroid built itself (no file: pylint prints the path "configuration") is
 reported on the file whose linting raised it, as the evidence plugin recorded; the result cache
@@ -32,7 +38,7 @@ import re
 import shutil
 from collections import Counter
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import lru_cache
 from importlib import metadata
 from pathlib import Path
@@ -41,6 +47,7 @@ from typing import Any
 from ..cache_keys import InputDigests, sha256_text
 from ..cached_scan import BY_INPUT
 from ..errors import ConfigError
+from ..files import FileSet
 from ..evidence import pylint_plugin as evidence_plugin
 from ..model import Confidence, Finding, Location, Severity
 from ..options import StageConfig, setting
@@ -198,12 +205,18 @@ class Pylint(CommandScanner):
                     state=_PylintState(evidence, plugins, digests, rcfile, vetted, target, jobs))
 
     def cache_context(self, plan: Plan, path: str, digests: InputDigests) -> str | None:
-        """Every file of the selection and the installed distributions pylint infers through: exact, and
-        all or nothing. The seam for a per-module key: the digest of ``path``'s import closure instead."""
-        everything = digests.of_all(plan.ctx.files.all)
+        """Every Python file astroid may read in the tree (its paths and contents, inside the configured paths
+        or not, since imports reach past them) and the installed distributions pylint infers through:
+        exact, and all or nothing. Not just the files linted: in PR mode those are the changed modules
+        and their importers, whose messages still depend on the unchanged modules they import.
+        The seam for a per-module key: the digest of ``path``'s import closure instead."""
         state: _PylintState = plan.state
+        if not state.tree_python:  # listed once per plan; InputDigests reads each file once per run
+            readable = FileSet(plan.ctx.root, never=plan.ctx.files.never).all
+            state.tree_python.extend(p for p in readable if p.endswith(_PYTHON))
+        tree = digests.of_all(state.tree_python)
         target = _target_distributions(state.target.site_packages) if state.target else "none"
-        return None if everything is None else f"{everything}+{_installed_distributions()}+{target}"
+        return None if tree is None else f"{tree}+{_installed_distributions()}+{target}"
 
     def argv(self, plan: Plan) -> list[str]:
         state: _PylintState = plan.state
@@ -346,8 +359,10 @@ class _PylintState:
     vetted: VettedConfig
     target: TargetEnv | None  # the repository's environment, when one was given or found
     jobs: int  # pylint processes (--jobs)
+    tree_python: list[str] = field(default_factory=list)  # every Python file astroid may read (the cache key)
 
 
+_PYTHON = (".py", ".pyi")
 _SKIP_FILE = re.compile(r"#\s*pylint:\s*skip-file")
 
 

@@ -202,6 +202,29 @@ def test_pylint_messages_are_keyed_on_the_other_modules_too(repo: Path, cache: R
     assert any(f.rule_id == "E0611" and f.location.path == "pkg/uses.py" for f in again.findings)  # no-name-in-module
 
 
+
+def test_pylint_on_part_of_the_tree_is_keyed_on_the_modules_it_was_not_given(repo: Path, cache: ResultCache):
+    # PR mode lints the changed modules and their importers only; their messages still depend on the
+    # unchanged modules they import. Found by review: the key covered the linted files alone, so a
+    # rebased branch whose imported module had changed on the base got the old messages back.
+    def lint_uses() -> ScanOutput:
+        work = repo.parent / "work" / os.urandom(4).hex()
+        work.mkdir(parents=True)
+        ctx = ScanContext(root=repo, stage="lint", stage_config=stage_config("lint"),
+                          files=FileSet(repo).restricted(["pkg/uses.py"]), work_dir=work, timeout=120,
+                          artifacts_dir=repo.parent / "out", cache=cache)
+        return TOOLS["pylint"].scan(ctx)
+
+    assert _cache_line(lint_uses()) == "0 of 1 files from cache"
+    assert _cache_line(lint_uses()) == "1 of 1 files from cache"
+    (repo / "pkg/clean.py").write_text("def total(a, b):\n    return a + b\n", encoding="utf-8")  # not linted
+    changed = lint_uses()
+    assert _cache_line(changed) == "0 of 1 files from cache"
+    assert any(f.rule_id == "E0611" and f.location.path == "pkg/uses.py" for f in changed.findings)
+    (repo / "pkg/clean.py").write_text("def add(a, b):\n    return a + b\n", encoding="utf-8")
+    assert _cache_line(lint_uses()) == "1 of 1 files from cache"
+
+
 # --- entries that do not agree with themselves ---------------------------------------------------------
 
 def _rewrite(path: Path, change: Any) -> None:
