@@ -160,7 +160,8 @@ class PylintSettings:
             "about third-party packages become one note and do not block.")
     pylint_jobs: int = setting(
         0, "pylint processes: 0 means one per available core (fewer for a small tree), 1 a single process. "
-           "Messages are identical either way; the repository's own `jobs` setting is overridden.")
+           "Messages are the same either way (duplicate-code and cyclic-import data is put in one order in "
+           "every process); the repository's own `jobs` setting is overridden.")
 
 
 class Pylint(CommandScanner):
