@@ -103,9 +103,16 @@ def run_cli(root: Path, out: Path, extra: list[str]) -> Row:
     for stage in STAGES:
         report = out / f"{stage}.json"
         if report.exists():
-            for tool in json.loads(report.read_text())["tools"]:
+            data = json.loads(report.read_text())
+            scopes = (data.get("details") or {}).get("pr_mode", {}).get("tools", {})
+            for tool in data["tools"]:
                 tools[tool["tool"]] = {"wall_s": tool["duration_s"], "cpu_s": tool["details"].get("cpu_s"),
                                        "status": f"{tool['status']} {tool['error'][:160]}".strip()}
+                scope = scopes.get(tool["tool"])
+                if scope and scope.get("files") is not None:  # PR mode: what this tool scanned, head side
+                    tools[tool["tool"]]["status"] += (f"; PR scope {len(scope['files'])} file(s): "
+                                                      f"{len(scope['dependents'])} dependent(s), "
+                                                      f"{len(scope['anchors'])} package-root file(s)")
     note = f"exit {proc.returncode}"
     if proc.returncode == 2 and stderr.strip():
         note += f": {stderr.strip().splitlines()[-1][:120]}"

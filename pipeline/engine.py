@@ -148,7 +148,8 @@ def _pr_skipped(scanner: Scanner, reason: str) -> ScanOutput:
 
 def _pr_tasks(pr: PrRun, config: Config, files: FileSet, task: _Task, scratch: Path, progress: Progress) -> list[_Task]:
     """PR mode: the head's task over its narrowed files, and the merge base's beside it (when it has one)."""
-    head = replace(task.ctx, files=pr.head_files(task.scanner, files), partial=pr.partial(task.scanner))
+    head = replace(task.ctx, files=pr.head_files(task.scanner, files), partial=pr.partial(task.scanner),
+                   path_hints=pr.path_hints(task.scanner))
     tasks = [_Task(task.stage, task.scanner, head)]
     base = pr.base_context(config, files, task.stage, task.scanner, head, scratch)
     if base is not None:

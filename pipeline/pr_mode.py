@@ -8,7 +8,8 @@ Each adapter declares ``pr_scope``, how its results depend on the files:
 - ``importers``: pylint, whose messages for a module also depend on what it imports: the changed
   files plus every module that imports one of them, transitively (pipeline/import_graph.py), plus
   one file of each package root so pylint builds the same ``sys.path`` as a full run (it adds the
-  root of every file it is given, in order, and the first root holding a module name wins).
+  root of every file it is given, in order, and the first root holding a module name wins); those
+  are path hints (``ScanContext.path_hints``): given to pylint, never linted.
   duplicate-code and cyclic-import compare every module with every other: a partial run cannot
   reproduce them, so PR mode turns them off on both sides and says so;
 - ``when-changed``: the dependency audits, which read requirement and lock files: a full audit when

@@ -70,6 +70,10 @@ class PrRun:
     def partial(self, scanner: Scanner) -> bool:
         return self.plan.scopes[scanner.name].kind == IMPORTERS
 
+    def path_hints(self, scanner: Scanner) -> frozenset[str]:
+        """The head's package-root files that are handed to pylint for its sys.path only."""
+        return frozenset(self.plan.scopes[scanner.name].anchors)
+
     def base_context(self, config: Config, files: FileSet, stage: str, scanner: Scanner, head_ctx: ScanContext,
                      scratch: Path) -> BaseSide | None:
         """The base scan of one scanner, or None when none of its scanned files existed on the base."""
@@ -84,15 +88,19 @@ class PrRun:
             wanted |= {p for p in self.base_entries if p.endswith(pr_mode.PYTHON)}
         pr_mode.materialize(config.root, self.base_entries, wanted, tree,
                             pr_mode.head_config_files(files, _option_paths(head_ctx.options)))
+        hints: frozenset[str] = frozenset()
         if scope.kind == IMPORTERS:
+            # The base's own package-root files, and the base versions of the head's, build its sys.path only.
             selected = [p for p in self.base_entries if p.endswith(".py") and files.selects(p)]
-            scanned |= set(pr_mode.anchors(tree, selected).values())
+            linted = {base for head, base in scope.base_files.items() if head not in scope.anchors}
+            hints = frozenset((set(pr_mode.anchors(tree, selected).values()) | scanned) - linted)
+            scanned |= hints
         base_files = FileSet(tree, list(files.paths), list(files.exclude))
         base_files.__dict__["in_git"] = False
         base_files.__dict__["all"] = sorted(scanned)
         work = scratch / "base-work" / stage / scanner.name
         work.mkdir(parents=True)
-        ctx = dataclasses.replace(head_ctx, root=tree, files=base_files, work_dir=work,
+        ctx = dataclasses.replace(head_ctx, root=tree, files=base_files, work_dir=work, path_hints=hints,
                                   artifacts_dir=scratch / "base-artifacts" / stage)
         return BaseSide(stage, scanner, ctx, {base: head for head, base in scope.base_files.items()})
 

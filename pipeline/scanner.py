@@ -64,6 +64,9 @@ class ScanContext:
     # PR mode: ``files`` is part of the tree, so checks that compare the whole tree with itself
     # (pylint's duplicate-code, cyclic-import) cannot be exact and are off (pipeline/pr_mode.py).
     partial: bool = False
+    # PR mode, pylint: files of ``files`` handed over only so that the tool resolves imports as a full
+    # scan would (one file per package root builds pylint's sys.path); not analysed, no coverage asked.
+    path_hints: frozenset[str] = frozenset()
 
     def settings(self, kind: type[T]) -> T:
         """The typed settings of this type: the stage's (``DepsSettings``) or a scanner's (``ZapSettings``)."""

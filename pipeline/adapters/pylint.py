@@ -192,7 +192,12 @@ class Pylint(CommandScanner):
         plugins = ctx.work_dir / "pylint-plugins"
         plugins.mkdir(exist_ok=True)
         shutil.copyfile(Path(evidence_plugin.__file__), plugins / f"{evidence_plugin.MODULE_NAME}.py")
-        digests = {rel: _digest(ctx.root / rel) for rel in ctx.files.python}
+        inputs = tuple(p for p in ctx.files.python if p not in ctx.path_hints)
+        if not inputs:
+            return Plan(ctx, skip="no Python files to lint")
+        digests = {rel: _digest(ctx.root / rel) for rel in inputs}
+        hints = plugins / "path-hints"  # pylint's sys.path from these files, which are not analysed
+        hints.write_bytes(b"".join(os.fsencode(p) + b"\0" for p in ctx.files.python if p in ctx.path_hints))
         rcfile, vetted = rcfile_for(ctx)
         try:
             target = locate(ctx.root, ctx.settings(PylintSettings).python_env)
@@ -201,9 +206,9 @@ class Pylint(CommandScanner):
         jobs_setting = ctx.settings(PylintSettings).pylint_jobs
         if jobs_setting < 0:
             raise ScanError(f"lint.pylint_jobs must be 0 (every core) or a positive count, not {jobs_setting}")
-        jobs = jobs_for(jobs_setting, len(ctx.files.python))
-        return Plan(ctx, inputs=tuple(ctx.files.python),
-                    state=_PylintState(evidence, plugins, digests, rcfile, vetted, target, jobs))
+        jobs = jobs_for(jobs_setting, len(inputs))
+        return Plan(ctx, inputs=inputs, state=_PylintState(evidence, plugins, digests, rcfile, vetted, target, jobs,
+                                                           tuple(ctx.files.python), hints))
 
     def cache_context(self, plan: Plan, path: str, digests: InputDigests) -> str | None:
         """Every Python file astroid may read in the tree (its paths and contents, inside the configured paths
@@ -212,10 +217,7 @@ class Pylint(CommandScanner):
         and their importers, whose messages still depend on the unchanged modules they import.
         The seam for a per-module key: the digest of ``path``'s import closure instead."""
         state: _PylintState = plan.state
-        if not state.tree_python:  # listed once per plan; InputDigests reads each file once per run
-            readable = FileSet(plan.ctx.root, never=plan.ctx.files.never).all
-            state.tree_python.extend(p for p in readable if p.endswith(_PYTHON))
-        tree = digests.of_all(state.tree_python)
+        tree = digests.of_all(_tree_python(plan))  # InputDigests reads each file once per run
         target = _target_distributions(state.target.site_packages) if state.target else "none"
         return None if tree is None else f"{tree}+{_installed_distributions()}+{target}"
 
@@ -228,7 +230,7 @@ class Pylint(CommandScanner):
                 "--ignore=", "--ignore-patterns=", "--ignore-paths=", f"--jobs={state.jobs}",
                 f"--load-plugins={evidence_plugin.MODULE_NAME}", f"--enable={evidence_plugin.MESSAGE}",
                 *([f"--disable={','.join(WHOLE_SET_CHECKS)}"] if plan.ctx.partial else []),
-                "--", *plan.inputs]
+                "--", *_command_line_files(plan.inputs, state.given, plan.ctx.path_hints)]
 
     def extra_env(self, plan: Plan) -> dict[str, str]:
         state: _PylintState = plan.state
@@ -240,6 +242,7 @@ class Pylint(CommandScanner):
             # Only the plugin's folder: PYTHONPATH comes before site-packages, so the target's folders
             # go to the plugin, which appends them after pylint's own.
             "PYTHONPATH": str(state.plugins),
+            evidence_plugin.PATH_HINTS_ENV: str(state.hints),
             evidence_plugin.TARGET_PATHS_ENV: os.pathsep.join(str(p) for p in target),
             # Set iteration order decides how many import cycles pylint reports: fix it, so identical
             # inputs give identical reports (a varying count would churn the baseline).
@@ -310,7 +313,8 @@ class Pylint(CommandScanner):
                                    BY_INPUT: {p: {"files_scanned": int(p in covered)} for p in (covered | skipped) & inputs},
                                    "python_env": state.target.describe() if state.target else "none found"}
         if state.target is None:
-            findings, unresolved = split(findings, own_modules(plan.ctx.root, plan.inputs))
+            # The repository's own modules are every Python file of the tree, not just those linted (PR mode).
+            findings, unresolved = split(findings, own_modules(plan.ctx.root, _tree_python(plan)))
             if unresolved.count:
                 details["unresolved_imports"] = dict(sorted(unresolved.packages.items()))
                 details.setdefault("notes", []).append(unresolved.note())
@@ -360,11 +364,29 @@ class _PylintState:
     vetted: VettedConfig
     target: TargetEnv | None  # the repository's environment, when one was given or found
     jobs: int  # pylint processes (--jobs)
+    given: tuple[str, ...]  # the files on the command line, in order: the inputs and the path hints
+    hints: Path  # the file listing the path hints for the evidence plugin
     tree_python: list[str] = field(default_factory=list)  # every Python file astroid may read (the cache key)
 
 
 _PYTHON = (".py", ".pyi")
 _SKIP_FILE = re.compile(r"#\s*pylint:\s*skip-file")
+
+
+def _tree_python(plan: Plan) -> list[str]:
+    """Every Python file of the tree astroid may read, whatever the selection (listed once per plan)."""
+    state: _PylintState = plan.state
+    if not state.tree_python:
+        readable = FileSet(plan.ctx.root, never=plan.ctx.files.never).all
+        state.tree_python.extend(p for p in readable if p.endswith(_PYTHON))
+    return state.tree_python
+
+
+def _command_line_files(inputs: tuple[str, ...], given: tuple[str, ...], hints: frozenset[str]) -> list[str]:
+    """The inputs with the path hints in their places: pylint builds sys.path from the files in the order given."""
+    wanted = set(inputs)
+    placed = [p for p in given if p in wanted or p in hints]
+    return placed + [p for p in inputs if p not in set(placed)]
 
 
 def _relative(name: str, root: Path) -> str | None:

@@ -20,6 +20,13 @@ itself (pygments' lazy ``formatters``) has no file, so pylint prints the path "c
 plugin writes the message id and the file being linted when it was raised (an ``unlocated`` entry),
 so the harness can report it on that file.
 
+It keeps pylint from analysing the path hints (``PATH_HINTS_ENV``): in PR mode the harness gives pylint
+one file of each package root so that it builds the same sys.path as for the whole tree, without
+linting them.
+
+With ``--jobs`` it hands each worker runs of neighbouring files instead of one file at a time, so
+that the workers infer less of the same code twice.
+
 It also makes pylint's two whole-program checkers independent of the order in which modules reach
 them, so that ``--jobs`` reports exactly what one process reports: pylint 4.1.4's parallel merge
 collates their data worker by worker, and both results depend on that order (which import cycles
@@ -46,6 +53,12 @@ MODULE_NAME = "secure_pipeline_pylint_evidence"
 MESSAGE = "secure-pipeline-evidence"
 SUFFIX = ".evidence"
 UNLOCATED = "unlocated"  # entry: "unlocated <msgid> <file being linted>"
+# A file listing (NUL-separated) files given on the command line only to build pylint's sys.path:
+# pylint adds each file's package root, in order, and this plugin keeps it from analysing them.
+PATH_HINTS_ENV = "SECURE_PIPELINE_PYLINT_PATH_HINTS"
+# With --jobs, each worker is handed runs of neighbouring files, this many runs per worker (the last
+# runs even out the load).
+CHUNKS_PER_PROCESS = 4
 
 
 class EvidenceChecker(BaseChecker):
@@ -91,6 +104,51 @@ def _record_unlocated_messages() -> None:
 
     setattr(add_message, "_secure_pipeline", True)
     PyLinter.add_message = add_message  # type: ignore[method-assign]
+
+
+def _skip_path_hints(environ: Any = os.environ) -> None:
+    """Wrap PyLinter.should_analyze_file: the path hints shape sys.path (computed from every file given) but
+    are not analysed."""
+    from pylint.lint import PyLinter  # pylint: disable=import-outside-toplevel
+
+    listing = environ.get(PATH_HINTS_ENV)
+    original = PyLinter.should_analyze_file
+    if not listing or getattr(original, "_secure_pipeline", False):
+        return
+    with open(listing, "rb") as handle:
+        hints = {os.path.abspath(os.fsdecode(name)) for name in handle.read().split(b"\0") if name}
+    if not hints:
+        return
+
+    def should_analyze_file(modname: str, path: str, is_argument: bool = False) -> bool:
+        if os.path.abspath(path) in hints:
+            return False
+        return bool(original(modname, path, is_argument=is_argument))
+
+    setattr(should_analyze_file, "_secure_pipeline", True)
+    PyLinter.should_analyze_file = staticmethod(should_analyze_file)  # type: ignore[method-assign]
+
+
+def _contiguous_chunks() -> None:
+    """pylint -j hands its workers one file at a time, alternately, so every worker infers every package; in
+    runs of neighbouring files (the harness gives them sorted by path) each worker infers mostly its own.
+    Measured on pypa/pip with 2 processes: 80 CPU-s instead of 88 (one process: 78-84), same messages."""
+    from concurrent.futures import ProcessPoolExecutor  # pylint: disable=import-outside-toplevel
+
+    original = ProcessPoolExecutor.map
+    if getattr(original, "_secure_pipeline", False):
+        return
+
+    def chunked_map(self: Any, fn: Any, *iterables: Any, timeout: Any = None, chunksize: int = 1) -> Any:
+        if chunksize == 1 and getattr(fn, "__name__", "") == "_worker_check_single_file" and len(iterables) == 1:
+            items = list(iterables[0])
+            workers = max(1, int(getattr(self, "_max_workers", 1) or 1))
+            chunksize = max(1, len(items) // (workers * CHUNKS_PER_PROCESS))
+            iterables = (items,)
+        return original(self, fn, *iterables, timeout=timeout, chunksize=chunksize)
+
+    setattr(chunked_map, "_secure_pipeline", True)
+    ProcessPoolExecutor.map = chunked_map  # type: ignore[method-assign]
 
 
 def _canonical_whole_program() -> None:
@@ -185,6 +243,8 @@ def register(linter: Any) -> None:
     # each run: the folders stay where appended for every lookup.
     append_target_paths()
     _record_unlocated_messages()
+    _skip_path_hints()
+    _contiguous_chunks()
     _canonical_whole_program()
     linter.register_checker(EvidenceChecker(linter))
 

@@ -141,6 +141,39 @@ def test_pr_mode_scopes_each_tool_and_gates_only_on_what_the_change_introduces(p
     assert "PR-mode scope is not what this tree's change" in (tmp_path / "bad" / "verdict.json").read_text()
 
 
+def test_package_root_files_shape_pylints_sys_path_without_being_linted(tmp_path: Path):
+    # Two top-level folders, each its own sys.path root, both with a `util` module. In a full scan pylint
+    # puts `first` before `second` on sys.path (the order of the files it is given), so second/app.py's
+    # `from util import g` resolves to first/util.py, which has no `g`: E0611. PR mode must see the same.
+    root = write_tree(tmp_path / "repo", {
+        "pyproject.toml": '[tool.secure-pipeline]\nrun = ["lint"]\n',
+        "first/util.py": '"""First."""\n\n\ndef f():\n    """F."""\n    return eval("1")\n',
+        "second/util.py": '"""Second."""\n\n\ndef g():\n    """G."""\n    return 2\n',
+        "second/app.py": '"""App."""\n\nVALUE = 1\n',
+    })
+    git_init(root)
+    _git(root, "branch", "-M", "main")
+    _git(root, "checkout", "-qb", "feature")
+    (root / "second/app.py").write_text('"""App."""\nfrom util import g\n\nVALUE = g()\n', encoding="utf-8")
+    _commit(root, "feature")
+    outs = {}
+    for mode in ("pr", "full"):
+        outs[mode] = out = tmp_path / mode
+        proc = run_cli(["run", "lint", "--base", "main", "--root", str(root), "--out", str(out), "--quiet",
+                        *(["--full"] if mode == "full" else [])], cwd=tmp_path)
+        assert proc.returncode == 1, proc.stderr
+    full = _by_disposition(_verdict(outs["full"]))
+    pr = _by_disposition(_verdict(outs["pr"]))
+    assert full[("pylint", "E0611", "second/app.py:2")][:2] == ("new", True)
+    assert pr[("pylint", "E0611", "second/app.py:2")][:2] == ("new", True)
+    scope = _report(outs["pr"], "lint")["details"]["pr_mode"]["tools"]["pylint"]
+    assert scope["anchors"] == ["first/util.py"] and scope["files"] == ["first/util.py", "second/app.py"]
+    # first/util.py only shaped sys.path: pylint did not lint it on either side (no W0123 eval-used there).
+    pylint = next(t for t in _report(outs["pr"], "lint")["tools"] if t["tool"] == "pylint")
+    assert pylint["details"]["files_scanned"] == 1
+    assert not any(k[2].startswith("first/") for k in pr if k[0] == "pylint")
+
+
 def test_full_scans_everything_and_gates_on_everything(pr_repo: Path, tmp_path: Path):
     out = tmp_path / "out"
     proc = run_cli(["run", "sast", "--base", "main", "--full", "--root", str(pr_repo), "--out", str(out), "--quiet"],
