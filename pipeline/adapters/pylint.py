@@ -194,7 +194,7 @@ class Pylint(CommandScanner):
         shutil.copyfile(Path(evidence_plugin.__file__), plugins / f"{evidence_plugin.MODULE_NAME}.py")
         inputs = tuple(p for p in ctx.files.python if p not in ctx.path_hints)
         if not inputs:
-            return Plan(ctx, skip="no Python files to lint")
+            return Plan(ctx, skip="no Python files to lint: no module changed, none imports a changed one")
         digests = {rel: _digest(ctx.root / rel) for rel in inputs}
         hints = plugins / "path-hints"  # pylint's sys.path from these files, which are not analysed
         hints.write_bytes(b"".join(os.fsencode(p) + b"\0" for p in ctx.files.python if p in ctx.path_hints))
