@@ -7,7 +7,7 @@ Two granularities, declared by the adapter (``cache_granularity``):
   counts (``files_scanned``, bandit's ``nosec``...) and the run's other details. A run with three
   changed files re-plans the tool over a FileSet without the hits, so it scans those three only.
   The adapter's ``cache_context(plan, path, digests)`` adds what else the file's result depends on:
-  pylint's is every linted module (the seam for a per-module import closure).
+  pylint's is every Python file of the tree, or in PR mode the module's import closure.
 * ``"run"``: one entry for the whole plan (zizmor, checkov, pip-audit over a local advisory
   snapshot), keyed on the plan's inputs and the content of ``cache_files(plan)``.
 
@@ -93,8 +93,11 @@ class CachedPart:
         ctx = self.plan.ctx
         work = ctx.work_dir / "misses"
         work.mkdir(exist_ok=True)
-        narrowed = replace(ctx, files=ctx.files.restricted(p for p in ctx.files.all if p not in self.hits),
-                           work_dir=work)
+        if self.scanner.cache_hits_as_path_hints:
+            narrowed = replace(ctx, path_hints=ctx.path_hints | frozenset(self.hits), work_dir=work)
+        else:
+            narrowed = replace(ctx, files=ctx.files.restricted(p for p in ctx.files.all if p not in self.hits),
+                               work_dir=work)
         plan = self.scanner.plan(narrowed)
         if plan.skip or set(plan.inputs) != set(self.misses):
             return None

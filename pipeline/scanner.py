@@ -276,6 +276,9 @@ class CommandScanner:
     # How its results are cached (pipeline/cached_scan.py): "file" (one entry per input file), "run"
     # (one entry for the whole plan) or "" (never: a live target, data without an identity).
     cache_granularity: str = ""
+    # For "file": whether the run over the misses still gets the hits, as path hints (pylint, whose
+    # sys.path comes from every file it is given), instead of only the misses.
+    cache_hits_as_path_hints: bool = False
 
     # --- what subclasses implement -------------------------------------------------------------
     def plan(self, ctx: ScanContext) -> Plan:

@@ -44,14 +44,15 @@ from importlib import metadata
 from pathlib import Path
 from typing import Any
 
+from .. import import_closure
 from ..cache_keys import InputDigests, sha256_text
 from ..cached_scan import BY_INPUT
 from ..errors import ConfigError
-from ..files import FileSet
 from ..evidence import pylint_plugin as evidence_plugin
+from ..files import FileSet
 from ..model import Confidence, Finding, Location, Severity
 from ..options import StageConfig, setting
-from ..pr_mode import IMPORTERS, WHOLE_SET_CHECKS
+from ..pr_mode import IMPORTERS, WHOLE_SET_CHECKS, package_root
 from ..scanner import (
     CommandScanner,
     Coverage,
@@ -174,6 +175,7 @@ class Pylint(CommandScanner):
     relative_cost = 20  # measured: ~4.5x bandit, ~30x pyflakes on pypa/pip (issue 16)
     # Per file, but a module's messages depend on the modules it imports (and on duplicate code anywhere).
     cache_granularity = "file"
+    cache_hits_as_path_hints = True  # sys.path comes from every file given
     # A module's messages depend on what it imports: PR mode lints the changed modules and their importers.
     pr_scope = IMPORTERS
     settings_type = PylintSettings
@@ -211,15 +213,30 @@ class Pylint(CommandScanner):
                                                            tuple(ctx.files.python), hints))
 
     def cache_context(self, plan: Plan, path: str, digests: InputDigests) -> str | None:
-        """Every Python file astroid may read in the tree (its paths and contents, inside the configured paths
-        or not, since imports reach past them) and the installed distributions pylint infers through:
-        exact, and all or nothing. Not just the files linted: in PR mode those are the changed modules
-        and their importers, whose messages still depend on the unchanged modules they import.
-        The seam for a per-module key: the digest of ``path``'s import closure instead."""
+        """What else a module's messages depend on: the installed distributions pylint infers through, and
+
+        * in a full scan, every Python file astroid may read in the tree (paths and contents, inside the
+          configured paths or not, since imports reach past them): all or nothing, because duplicate-code
+          and cyclic-import compare every module with every other;
+        * in PR mode, where those two are off (pipeline/pr_mode.py), the module's import closure
+          (pipeline/import_closure.py), the list of the tree's Python files (a new file can shadow an
+          import) and the order of the package roots on pylint's sys.path. A miss is then linted with
+          the hits as path hints, so sys.path stays the same.
+
+        Not just the files linted: in PR mode those are the changed modules and their importers, whose
+        messages still depend on the unchanged modules they import."""
         state: _PylintState = plan.state
-        tree = digests.of_all(_tree_python(plan))  # InputDigests reads each file once per run
+        tree = _tree_python(plan)
+        if plan.ctx.partial:
+            if not state.closures:
+                state.closures.append(import_closure.of_tree(plan.ctx.root, tree))
+            roots = dict.fromkeys(package_root(plan.ctx.root, p) for p in state.given)
+            reads = digests.of_all(state.closures[0].of(path))
+            context = None if reads is None else sha256_text(reads, *tree, "\0roots", *roots)
+        else:
+            context = digests.of_all(tree)  # InputDigests reads each file once per run
         target = _target_distributions(state.target.site_packages) if state.target else "none"
-        return None if tree is None else f"{tree}+{_installed_distributions()}+{target}"
+        return None if context is None else f"{context}+{_installed_distributions()}+{target}"
 
     def argv(self, plan: Plan) -> list[str]:
         state: _PylintState = plan.state
@@ -367,6 +384,7 @@ class _PylintState:
     given: tuple[str, ...]  # the files on the command line, in order: the inputs and the path hints
     hints: Path  # the file listing the path hints for the evidence plugin
     tree_python: list[str] = field(default_factory=list)  # every Python file astroid may read (the cache key)
+    closures: list[import_closure.ImportClosure] = field(default_factory=list)  # PR mode's cache key, when asked
 
 
 _PYTHON = (".py", ".pyi")

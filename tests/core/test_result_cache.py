@@ -225,6 +225,54 @@ def test_pylint_on_part_of_the_tree_is_keyed_on_the_modules_it_was_not_given(rep
     assert _cache_line(lint_uses()) == "1 of 1 files from cache"
 
 
+
+def _lint_partial(repo: Path, cache: ResultCache | None) -> ScanOutput:
+    work = repo.parent / "work" / os.urandom(4).hex()
+    work.mkdir(parents=True)
+    ctx = ScanContext(root=repo, stage="lint", stage_config=stage_config("lint", {"pylint_jobs": 1}),
+                      files=FileSet(repo), work_dir=work, timeout=120, artifacts_dir=repo.parent / "out",
+                      cache=cache, partial=True)
+    return TOOLS["pylint"].scan(ctx)
+
+
+def test_pylint_in_pr_mode_is_keyed_per_module_on_what_it_imports(repo: Path, cache: ResultCache):
+    # PR mode turns duplicate-code and cyclic-import off, so a module's messages depend on its import
+    # closure only: a change re-lints the modules that (transitively) import the changed one.
+    assert _cache_line(_lint_partial(repo, cache)) == "0 of 5 files from cache"
+    assert _cache_line(_lint_partial(repo, cache)) == "5 of 5 files from cache"
+    (repo / "pkg/shell.py").write_text("import subprocess\n\n\ndef go(cmd):\n    subprocess.call(cmd)\n")
+    one = _lint_partial(repo, cache)
+    assert _cache_line(one) == "4 of 5 files from cache"  # nothing imports pkg/shell.py
+    assert result(one)[0] == result(_lint_partial(repo, None))[0]
+    (repo / "pkg/clean.py").write_text("def total(a, b):\n    return a + b\n", encoding="utf-8")
+    two = _lint_partial(repo, cache)
+    assert _cache_line(two) == "3 of 5 files from cache"  # pkg/clean.py and its importer pkg/uses.py
+    assert any(f.rule_id == "E0611" and f.location.path == "pkg/uses.py" for f in two.findings)
+    assert result(two)[0] == result(_lint_partial(repo, None))[0]
+    # A new module can shadow an import: every key changes.
+    (repo / "clean.py").write_text("X = 1\n", encoding="utf-8")
+    assert _cache_line(_lint_partial(repo, cache)).startswith("0 of ")
+
+
+
+def test_pylint_in_pr_mode_lints_its_misses_with_the_same_sys_path(tmp_path: Path, cache: ResultCache):
+    # sys.path is built from every file pylint is given, in order: `first` comes before `second`, so
+    # second/app.py's `util` is first/util.py, which has no `g` (E0611). Linting the miss alone would
+    # resolve second/util.py instead; the hits are given as path hints, so the answer stays the same.
+    root = write_tree(tmp_path / "two", {
+        "first/util.py": "def f():\n    return 1\n",
+        "second/util.py": "def g():\n    return 2\n",
+        "second/app.py": "from util import g\n\nVALUE = g()\n",
+    })
+    git_init(root)
+    assert _cache_line(_lint_partial(root, cache)) == "0 of 3 files from cache"
+    (root / "second/app.py").write_text("from util import g\n\nVALUE = g() + 1\n", encoding="utf-8")
+    again = _lint_partial(root, cache)
+    assert _cache_line(again) == "2 of 3 files from cache"
+    assert any(f.rule_id == "E0611" and f.location.path == "second/app.py" for f in again.findings)
+    assert result(again)[0] == result(_lint_partial(root, None))[0]
+
+
 # --- entries that do not agree with themselves ---------------------------------------------------------
 
 def _rewrite(path: Path, change: Any) -> None:
