@@ -95,15 +95,13 @@ def _record_unlocated_messages() -> None:
 
     def add_message(self: Any, msgid: str, line: Any = None, node: Any = None, *args: Any, **kwargs: Any) -> None:
         if node is not None and getattr(node.root(), "file", None) is None and self.current_file:
-            try:  # checkers name a message by symbol or by id: record the id, as json2 prints it
-                msgid = self.msgs_store.get_message_definitions(msgid)[0].msgid
-            except Exception:  # pylint: disable=broad-exception-caught  # pylint's own error follows below
-                pass
-            _write_entry(f"{UNLOCATED} {msgid} {os.path.abspath(self.current_file)}")
+            # Checkers name a message by symbol or by id: record the id, as json2 prints it.
+            known = {d.symbol: d.msgid for d in self.msgs_store.messages}
+            _write_entry(f"{UNLOCATED} {known.get(msgid, msgid)} {os.path.abspath(self.current_file)}")
         original(self, msgid, line, node, *args, **kwargs)
 
-    setattr(add_message, "_secure_pipeline", True)
-    PyLinter.add_message = add_message  # type: ignore[method-assign]
+    add_message.__dict__["_secure_pipeline"] = True
+    PyLinter.add_message = add_message  # type: ignore[method-assign]  # patched inside pylint's process only
 
 
 def _skip_path_hints(environ: Any = os.environ) -> None:
@@ -125,8 +123,8 @@ def _skip_path_hints(environ: Any = os.environ) -> None:
             return False
         return bool(original(modname, path, is_argument=is_argument))
 
-    setattr(should_analyze_file, "_secure_pipeline", True)
-    PyLinter.should_analyze_file = staticmethod(should_analyze_file)  # type: ignore[method-assign]
+    should_analyze_file.__dict__["_secure_pipeline"] = True
+    PyLinter.should_analyze_file = staticmethod(should_analyze_file)  # type: ignore[method-assign]  # patched inside pylint's process only
 
 
 def _contiguous_chunks() -> None:
@@ -147,8 +145,8 @@ def _contiguous_chunks() -> None:
             iterables = (items,)
         return original(self, fn, *iterables, timeout=timeout, chunksize=chunksize)
 
-    setattr(chunked_map, "_secure_pipeline", True)
-    ProcessPoolExecutor.map = chunked_map  # type: ignore[method-assign]
+    chunked_map.__dict__["_secure_pipeline"] = True
+    ProcessPoolExecutor.map = chunked_map  # type: ignore[method-assign]  # patched inside pylint's process only
 
 
 def _canonical_whole_program() -> None:
@@ -199,11 +197,11 @@ def _canonical_whole_program() -> None:
             self.close()
 
     for function in (tag_linesets, sorted_close, canonical_close, union_reduce):
-        setattr(function, "_secure_pipeline", True)
-    SimilaritiesChecker.process_module = tag_linesets  # type: ignore[method-assign]
-    SimilaritiesChecker.close = sorted_close  # type: ignore[method-assign]
-    ImportsChecker.close = canonical_close  # type: ignore[method-assign]
-    ImportsChecker.reduce_map_data = union_reduce  # type: ignore[method-assign]
+        function.__dict__["_secure_pipeline"] = True
+    SimilaritiesChecker.process_module = tag_linesets  # type: ignore[method-assign]  # patched inside pylint's process only
+    SimilaritiesChecker.close = sorted_close  # type: ignore[method-assign]  # patched inside pylint's process only
+    ImportsChecker.close = canonical_close  # type: ignore[method-assign]  # patched inside pylint's process only
+    ImportsChecker.reduce_map_data = union_reduce  # type: ignore[method-assign]  # patched inside pylint's process only
 
 
 class ReadOnlyFolders:
