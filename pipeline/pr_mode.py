@@ -31,6 +31,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from . import change_impact
 from . import changes as changes_mod
 from .changes import ChangeSet
 from .dependencies import AUTO_PATTERNS
@@ -68,11 +69,12 @@ class ToolScope:
     kind: str
     why: str
     files: tuple[str, ...] | None = None  # head paths handed over; None: the whole tree (kind full)
-    dependents: tuple[str, ...] = ()  # for pylint, the importers of the changed files
+    dependents: tuple[str, ...] = ()  # for pylint, the importers of the changed files the change can reach
     anchors: tuple[str, ...] = ()  # for pylint, one file per package root, for the same sys.path
     base_files: Mapping[str, str] = field(default_factory=dict)  # head path -> base path scanned on the base
     skip: str = ""  # non-empty: not run in PR mode, for this reason
     disabled_checks: tuple[str, ...] = ()  # pylint symbols turned off on both sides
+    spared: int = 0  # for pylint, importers left out because no name they read changed (change_impact)
 
     @property
     def compares(self) -> bool:
@@ -85,7 +87,7 @@ class ToolScope:
             "files": list(self.files) if self.files is not None else None,
             "dependents": list(self.dependents), "anchors": list(self.anchors),
             "base_files": dict(sorted(self.base_files.items())),
-            "disabled_checks": list(self.disabled_checks),
+            "disabled_checks": list(self.disabled_checks), "spared_importers": self.spared,
         }
 
 
@@ -104,7 +106,9 @@ class PrPlan:
                 parts.append(f"{scope.tool} skipped: {scope.skip}")
             elif scope.kind == IMPORTERS:
                 parts.append(f"{scope.tool} also on {len(scope.dependents)} dependent(s)"
-                             + (f" and {len(scope.anchors)} package-root file(s)" if scope.anchors else ""))
+                             + (f" and {len(scope.anchors)} package-root file(s)" if scope.anchors else "")
+                             + (f" ({scope.spared} importer(s) spared: no name they read changed)"
+                                if scope.spared else ""))
             elif scope.kind != CHANGED:
                 parts.append(f"{scope.tool}: {scope.why}")
             for check in scope.disabled_checks:
@@ -163,15 +167,16 @@ def _pylint_changed(changes: ChangeSet, head_python: set[str]) -> set[str]:
     return affected
 
 
-def plan(root: Path, changes: ChangeSet, files: FileSet, base_paths: Iterable[str],
+def plan(root: Path, changes: ChangeSet, files: FileSet, base_paths: Mapping[str, changes_mod.BaseEntry],
          scanners: Iterable[Any], options_by_stage: Mapping[str, Mapping[str, Any]]) -> PrPlan:
-    """Every scanner's scope; ``base_paths`` is the merge base's file list (its regular files)."""
+    """Every scanner's scope; ``base_paths`` is the merge base's tree (its regular files)."""
     base_list = sorted(base_paths)
     base_selected = {p for p in base_list if files.selects(p)}
     selected = set(files.all)
     changed = [p for p in head_paths(changes) if p in selected]
     scopes: dict[str, ToolScope] = {}
     graph: ImportGraph | None = None
+    head_sources: dict[str, bytes] = {}
     for scanner in scanners:
         kind = scope_kind(scanner)
         name = scanner.name
@@ -181,18 +186,21 @@ def plan(root: Path, changes: ChangeSet, files: FileSet, base_paths: Iterable[st
         elif kind == IMPORTERS:
             if graph is None:
                 every = _python_tree(FileSet(files.root).all)  # imports reach files the configuration does not lint
-                graph = ImportGraph.build(_read_sources(root, every), _packages(every, base_list))
+                head_sources = _read_sources(root, every)
+                graph = ImportGraph.build(head_sources, _packages(every, base_list))
             linted = set(files.python)
             affected = _pylint_changed(changes, set(graph.imports))
             own = sorted(p for p in affected if p in linted)
-            dependents = sorted((graph.importers(affected) & linted) - set(own))
+            importers = (graph.importers(affected) & linted) - set(own)
+            reached, why = _name_impact(root, changes, head_sources, base_paths, affected, graph.packages)
+            # Both are over-approximations, so their intersection is one too (and never wider than before).
+            dependents = sorted(importers if reached is None else importers & reached)
             first = anchors(root, files.python)
             extra = sorted(set(first.values()) - set(own) - set(dependents))
             scanned = tuple(sorted({*own, *dependents, *extra}))
-            scopes[name] = ToolScope(name, kind, "the changed modules and every module that imports them",
-                                     scanned, tuple(dependents), tuple(extra),
+            scopes[name] = ToolScope(name, kind, why, scanned, tuple(dependents), tuple(extra),
                                      base_files=_base_map(changes, scanned, base_selected),
-                                     disabled_checks=tuple(WHOLE_SET_CHECKS))
+                                     disabled_checks=tuple(WHOLE_SET_CHECKS), spared=len(importers) - len(dependents))
         elif kind == WHEN_CHANGED:
             options = options_by_stage.get(scanner.stage, {})
             sources = [s for s in options.get("sources") or [] if s != "auto" and not str(s).startswith("env:")]
@@ -208,6 +216,58 @@ def plan(root: Path, changes: ChangeSet, files: FileSet, base_paths: Iterable[st
         else:
             scopes[name] = ToolScope(name, FULL, "always scanned in full in PR mode")
     return PrPlan(changes, scopes)
+
+
+def _renamed_folders(changes: ChangeSet) -> set[str]:
+    """The folders (with a trailing /) whose __init__.py was added, deleted or renamed (see _pylint_changed)."""
+    inits = {p for p, c in changes.changed.items() if p.rsplit("/", 1)[-1] == "__init__.py" and c.base_path != p}
+    inits |= {p for p in changes.deleted if p.rsplit("/", 1)[-1] == "__init__.py"}
+    return {init.rsplit("/", 1)[0] + "/" if "/" in init else "" for init in inits}
+
+
+def _name_impact(root: Path, changes: ChangeSet, head: Mapping[str, bytes],
+                 base_entries: Mapping[str, changes_mod.BaseEntry], affected: set[str],
+                 packages: frozenset[str]) -> tuple[set[str] | None, str]:
+    """The modules a change of top-level names can reach (pipeline/change_impact.py), or None (then
+    every transitive importer counts) when the change cannot be read name by name; and the why."""
+    fallback = "the changed modules and every module that imports them"
+    modified = {p: p for p, c in changes.changed.items() if c.base_path == p and p in affected and p in head}
+    opaque: dict[str, str] = {}
+    for path in sorted(affected - set(modified)):
+        change = changes.changed.get(path)
+        if change is not None:
+            opaque[path] = "added" if change.base_path is None else "renamed or copied"
+        elif path in changes.deleted:
+            opaque[path] = "deleted"
+        elif path in head:
+            # On both sides, same bytes (pipeline/changes.py lists only what differs): it is in the
+            # changed set only as the source of a copy (an empty news entry matches an empty
+            # __init__.py), or as a module of a folder that gained or lost its __init__.py, which
+            # renames it.
+            if any(path.startswith(folder) for folder in _renamed_folders(changes)):
+                opaque[path] = "its folder gained or lost its __init__.py"
+        else:
+            opaque[path] = "renamed"
+    base_python = [p for p in base_entries if p.endswith(PYTHON)]
+    wanted = [p for p in base_python if p in modified or (p in opaque and p not in head)]
+    try:
+        blobs = changes_mod.read_blobs(root, [base_entries[p].oid for p in wanted])
+    except GitError:
+        return None, fallback + " (the base versions could not be read)"
+    # The base tree: the head's unchanged files, the base versions of the changed ones.
+    moved_in = {p for p, c in changes.changed.items() if c.base_path != p}
+    base = {p: t for p, t in head.items() if p not in moved_in}
+    base.update({p: blobs[base_entries[p].oid] for p in wanted})
+    for path, change in changes.changed.items():
+        if change.base_path and change.base_path != path and change.base_path in base_entries \
+                and change.base_path not in base and change.base_path.endswith(PYTHON):
+            base[change.base_path] = head.get(path, b"\0")  # a pure rename: byte-identical
+    try:
+        found = change_impact.scope(head, base, modified, opaque, packages)
+    except (RecursionError, MemoryError):
+        return None, fallback + " (a changed module is nested too deeply to compare name by name)"
+    return set(found.linted), ("the changed modules and the importers that read a top-level name the change alters "
+                               "(or a name of an added, deleted, renamed or unreadable module)")
 
 
 def _packages(head_python: Iterable[str], base_paths: Iterable[str]) -> set[str]:
