@@ -53,12 +53,13 @@ import ast
 import difflib
 import re
 from collections import defaultdict
-from collections.abc import Callable, Collection, Iterable, Mapping
+from collections.abc import Collection, Iterable, Mapping
 from dataclasses import dataclass, field
 
 from .import_graph import module_names
 
-STAR = "*"
+STAR = "*"  # (M, STAR): module M used bare
+STAR_IMPORT = "*import"  # (M, STAR_IMPORT): `from M import *`
 # Names whose use in a changed statement means its effect on the module's namespace cannot be read off the text.
 DYNAMIC = frozenset({"globals", "locals", "vars", "setattr", "delattr", "exec", "eval", "__import__", "importlib",
                      "__dict__", "__getattr__", "__path__", "modules"})  # modules: sys.modules (any `.modules`)
@@ -66,8 +67,6 @@ NAMESPACE_MARKERS = (b"pkgutil", b"pkg_resources", b"extend_path", b"declare_nam
 CONTENT, POSITION = 2, 1  # taint levels: what a name is changed, or only where it is
 MAX_STRING = 300  # longer string constants are prose, not annotations or module names
 _DOTTED = re.compile(r"[A-Za-z_]\w*(?:\.[A-Za-z_]\w*)*")
-_LevelOf = Callable[[str, str], int]  # (path, name) -> taint level
-_StarLevel = Callable[[str], int]  # dotted module -> highest taint at or below it
 
 
 @dataclass
@@ -272,10 +271,11 @@ class _Reader:
                 if source:
                     self.mentions.update(_prefixes(source))
                     for alias in sub.names:
-                        self.refs.add((source, alias.name))  # (P, *) for a star import
                         if alias.name == STAR:
                             self.star = True
+                            self.refs.add((source, STAR_IMPORT))
                         else:
+                            self.refs.add((source, alias.name))
                             self.mentions.add(f"{source}.{alias.name}")
                             self.aliases[alias.asname or alias.name].add(f"{source}.{alias.name}")  # a submodule?
             elif isinstance(sub, ast.Constant):
@@ -343,19 +343,22 @@ def compare(path: str, before: bytes, after: bytes) -> ModuleChange:
 
 @dataclass
 class Impact:
-    """The propagation over one tree (head or base)."""
+    """One tree (head or base): its modules, and which files answer to which dotted names."""
 
     modules: Mapping[str, Module]
     packages: frozenset[str] = frozenset()
     by_name: dict[str, set[str]] = field(default_factory=lambda: defaultdict(set))  # dotted -> paths
     below: dict[str, set[str]] = field(default_factory=lambda: defaultdict(set))  # dotted -> paths at or under it
+    with_all: set[str] = field(default_factory=set)  # modules that bind __all__ (or cannot be parsed)
 
     def __post_init__(self) -> None:
-        for path in self.modules:
+        for path, module in self.modules.items():
             for name in module_names(path, self.packages):
                 self.by_name[name].add(path)
                 for prefix in _prefixes(name):
                     self.below[prefix].add(path)
+            if module.statements is None or any("__all__" in s.binds for s in module.statements):
+                self.with_all.add(path)
 
     def files(self, dotted: str) -> set[str]:
         return self.by_name.get(dotted, set())
@@ -363,91 +366,112 @@ class Impact:
     def linted(self, changes: Iterable[ModuleChange], opaque_names: Collection[str] = (),
                explain: dict[str, str] | None = None) -> set[str]:
         """The modules with an affected statement; ``opaque_names``: dotted names of opaque modules that
-        are not in this tree (deleted, or renamed away), whose mentions are affected all the same."""
-        taint: dict[str, dict[str, int]] = defaultdict(dict)  # path -> name -> level
-        opaque: set[str] = set()
-        any_taint: dict[str, int] = defaultdict(int)  # path -> highest level of any of its names
-        mentioned_opaque = set(opaque_names)
+        are not in this tree (deleted, or renamed away), whose mentions are affected all the same;
+        ``explain``, when given, receives the first reason each module is linted."""
+        state = _Propagation(self, set(opaque_names))
         for change in changes:
             if change.opaque:
-                opaque.add(change.path)
-                mentioned_opaque |= module_names(change.path, self.packages)
+                state.make_opaque(change.path)
+                state.mentioned_opaque |= module_names(change.path, self.packages)
             for name in change.changed:
-                taint[change.path][name] = CONTENT
+                state.taint_name(change.path, name, CONTENT)
             for name in change.moved:
-                taint[change.path].setdefault(name, POSITION)
-        for path in opaque:
-            any_taint[path] = CONTENT
-        for path, names in taint.items():
-            if names:
-                any_taint[path] = max(any_taint[path], *names.values())
-
-        def level_of(path: str, name: str) -> int:
-            return CONTENT if path in opaque else taint.get(path, {}).get(name, 0)
-
-        def star_level(dotted: str) -> int:
-            return max((any_taint.get(p, 0) for p in self.below.get(dotted, ())), default=0)
-
-        unparsable = [p for p, m in self.modules.items() if m.statements is None]
-        result: set[str] = set(unparsable) if (opaque or taint) else set()  # it depends on everything
-        # Repeat until nothing more is tainted: a plain iteration, each round linear in the statements.
+                state.taint_name(change.path, name, POSITION)
+        if not (state.opaque or state.any_taint):
+            return set()
+        result = {p for p, m in self.modules.items() if m.statements is None}  # it depends on everything
+        # Repeat until nothing more is tainted: each round is linear in the statements, and a round
+        # that changes nothing ends it (levels only rise, so it ends).
         stmt_level: dict[tuple[str, int], int] = {}
-        changed = True
-        while changed:
-            changed = False
+        progress = True
+        while progress:
+            progress = False
             for path, module in self.modules.items():
                 for index, stmt in enumerate(module.statements or ()):
-                    level = self._level(path, stmt, level_of, star_level, mentioned_opaque)
+                    level = state.level(path, stmt)
                     if level <= stmt_level.get((path, index), 0):
                         continue
                     stmt_level[(path, index)] = level
-                    changed = True
+                    progress = True
                     if explain is not None and path not in explain:
-                        explain[path] = self._cause(path, stmt, level_of, star_level, mentioned_opaque)
+                        explain[path] = state.cause(path, stmt)
                     if level == CONTENT or stmt.positional:
                         result.add(path)
-                    if stmt.star and level == CONTENT and path not in opaque:
-                        opaque.add(path)
-                        any_taint[path] = CONTENT
-                    names = taint[path]
+                    if stmt.star and level == CONTENT:
+                        state.make_opaque(path)  # it binds names nobody can list
                     for name in stmt.binds:
-                        if names.get(name, 0) < level:
-                            names[name] = level
-                            any_taint[path] = max(any_taint[path], level)
+                        state.taint_name(path, name, level)
         return result
 
-    def _cause(self, path: str, stmt: Statement, level_of: _LevelOf, star_level: _StarLevel,
-               mentioned_opaque: Collection[str]) -> str:
+
+@dataclass
+class _Propagation:
+    """The taint of every module's names during one fixpoint."""
+
+    tree: Impact
+    mentioned_opaque: set[str]
+    taint: dict[str, dict[str, int]] = field(default_factory=lambda: defaultdict(dict))  # path -> name -> level
+    opaque: set[str] = field(default_factory=set)
+    any_taint: dict[str, int] = field(default_factory=dict)  # path -> highest level of any of its names
+
+    def make_opaque(self, path: str) -> None:
+        self.opaque.add(path)
+        self.any_taint[path] = CONTENT
+
+    def taint_name(self, path: str, name: str, level: int) -> None:
+        names = self.taint[path]
+        if names.get(name, 0) < level:
+            names[name] = level
+            self.any_taint[path] = max(self.any_taint.get(path, 0), level)
+
+    def level_of(self, path: str, name: str) -> int:
+        return CONTENT if path in self.opaque else self.taint.get(path, {}).get(name, 0)
+
+    def star_level(self, dotted: str) -> int:
+        """A module used bare: any of its names, or of a module below it (getattr falls back to submodules)."""
+        return max((self.any_taint.get(p, 0) for p in self.tree.below.get(dotted, ())), default=0)
+
+    def star_import_level(self, dotted: str) -> int:
+        """``from M import *``: the names it may bind (astroid's wildcard_import_names): the public
+        ones, or with ``__all__`` any name and any submodule it lists."""
+        level = 0
+        for path in self.tree.files(dotted):
+            if path in self.opaque or path in self.tree.with_all:
+                level = max(level, self.star_level(dotted))
+            else:
+                level = max(level, *(t for n, t in self.taint.get(path, {}).items() if not n.startswith("_")), 0)
+        return level
+
+    def ref_level(self, dotted: str, attr: str) -> int:
+        if attr == STAR:
+            return self.star_level(dotted)
+        if attr == STAR_IMPORT:
+            return self.star_import_level(dotted)
+        if f"{dotted}.{attr}" in self.mentioned_opaque:
+            return CONTENT
+        return max((self.level_of(p, attr) for p in self.tree.files(dotted)), default=0)
+
+    def level(self, path: str, stmt: Statement) -> int:
+        if not self.mentioned_opaque.isdisjoint(stmt.mentions):
+            return CONTENT
+        level = max((self.level_of(path, n) for n in stmt.loads), default=0)
+        for dotted, attr in stmt.refs:
+            if level == CONTENT:
+                break
+            level = max(level, self.ref_level(dotted, attr))
+        return level
+
+    def cause(self, path: str, stmt: Statement) -> str:
         """Why a statement is affected, for a reader of the scope (the first reason found)."""
-        for mention in sorted(stmt.mentions & set(mentioned_opaque)):
+        for mention in sorted(stmt.mentions & self.mentioned_opaque):
             return f"mentions {mention}"
         for name in sorted(stmt.loads):
-            if level_of(path, name):
+            if self.level_of(path, name):
                 return f"reads {name}"
         for dotted, attr in sorted(stmt.refs):
-            if attr == STAR and star_level(dotted):
-                return f"uses module {dotted}"
-            if attr != STAR and any(level_of(p, attr) for p in self.files(dotted)):
+            if self.ref_level(dotted, attr):
                 return f"reads {dotted}.{attr}"
         return "?"
-
-    def _level(self, path: str, stmt: Statement, level_of: _LevelOf, star_level: _StarLevel,
-               mentioned_opaque: Collection[str]) -> int:
-        if any(m in mentioned_opaque for m in stmt.mentions):
-            return CONTENT
-        level = max((level_of(path, n) for n in stmt.loads), default=0)
-        if level == CONTENT:
-            return level
-        for dotted, attr in stmt.refs:
-            if attr == STAR:
-                level = max(level, star_level(dotted))
-            else:
-                if f"{dotted}.{attr}" in mentioned_opaque:
-                    return CONTENT
-                level = max(level, *(level_of(p, attr) for p in self.files(dotted)), 0)
-            if level == CONTENT:
-                return level
-        return level
 
 
 @dataclass(frozen=True)
