@@ -6,7 +6,9 @@ Each adapter declares ``pr_scope``, how its results depend on the files:
 - ``changed``: file by file (bandit, detect-secrets, pyflakes, ruff, hadolint): a file's findings
   depend on its own bytes (and its path), so the changed, added and renamed files are scanned;
 - ``importers``: pylint, whose messages for a module also depend on what it imports: the changed
-  files plus every module that imports one of them, transitively (pipeline/import_graph.py), plus
+  files plus the modules that import one of them, transitively (pipeline/import_graph.py), and
+  read a top-level name the change alters (pipeline/change_impact.py; both over-approximate, so
+  their intersection does too, and the scope records how many importers that spared), plus
   one file of each package root so pylint builds the same ``sys.path`` as a full run (it adds the
   root of every file it is given, in order, and the first root holding a module name wins).
   duplicate-code and cyclic-import compare every module with every other: a partial run cannot
@@ -231,23 +233,22 @@ def _name_impact(root: Path, changes: ChangeSet, head: Mapping[str, bytes],
     """The modules a change of top-level names can reach (pipeline/change_impact.py), or None (then
     every transitive importer counts) when the change cannot be read name by name; and the why."""
     fallback = "the changed modules and every module that imports them"
-    modified = {p: p for p, c in changes.changed.items() if c.base_path == p and p in affected and p in head}
+    renamed_folders = _renamed_folders(changes)
+    modified = {p: p for p, c in changes.changed.items() if c.base_path == p and p in affected and p in head
+                and not any(p.startswith(folder) for folder in renamed_folders)}
     opaque: dict[str, str] = {}
     for path in sorted(affected - set(modified)):
         change = changes.changed.get(path)
-        if change is not None:
+        if any(path.startswith(folder) for folder in renamed_folders):
+            opaque[path] = "its folder gained or lost its __init__.py"  # which renames it
+        elif change is not None:
             opaque[path] = "added" if change.base_path is None else "renamed or copied"
         elif path in changes.deleted:
             opaque[path] = "deleted"
-        elif path in head:
-            # On both sides, same bytes (pipeline/changes.py lists only what differs): it is in the
-            # changed set only as the source of a copy (an empty news entry matches an empty
-            # __init__.py), or as a module of a folder that gained or lost its __init__.py, which
-            # renames it.
-            if any(path.startswith(folder) for folder in _renamed_folders(changes)):
-                opaque[path] = "its folder gained or lost its __init__.py"
-        else:
+        elif path not in head:
             opaque[path] = "renamed"
+        # Else the same bytes on both sides (pipeline/changes.py lists only what differs): the
+        # source of a copy (an empty news entry matches an empty __init__.py), not a change.
     base_python = [p for p in base_entries if p.endswith(PYTHON)]
     wanted = [p for p in base_python if p in modified or (p in opaque and p not in head)]
     try:

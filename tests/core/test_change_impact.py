@@ -167,7 +167,8 @@ SOUND_TREE = {
     "pyproject.toml": "[tool.secure-pipeline]\nrun = [\"lint\"]\n",
     "pkg/__init__.py": '"""Package."""\n',
     "pkg/shapes.py": SHAPES,
-    "pkg/use_shape.py": '"""Uses."""\nfrom pkg.shapes import make\n\n\ndef perimeter():\n    """P."""\n    return make().perimeter()\n',
+    "pkg/use_shape.py": ('"""Uses."""\nfrom pkg.shapes import make\n\n\ndef perimeter():\n    """P."""\n'
+                         '    return make().perimeter()\n'),
     "pkg/use_pair.py": '"""Unpacks."""\nfrom pkg.shapes import PAIR\n\nFIRST, SECOND, THIRD = PAIR\n',
     "pkg/use_helper.py": '"""Calls."""\nfrom pkg import shapes\n\nVALUE = shapes.helper(1, 2)\n',
     "pkg/only_helper.py": '"""Calls."""\nfrom pkg.shapes import helper\n\nprint(helper(1))\n',
@@ -238,3 +239,26 @@ def test_every_file_whose_pylint_messages_change_is_in_the_scope(tmp_path: Path)
     # The model narrows: the plain importers of shapes.py are every pkg module but unrelated/wants_extra.
     assert spared["private function appended"] == 7
     assert all(spared[name] > 0 for name in ("method added", "signature changed", "statement inserted above PAIR"))
+
+
+def _plan_scope(root: Path) -> pr_mode.ToolScope:
+    files = FileSet(root)
+    change = changes_mod.compute(root, "main", files.all)
+    return pr_mode.plan(root, change, files, changes_mod.base_tree(root, change.base_commit),
+                        [_Pylint()], {}).scopes["pylint"]
+
+
+def test_the_source_of_a_copy_is_not_a_change_but_a_folder_gaining_its_init_renames_its_modules(tmp_path: Path):
+    root = write_tree(tmp_path / "repo", {
+        "pkg/__init__.py": "", "pkg/m.py": "X = 1\n", "pkg/user.py": "from pkg import m\n\nprint(m.X)\n",
+        "lib/util.py": "Y = 1\n", "app.py": "from lib import util\n\nprint(util.Y)\n",
+    })
+    git_init(root)
+    _git(root, "branch", "-M", "main")
+    # An empty news entry: byte-identical to the empty pkg/__init__.py, so git's view calls it a copy of it.
+    (root / "news.rst").write_text("")
+    scope = _plan_scope(root)
+    assert scope.dependents == () and scope.spared == 1  # pkg/user.py imports pkg, and nothing changed in it
+    # lib/ gains an __init__.py: lib.util is now a package's module (a rename for every importer).
+    (root / "lib/__init__.py").write_text("")
+    assert "app.py" in _plan_scope(root).dependents
