@@ -85,6 +85,9 @@ class Statement:
 class Module:
     path: str
     statements: list[Statement] | None  # None: unparsable
+    # Names the file binds to modules by its imports (anywhere in it): name -> dotted modules. Another
+    # module's `X.m.f` (or `from X import m`; `m.f`) reads f of what X's m is: Impact.resolve.
+    aliases: Mapping[str, frozenset[str]] = field(default_factory=dict)
 
 
 def _parse(path: str, source: bytes) -> ast.Module | None:
@@ -298,7 +301,8 @@ def summarize(path: str, source: bytes) -> Module:
         reader = _Reader(path, aliases)
         reader.visit(stmt)
         readers.append(reader)
-    return Module(path, [reader.statement() for reader in readers])
+    return Module(path, [reader.statement() for reader in readers],
+                  {name: frozenset(modules) for name, modules in aliases.items()})
 
 
 @dataclass(frozen=True)
@@ -350,6 +354,7 @@ class Impact:
     by_name: dict[str, set[str]] = field(default_factory=lambda: defaultdict(set))  # dotted -> paths
     below: dict[str, set[str]] = field(default_factory=lambda: defaultdict(set))  # dotted -> paths at or under it
     with_all: set[str] = field(default_factory=set)  # modules that bind __all__ (or cannot be parsed)
+    _resolved: dict[str, set[str]] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         for path, module in self.modules.items():
@@ -361,7 +366,30 @@ class Impact:
                 self.with_all.add(path)
 
     def files(self, dotted: str) -> set[str]:
-        return self.by_name.get(dotted, set())
+        """The files a dotted name may denote: the module itself, or a module another module's import
+        bound to that name (``X.m`` after ``import a.b as m`` in X is a.b)."""
+        return {p for name in self.resolve(dotted) for p in self.by_name.get(name, ())}
+
+    def resolve(self, dotted: str) -> set[str]:
+        """``dotted`` and every module name it may stand for through the import aliases of the
+        modules along it (re-exports of modules), followed to a fixpoint."""
+        cached = self._resolved.get(dotted)
+        if cached is not None:
+            return cached
+        found = {dotted}
+        queue = [dotted]
+        while queue:
+            name = queue.pop()
+            pieces = name.split(".")
+            for i in range(1, len(pieces)):
+                for path in self.by_name.get(".".join(pieces[:i]), ()):
+                    for module in self.modules[path].aliases.get(pieces[i], ()):
+                        target = ".".join([module, *pieces[i + 1:]])
+                        if target not in found:
+                            found.add(target)
+                            queue.append(target)
+        self._resolved[dotted] = found
+        return found
 
     def linted(self, changes: Iterable[ModuleChange], opaque_names: Collection[str] = (),
                explain: dict[str, str] | None = None) -> set[str]:
@@ -423,13 +451,16 @@ class _Propagation:
         if names.get(name, 0) < level:
             names[name] = level
             self.any_taint[path] = max(self.any_taint.get(path, 0), level)
+            if name == "__getattr__" and level == CONTENT:
+                self.make_opaque(path)  # a module __getattr__ (PEP 562) may answer for any name
 
     def level_of(self, path: str, name: str) -> int:
         return CONTENT if path in self.opaque else self.taint.get(path, {}).get(name, 0)
 
     def star_level(self, dotted: str) -> int:
         """A module used bare: any of its names, or of a module below it (getattr falls back to submodules)."""
-        return max((self.any_taint.get(p, 0) for p in self.tree.below.get(dotted, ())), default=0)
+        return max((self.any_taint.get(p, 0) for name in self.tree.resolve(dotted)
+                    for p in self.tree.below.get(name, ())), default=0)
 
     def star_import_level(self, dotted: str) -> int:
         """``from M import *``: the names it may bind (astroid's wildcard_import_names): the public

@@ -122,6 +122,18 @@ def test_a_new_module_reaches_the_importer_that_named_it_before_it_existed():
     assert _dependents(TREE, {"pkg/dynamic.py": "X = 1\n"}) == {"pkg/by_string.py"}
 
 
+def test_a_module_re_exported_under_a_name_is_followed():
+    tree = {
+        "pkg/__init__.py": "", "pkg/m.py": "def f():\n    return 1\n\n\ndef g():\n    return 2\n",
+        "pkg/hub.py": "import pkg.m as mod\nfrom pkg import m as sub\n",  # two names for the module pkg.m
+        "pkg/via_from.py": "from pkg.hub import mod\n\nW = mod.f()\n",
+        "pkg/via_attr.py": "import pkg.hub\n\nW = pkg.hub.sub.f()\n",
+        "pkg/reads_g.py": "from pkg.hub import mod\n\nW = mod.g()\n",
+    }
+    found = _dependents(tree, {"pkg/m.py": tree["pkg/m.py"].replace("return 1", "return 'one'")})
+    assert found == {"pkg/via_from.py", "pkg/via_attr.py"}
+
+
 def test_names_a_statement_binds_and_reads():
     source = (b"import a.b.c\nimport d.e as m\nfrom .sib import n as k\n"
               b"X = a.b.c.f(m.g, k.h, 'q.r.S')\n")
