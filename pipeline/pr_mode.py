@@ -6,7 +6,9 @@ Each adapter declares ``pr_scope``, how its results depend on the files:
 - ``changed``: file by file (bandit, detect-secrets, pyflakes, ruff, hadolint): a file's findings
   depend on its own bytes (and its path), so the changed, added and renamed files are scanned;
 - ``importers``: pylint, whose messages for a module also depend on what it imports: the changed
-  files plus every module that imports one of them, transitively (pipeline/import_graph.py), plus
+  files plus the modules that import one of them, transitively (pipeline/import_graph.py), and
+  read a top-level name the change alters (pipeline/change_impact.py; both over-approximate, so
+  their intersection does too, and the scope records how many importers that spared), plus
   one file of each package root so pylint builds the same ``sys.path`` as a full run (it adds the
   root of every file it is given, in order, and the first root holding a module name wins); those
   are path hints (``ScanContext.path_hints``): given to pylint, never linted.
@@ -32,11 +34,13 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from . import change_impact
 from . import changes as changes_mod
 from .changes import ChangeSet
 from .dependencies import AUTO_PATTERNS
 from .files import BUILTIN_EXCLUDES, FileSet, UnreadableFile, glob_match, read_regular_file
 from .git import GitError
+from .import_closure import read_sources
 from .import_graph import ImportGraph
 
 CHANGED, IMPORTERS, WHEN_CHANGED, FULL = "changed", "importers", "when-changed", "full"
@@ -69,11 +73,12 @@ class ToolScope:
     kind: str
     why: str
     files: tuple[str, ...] | None = None  # head paths handed over; None: the whole tree (kind full)
-    dependents: tuple[str, ...] = ()  # for pylint, the importers of the changed files
+    dependents: tuple[str, ...] = ()  # for pylint, the importers of the changed files the change can reach
     anchors: tuple[str, ...] = ()  # for pylint, one file per package root, for the same sys.path
     base_files: Mapping[str, str] = field(default_factory=dict)  # head path -> base path scanned on the base
     skip: str = ""  # non-empty: not run in PR mode, for this reason
     disabled_checks: tuple[str, ...] = ()  # pylint symbols turned off on both sides
+    spared: int = 0  # for pylint, importers left out because no name they read changed (change_impact)
 
     @property
     def compares(self) -> bool:
@@ -86,7 +91,7 @@ class ToolScope:
             "files": list(self.files) if self.files is not None else None,
             "dependents": list(self.dependents), "anchors": list(self.anchors),
             "base_files": dict(sorted(self.base_files.items())),
-            "disabled_checks": list(self.disabled_checks),
+            "disabled_checks": list(self.disabled_checks), "spared_importers": self.spared,
         }
 
 
@@ -105,7 +110,9 @@ class PrPlan:
                 parts.append(f"{scope.tool} skipped: {scope.skip}")
             elif scope.kind == IMPORTERS:
                 parts.append(f"{scope.tool} also on {len(scope.dependents)} dependent(s)"
-                             + (f" and {len(scope.anchors)} package-root file(s)" if scope.anchors else ""))
+                             + (f" and {len(scope.anchors)} package-root file(s)" if scope.anchors else "")
+                             + (f" ({scope.spared} importer(s) spared: no name they read changed)"
+                                if scope.spared else ""))
             elif scope.kind != CHANGED:
                 parts.append(f"{scope.tool}: {scope.why}")
             for check in scope.disabled_checks:
@@ -164,15 +171,16 @@ def _pylint_changed(changes: ChangeSet, head_python: set[str]) -> set[str]:
     return affected
 
 
-def plan(root: Path, changes: ChangeSet, files: FileSet, base_paths: Iterable[str],
+def plan(root: Path, changes: ChangeSet, files: FileSet, base_paths: Mapping[str, changes_mod.BaseEntry],
          scanners: Iterable[Any], options_by_stage: Mapping[str, Mapping[str, Any]]) -> PrPlan:
-    """Every scanner's scope; ``base_paths`` is the merge base's file list (its regular files)."""
+    """Every scanner's scope; ``base_paths`` is the merge base's tree (its regular files)."""
     base_list = sorted(base_paths)
     base_selected = {p for p in base_list if files.selects(p)}
     selected = set(files.all)
     changed = [p for p in head_paths(changes) if p in selected]
     scopes: dict[str, ToolScope] = {}
     graph: ImportGraph | None = None
+    head_sources: dict[str, bytes] = {}
     for scanner in scanners:
         kind = scope_kind(scanner)
         name = scanner.name
@@ -182,18 +190,21 @@ def plan(root: Path, changes: ChangeSet, files: FileSet, base_paths: Iterable[st
         elif kind == IMPORTERS:
             if graph is None:
                 every = _python_tree(FileSet(files.root).all)  # imports reach files the configuration does not lint
-                graph = ImportGraph.build(_read_sources(root, every), _packages(every, base_list))
+                head_sources = read_sources(root, every)
+                graph = ImportGraph.build(head_sources, _packages(every, base_list))
             linted = set(files.python)
             affected = _pylint_changed(changes, set(graph.imports))
             own = sorted(p for p in affected if p in linted)
-            dependents = sorted((graph.importers(affected) & linted) - set(own))
+            importers = (graph.importers(affected) & linted) - set(own)
+            reached, why = _name_impact(root, changes, head_sources, base_paths, affected, graph.packages)
+            # Both are over-approximations, so their intersection is one too (and never wider than before).
+            dependents = sorted(importers if reached is None else importers & reached)
             first = anchors(root, files.python)
             extra = sorted(set(first.values()) - set(own) - set(dependents))
             scanned = tuple(sorted({*own, *dependents, *extra}))
-            scopes[name] = ToolScope(name, kind, "the changed modules and every module that imports them",
-                                     scanned, tuple(dependents), tuple(extra),
+            scopes[name] = ToolScope(name, kind, why, scanned, tuple(dependents), tuple(extra),
                                      base_files=_base_map(changes, scanned, base_selected),
-                                     disabled_checks=tuple(WHOLE_SET_CHECKS))
+                                     disabled_checks=tuple(WHOLE_SET_CHECKS), spared=len(importers) - len(dependents))
         elif kind == WHEN_CHANGED:
             options = options_by_stage.get(scanner.stage, {})
             sources = [s for s in options.get("sources") or [] if s != "auto" and not str(s).startswith("env:")]
@@ -211,21 +222,62 @@ def plan(root: Path, changes: ChangeSet, files: FileSet, base_paths: Iterable[st
     return PrPlan(changes, scopes)
 
 
+def _renamed_folders(changes: ChangeSet) -> set[str]:
+    """The folders (with a trailing /) whose __init__.py was added, deleted or renamed (see _pylint_changed)."""
+    inits = {p for p, c in changes.changed.items() if p.rsplit("/", 1)[-1] == "__init__.py" and c.base_path != p}
+    inits |= {p for p in changes.deleted if p.rsplit("/", 1)[-1] == "__init__.py"}
+    return {init.rsplit("/", 1)[0] + "/" if "/" in init else "" for init in inits}
+
+
+def _name_impact(root: Path, changes: ChangeSet, head: Mapping[str, bytes],
+                 base_entries: Mapping[str, changes_mod.BaseEntry], affected: set[str],
+                 packages: frozenset[str]) -> tuple[set[str] | None, str]:
+    """The modules a change of top-level names can reach (pipeline/change_impact.py), or None (then
+    every transitive importer counts) when the change cannot be read name by name; and the why."""
+    fallback = "the changed modules and every module that imports them"
+    renamed_folders = _renamed_folders(changes)
+    modified = {p: p for p, c in changes.changed.items() if c.base_path == p and p in affected and p in head
+                and not any(p.startswith(folder) for folder in renamed_folders)}
+    opaque: dict[str, str] = {}
+    for path in sorted(affected - set(modified)):
+        change = changes.changed.get(path)
+        if any(path.startswith(folder) for folder in renamed_folders):
+            opaque[path] = "its folder gained or lost its __init__.py"  # which renames it
+        elif change is not None:
+            opaque[path] = "added" if change.base_path is None else "renamed or copied"
+        elif path in changes.deleted:
+            opaque[path] = "deleted"
+        elif path not in head:
+            opaque[path] = "renamed"
+        # Else the same bytes on both sides (pipeline/changes.py lists only what differs): the
+        # source of a copy (an empty news entry matches an empty __init__.py), not a change.
+    base_python = [p for p in base_entries if p.endswith(PYTHON)]
+    wanted = [p for p in base_python if p in modified or (p in opaque and p not in head)]
+    try:
+        blobs = changes_mod.read_blobs(root, [base_entries[p].oid for p in wanted])
+    except GitError:
+        return None, fallback + " (the base versions could not be read)"
+    # The base tree: the head's unchanged files, the base versions of the changed ones.
+    moved_in = {p for p, c in changes.changed.items() if c.base_path != p}
+    base = {p: t for p, t in head.items() if p not in moved_in}
+    base.update({p: blobs[base_entries[p].oid] for p in wanted})
+    for path, change in changes.changed.items():
+        if change.base_path and change.base_path != path and change.base_path in base_entries \
+                and change.base_path not in base and change.base_path.endswith(PYTHON):
+            base[change.base_path] = head.get(path, b"\0")  # a pure rename: byte-identical
+    try:
+        found = change_impact.scope(head, base, modified, opaque, packages)
+    except (RecursionError, MemoryError):
+        return None, fallback + " (a changed module is nested too deeply to compare name by name)"
+    return set(found.linted), ("the changed modules and the importers that read a top-level name the change alters "
+                               "(or a name of an added, deleted, renamed or unreadable module)")
+
+
 def _packages(head_python: Iterable[str], base_paths: Iterable[str]) -> set[str]:
     """Folders with an __init__.py on both sides of the change: packages, never on sys.path."""
     def inits(paths: Iterable[str]) -> set[str]:
         return {p.rsplit("/", 1)[0] for p in paths if p.endswith("/__init__.py")}
     return inits(head_python) & inits(base_paths)
-
-
-def _read_sources(root: Path, paths: Iterable[str]) -> dict[str, bytes]:
-    sources: dict[str, bytes] = {}
-    for rel in paths:
-        try:
-            sources[rel] = read_regular_file(root / rel, limit=changes_mod.MAX_DIFF_BYTES)
-        except (UnreadableFile, OSError):
-            sources[rel] = b"\0"  # unparsable: the graph then treats it as importing everything
-    return sources
 
 
 def base_python_anchors(scratch: Path, base_python: Iterable[str]) -> dict[str, str]:

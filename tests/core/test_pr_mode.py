@@ -174,6 +174,33 @@ def test_package_root_files_shape_pylints_sys_path_without_being_linted(tmp_path
     assert not any(k[2].startswith("first/") for k in pr if k[0] == "pylint")
 
 
+def test_pr_mode_spares_the_importers_that_read_no_name_the_change_alters(tmp_path: Path):
+    root = write_tree(tmp_path / "repo", {
+        "pyproject.toml": '[tool.secure-pipeline]\nrun = ["lint"]\n',
+        "pkg/__init__.py": "",
+        "pkg/models.py": "class User:\n    name = 'x'\n\n\nVERSION = 1\n",
+        "pkg/views.py": "from pkg.models import User\n\n\ndef show():\n    return User().greet()\n",
+        "pkg/version.py": "from pkg import models\n\nprint(models.VERSION)\n",
+    })
+    git_init(root)
+    _git(root, "branch", "-M", "main")
+    _git(root, "checkout", "-qb", "feature")
+    # The class gains the method views.py calls; VERSION, all version.py reads, is untouched.
+    (root / "pkg/models.py").write_text("class User:\n    name = 'x'\n\n    def greet(self):\n        return self.name\n"
+                                        "\n\nVERSION = 1\n")
+    _commit(root, "feature")
+    out = tmp_path / "out"
+    proc = run_cli(["run", "lint", "--base", "main", "--root", str(root), "--out", str(out), "--quiet"], cwd=tmp_path)
+    assert proc.returncode in (0, 1), proc.stderr
+    pylint = _report(out, "lint")["details"]["pr_mode"]["tools"]["pylint"]
+    assert pylint["dependents"] == ["pkg/views.py"]
+    assert pylint["spared_importers"] == 1 and "pkg/version.py" not in pylint["files"]
+    assert any("pylint also on 1 dependent(s)" in n and "(1 importer(s) spared: no name they read changed)" in n
+               for n in _verdict(out)["notes"])
+    found = _by_disposition(_verdict(out))
+    assert ("pylint", "E1101", "pkg/views.py:5") not in found  # the method now exists: no-member is gone
+
+
 def test_full_scans_everything_and_gates_on_everything(pr_repo: Path, tmp_path: Path):
     out = tmp_path / "out"
     proc = run_cli(["run", "sast", "--base", "main", "--full", "--root", str(pr_repo), "--out", str(out), "--quiet"],
