@@ -56,7 +56,7 @@ from collections import defaultdict
 from collections.abc import Collection, Iterable, Mapping
 from dataclasses import dataclass, field
 
-from .import_graph import module_names
+from .import_graph import ANY, absolute_base, import_targets, module_names
 
 STAR = "*"  # (M, STAR): module M used bare
 STAR_IMPORT = "*import"  # (M, STAR_IMPORT): `from M import *`
@@ -88,6 +88,8 @@ class Module:
     # Names the file binds to modules by its imports (anywhere in it): name -> dotted modules. Another
     # module's `X.m.f` (or `from X import m`; `m.f`) reads f of what X's m is: Impact.resolve.
     aliases: Mapping[str, frozenset[str]] = field(default_factory=dict)
+    # The dotted names its imports may load (import_graph.import_targets); ANY when unparsable.
+    imports: frozenset[str] = frozenset({ANY})
 
 
 def _parse(path: str, source: bytes) -> ast.Module | None:
@@ -169,15 +171,6 @@ def _prefixes(name: str) -> list[str]:
     return [".".join(pieces[:i]) for i in range(1, len(pieces) + 1)]
 
 
-def _relative_base(path: str, node: ast.ImportFrom) -> str:
-    """The absolute module ``from ... import`` reads, resolved like import_graph.imported_names."""
-    if not node.level:
-        return node.module or ""
-    package = path.split("/")[:-1]
-    base_parts = package[:len(package) - (node.level - 1)] if node.level - 1 <= len(package) else []
-    return ".".join([*base_parts, *(node.module.split(".") if node.module else [])])
-
-
 def _chain(node: ast.Attribute) -> tuple[ast.AST, list[str]]:
     attrs: list[str] = []
     current: ast.AST = node
@@ -199,6 +192,7 @@ class _Reader:
         self.chains: set[tuple[str, tuple[str, ...], bool]] = set()  # (name, attributes, may be bare)
         self.refs: set[tuple[str, str]] = set()
         self.mentions: set[str] = set()
+        self.imports: set[str] = set()
         self.positional = False
         self.star = False
 
@@ -262,6 +256,7 @@ class _Reader:
                     self.loads.add(sub.id)
                     self.chains.add((sub.id, (), True))
             elif isinstance(sub, ast.Import):
+                self.imports |= import_targets(self.path, sub)
                 for alias in sub.names:
                     self.mentions.update(_prefixes(alias.name))
                     if alias.asname:
@@ -270,7 +265,8 @@ class _Reader:
                         first = alias.name.split(".")[0]
                         self.aliases[first].add(first)
             elif isinstance(sub, ast.ImportFrom):
-                source = _relative_base(self.path, sub)
+                self.imports |= import_targets(self.path, sub)
+                source = absolute_base(self.path, sub)
                 if source:
                     self.mentions.update(_prefixes(source))
                     for alias in sub.names:
@@ -302,7 +298,8 @@ def summarize(path: str, source: bytes) -> Module:
         reader.visit(stmt)
         readers.append(reader)
     return Module(path, [reader.statement() for reader in readers],
-                  {name: frozenset(modules) for name, modules in aliases.items()})
+                  {name: frozenset(modules) for name, modules in aliases.items()},
+                  frozenset().union(*(reader.imports for reader in readers)))
 
 
 @dataclass(frozen=True)
@@ -372,7 +369,8 @@ class Impact:
 
     def resolve(self, dotted: str) -> set[str]:
         """``dotted`` and every module name it may stand for through the import aliases of the
-        modules along it (re-exports of modules), followed to a fixpoint."""
+        modules along it (re-exports of modules), followed to a fixpoint. Finite: every target is a
+        module of the tree followed by a tail of ``dotted``'s pieces."""
         cached = self._resolved.get(dotted)
         if cached is not None:
             return cached
@@ -384,6 +382,11 @@ class Impact:
             for i in range(1, len(pieces)):
                 for path in self.by_name.get(".".join(pieces[:i]), ()):
                     for module in self.modules[path].aliases.get(pieces[i], ()):
+                        if module not in self.below:
+                            # Not a module of this tree (`from .v import v` binds v to a variable, not to
+                            # a submodule `pkg.v.v`): its reads flow through name taint, and following it
+                            # would grow `pkg.v.v.v...` without end.
+                            continue
                         target = ".".join([module, *pieces[i + 1:]])
                         if target not in found:
                             found.add(target)
@@ -517,11 +520,17 @@ class Scope:
         return tuple(c for c in self.changes if c.opaque)
 
 
+def summarize_all(sources: Mapping[str, bytes]) -> dict[str, Module]:
+    return {path: summarize(path, text) for path, text in sources.items()}
+
+
 def scope(head: Mapping[str, bytes], base: Mapping[str, bytes], modified: Mapping[str, str],
-          opaque_paths: Mapping[str, str], packages: Collection[str] = ()) -> Scope:
+          opaque_paths: Mapping[str, str], packages: Collection[str] = (),
+          head_modules: Mapping[str, Module] | None = None) -> Scope:
     """``head``/``base``: every Python file of each tree; ``modified``: head path -> base path of the
     modules changed in place (same path); ``opaque_paths``: path (head or base side) -> why it is opaque
-    (added, deleted, renamed). Raises RecursionError on ASTs too deep to dump: the caller falls back."""
+    (added, deleted, renamed); ``head_modules``: ``summarize_all(head)`` when the caller has it.
+    Raises RecursionError on ASTs too deep to dump: the caller falls back."""
     changes = [compare(path, base[old], head[path]) for path, old in modified.items()]
     changes += [ModuleChange(path, opaque=why) for path, why in opaque_paths.items()]
     packs = frozenset(packages)
@@ -530,7 +539,8 @@ def scope(head: Mapping[str, bytes], base: Mapping[str, bytes], modified: Mappin
         if change.opaque:
             every_opaque |= module_names(change.path, packs)
     linted: set[str] = set()
-    head_modules = {p: summarize(p, text) for p, text in head.items()}
+    if head_modules is None:
+        head_modules = summarize_all(head)
     for tree in (head, base):
         # The base tree's unchanged files are the head's: read once.
         modules = {p: head_modules[p] if tree is base and head.get(p) == text else summarize(p, text)

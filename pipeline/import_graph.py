@@ -52,10 +52,28 @@ def _prefixes(name: str) -> set[str]:
     return {".".join(pieces[:i]) for i in range(1, len(pieces) + 1)}
 
 
-def _package_of(path: str) -> list[str]:
-    """The folder parts of the package a file belongs to (what a relative import starts from)."""
-    parts = path.split("/")[:-1]
-    return parts
+def absolute_base(path: str, node: ast.ImportFrom) -> str:
+    """The absolute module a ``from ... import`` in the file at ``path`` reads ("" when it climbs
+    above the tree): relative imports start from the file's folder."""
+    if not node.level:
+        return node.module or ""
+    package = path.split("/")[:-1]
+    base_parts = package[:len(package) - (node.level - 1)] if node.level - 1 <= len(package) else []
+    return ".".join([*base_parts, *(node.module.split(".") if node.module else [])])
+
+
+def import_targets(path: str, node: ast.AST) -> set[str]:
+    """The dotted module names one node may load: an import statement's, else none."""
+    names: set[str] = set()
+    if isinstance(node, ast.Import):
+        for alias in node.names:
+            names |= _prefixes(alias.name)
+    elif isinstance(node, ast.ImportFrom):
+        base = absolute_base(path, node)
+        if base:
+            names |= _prefixes(base)
+            names |= {f"{base}.{alias.name}" for alias in node.names if alias.name != "*"}
+    return names
 
 
 def imported_names(path: str, source: bytes) -> set[str]:
@@ -65,21 +83,8 @@ def imported_names(path: str, source: bytes) -> set[str]:
     except (SyntaxError, ValueError):
         return {ANY}
     names: set[str] = set()
-    package = _package_of(path)
     for node in ast.walk(tree):
-        if isinstance(node, ast.Import):
-            for alias in node.names:
-                names |= _prefixes(alias.name)
-        elif isinstance(node, ast.ImportFrom):
-            if node.level:
-                base_parts = package[:len(package) - (node.level - 1)] if node.level - 1 <= len(package) else []
-                base = ".".join([*base_parts, *(node.module.split(".") if node.module else [])])
-            else:
-                base = node.module or ""
-            if not base:
-                continue
-            names |= _prefixes(base)
-            names |= {f"{base}.{alias.name}" for alias in node.names if alias.name != "*"}
+        names |= import_targets(path, node)
     return names
 
 

@@ -181,6 +181,7 @@ def plan(root: Path, changes: ChangeSet, files: FileSet, base_paths: Mapping[str
     scopes: dict[str, ToolScope] = {}
     graph: ImportGraph | None = None
     head_sources: dict[str, bytes] = {}
+    head_modules: dict[str, change_impact.Module] = {}
     for scanner in scanners:
         kind = scope_kind(scanner)
         name = scanner.name
@@ -191,12 +192,15 @@ def plan(root: Path, changes: ChangeSet, files: FileSet, base_paths: Mapping[str
             if graph is None:
                 every = _python_tree(FileSet(files.root).all)  # imports reach files the configuration does not lint
                 head_sources = read_sources(root, every)
-                graph = ImportGraph.build(head_sources, _packages(every, base_list))
+                head_modules = change_impact.summarize_all(head_sources)  # one parse: the graph and the impact
+                graph = ImportGraph({p: set(m.imports) for p, m in head_modules.items()},
+                                    frozenset(_packages(every, base_list)))
             linted = set(files.python)
             affected = _pylint_changed(changes, set(graph.imports))
             own = sorted(p for p in affected if p in linted)
             importers = (graph.importers(affected) & linted) - set(own)
-            reached, why = _name_impact(root, changes, head_sources, base_paths, affected, graph.packages)
+            reached, why = _name_impact(root, changes, head_sources, head_modules, base_paths, affected,
+                                        graph.packages)
             # Both are over-approximations, so their intersection is one too (and never wider than before).
             dependents = sorted(importers if reached is None else importers & reached)
             first = anchors(root, files.python)
@@ -230,6 +234,7 @@ def _renamed_folders(changes: ChangeSet) -> set[str]:
 
 
 def _name_impact(root: Path, changes: ChangeSet, head: Mapping[str, bytes],
+                 head_modules: Mapping[str, change_impact.Module],
                  base_entries: Mapping[str, changes_mod.BaseEntry], affected: set[str],
                  packages: frozenset[str]) -> tuple[set[str] | None, str]:
     """The modules a change of top-level names can reach (pipeline/change_impact.py), or None (then
@@ -266,7 +271,7 @@ def _name_impact(root: Path, changes: ChangeSet, head: Mapping[str, bytes],
                 and change.base_path not in base and change.base_path.endswith(PYTHON):
             base[change.base_path] = head.get(path, b"\0")  # a pure rename: byte-identical
     try:
-        found = change_impact.scope(head, base, modified, opaque, packages)
+        found = change_impact.scope(head, base, modified, opaque, packages, head_modules)
     except (RecursionError, MemoryError):
         return None, fallback + " (a changed module is nested too deeply to compare name by name)"
     return set(found.linted), ("the changed modules and the importers that read a top-level name the change alters "

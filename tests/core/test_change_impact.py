@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from pipeline import change_impact, pr_mode
+from pipeline import change_impact, import_graph, pr_mode
 from pipeline import changes as changes_mod
 from pipeline.files import FileSet
 from tests.support import REPO, git_init, write_tree
@@ -132,6 +132,21 @@ def test_a_module_re_exported_under_a_name_is_followed():
     }
     found = _dependents(tree, {"pkg/m.py": tree["pkg/m.py"].replace("return 1", "return 'one'")})
     assert found == {"pkg/via_from.py", "pkg/via_attr.py"}
+
+
+def test_a_variable_named_like_its_module_is_not_followed_as_a_submodule():
+    # requests/__init__.py's `from .__version__ import __version__`: the alias names pkg.v.v, no module.
+    # Followed as one, pkg.v resolved to pkg.v.v, pkg.v.v.v, ... without end (pip's planning hung on it).
+    tree = {
+        "pkg/__init__.py": "from .v import v\n", "pkg/v.py": "v = '1.0'\nw = 2\n",
+        "pkg/reads_v.py": "import pkg.v\n\nprint(pkg.v.v)\n", "pkg/reads_w.py": "import pkg.v\n\nprint(pkg.v.w)\n",
+    }
+    impact = change_impact.Impact({p: change_impact.summarize(p, t.encode()) for p, t in tree.items()},
+                                  frozenset({"pkg"}))
+    assert impact.resolve("pkg.v.v") == {"pkg.v.v"}
+    # pkg.v in both readers is the package's attribute v, the re-exported string: both may change.
+    assert _dependents(tree, {"pkg/v.py": "v = '2.0'\nw = 2\n"}) == {"pkg/__init__.py", "pkg/reads_v.py",
+                                                                    "pkg/reads_w.py"}
 
 
 def test_names_a_statement_binds_and_reads():
@@ -274,3 +289,13 @@ def test_the_source_of_a_copy_is_not_a_change_but_a_folder_gaining_its_init_rena
     # lib/ gains an __init__.py: lib.util is now a package's module (a rename for every importer).
     (root / "lib/__init__.py").write_text("")
     assert "app.py" in _plan_scope(root).dependents
+
+
+def test_the_summaries_give_the_import_graph_its_own_parse_gives():
+    # PR mode builds the import graph from the summaries (one parse per file): the same edges on every
+    # file of this repository, and on files that cannot be parsed (they import everything).
+    sources = {p: (REPO / p).read_bytes() for p in FileSet(REPO).python}
+    assert len(sources) > 100
+    sources |= {"broken.py": b"def f(:\n", "nul.py": b"x = 1\0\n", "deep.py": b"x = " + b"(" * 5000 + b")" * 5000}
+    for path, text in sources.items():
+        assert change_impact.summarize(path, text).imports == import_graph.imported_names(path, text), path
