@@ -113,3 +113,18 @@ def test_a_killed_pylint_worker_is_an_error(tmp_path):
     run = next(t for t in report["tools"] if t["tool"] == "pylint")
     assert proc.returncode == 2, (run, proc.stderr)
     assert run["status"] == "error" and "BrokenProcessPool" in run["error"], run
+
+
+@pytest.mark.parametrize("weights, workers", [([1] * 655, 2), ([1] * 3, 2), ([5000, 1, 1, 1, 1, 1, 1, 1, 1, 80], 2),
+                                              (list(range(1, 400)), 4), ([], 2)])
+def test_guided_runs_cover_every_file_once_in_order_largest_first(weights, workers):
+    from pipeline.evidence.pylint_plugin import MIN_CHUNK, guided_chunks
+
+    chunks = guided_chunks(weights, workers)
+    assert [i for chunk in chunks for i in chunk] == list(range(len(weights)))  # contiguous, in order, once
+    assert all(len(chunk) >= MIN_CHUNK for chunk in chunks[:-1])
+    sizes = [sum(weights[i] for i in chunk) for chunk in chunks]
+    if len(weights) > 100:
+        # Each run at most 1/(2 x workers) of what was left (give or take one file): the tail is short.
+        assert sizes[0] <= sum(weights) / (2 * workers) + max(weights)
+        assert sizes[-1] <= sum(weights) / 20
