@@ -19,7 +19,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
-from . import __version__
+from . import __version__, json_text
 from .errors import ConfigError
 from .fingerprint import SCHEME_VERSION
 from .model import Finding, StageResult, Status, ToolRun
@@ -85,8 +85,7 @@ def write_json(data: Any, path: Path) -> None:
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
     try:
         with os.fdopen(fd, "w", encoding="utf-8") as handle:
-            json.dump(data, handle, indent=2, ensure_ascii=False)
-            handle.write("\n")
+            handle.write(json_text.dumps(data) + "\n")  # one finding per line
         os.replace(tmp, path)
     except BaseException:
         Path(tmp).unlink(missing_ok=True)

@@ -31,12 +31,12 @@ review against the base branch (``properties.policy_review``) when there is one.
 from __future__ import annotations
 
 import gzip
-import json
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 from typing import Any
 from urllib.parse import quote, urlsplit
 
+from .. import json_text
 from ..model import Confidence, Disposition, Finding, Severity, Status, ToolRun
 from ..policy import EvaluatedFinding, Verdict
 from .base import ReportContext
@@ -327,7 +327,7 @@ def _for_code_scanning(item: EvaluatedFinding, include_hints: bool) -> bool:
 
 
 def _serialize(log: dict[str, Any]) -> bytes:
-    return (json.dumps(log, indent=2, ensure_ascii=False) + "\n").encode("utf-8")
+    return (json_text.dumps(log, depth=4) + "\n").encode("utf-8")  # log, runs, run, results: one result per line
 
 
 class SarifReporter:
