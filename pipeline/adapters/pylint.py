@@ -279,6 +279,11 @@ class Pylint(CommandScanner):
         findings: list[Finding] = []
         counted: Counter[str] = Counter()
         unlocated = 0
+        # Messages on astroid's synthetic modules, by (id, text): each goes to a file whose linting raised
+        # it, when the plugin saw as many such raises as pylint printed (none was suppressed); identical
+        # messages of two files are interchangeable, so any order of the files gives the same findings.
+        synthetic = Counter(_synthetic_key(m) for m in data["messages"] if isinstance(m, dict) and _on_synthetic_module(m))
+        handed: Counter[tuple[str, str]] = Counter()
         for msg in data["messages"]:
             require(isinstance(msg, dict) and {"type", "symbol", "messageId", "path", "line", "message"} <= set(msg),
                     f"json2 message without the documented fields: {str(msg)[:80]}")
@@ -294,9 +299,10 @@ class Pylint(CommandScanner):
             if path == str(state.rcfile) and state.vetted.source:
                 path = state.vetted.source  # a message about the configuration names the repository's file
             elif _on_synthetic_module(msg):
-                # Reported on the file whose linting raised it, when the plugin saw exactly one.
-                owner = owners.get(msg_id, set())
-                path, line = (next(iter(owner)) if len(owner) == 1 else None), None
+                key = _synthetic_key(msg)
+                files = owners.get(key, [])
+                path, line = (files[handed[key]] or None if len(files) == synthetic[key] else None), None
+                handed[key] += 1
                 unlocated += 1
             else:
                 require(path in inputs, f"reported a file it was not given: {str(path)[:80]!r}")
@@ -344,23 +350,24 @@ class Pylint(CommandScanner):
                                                    + ", ".join(sorted(skipped)[:5]))
         return Parsed(findings, Coverage.of(covered | skipped), details)
 
-    def _evidence(self, plan: Plan, folder: Path) -> tuple[frozenset[str], frozenset[str], dict[str, set[str]]]:
+    def _evidence(self, plan: Plan, folder: Path) -> tuple[frozenset[str], frozenset[str], dict[tuple[str, str], list[str]]]:
         """The inputs pylint analysed (as its evidence plugin saw them, in any of its processes), those
-        that skip themselves, and for each message id raised on a file-less module the inputs being
-        linted when it was."""
+        that skip themselves, and for each message (id, text digest) raised on a file-less module the
+        input being linted at each raise ("" for a file that is none of the inputs), sorted."""
         state: _PylintState = plan.state
         root = plan.ctx.root.resolve()
         raw = "".join(path.read_text(encoding="utf-8", errors="surrogateescape")
                       for path in sorted(folder.glob(f"*{evidence_plugin.SUFFIX}")))
         seen = set()
-        owners: dict[str, set[str]] = {}
+        owners: dict[tuple[str, str], list[str]] = {}
         for entry in filter(None, raw.split("\0")):
             digest, _, name = entry.partition(" ")
             if digest == evidence_plugin.UNLOCATED:
-                msg_id, _, name = name.partition(" ")
+                msg_id, _, rest = name.partition(" ")
+                text, _, name = rest.partition(" ")
                 rel = _relative(name, root)
-                if rel in plan.inputs:
-                    owners.setdefault(msg_id, set()).add(rel)
+                # Every raise counts, in or out of the inputs: a count that differs from pylint's leaves it unlocated.
+                owners.setdefault((msg_id, text), []).append(rel if rel in plan.inputs else "")
                 continue
             rel = _relative(name, root)
             if rel is None:
@@ -369,6 +376,8 @@ class Pylint(CommandScanner):
                 seen.add(rel)  # analysed, and what it analysed is what the harness handed over
         missing = set(plan.inputs) - seen
         skipped = {rel for rel in missing if _SKIP_FILE.search(_head(plan.ctx.root / rel))}
+        for files in owners.values():
+            files.sort()
         return frozenset(seen), frozenset(skipped), owners
 
 
@@ -427,6 +436,10 @@ def _head(path: Path) -> str:
             return handle.read(1024 * 1024)
     except OSError:
         return ""
+
+
+def _synthetic_key(msg: Mapping[str, Any]) -> tuple[str, str]:
+    return str(msg.get("messageId")), evidence_plugin.text_digest(str(msg.get("message")))
 
 
 def _on_synthetic_module(msg: Mapping[str, Any]) -> bool:

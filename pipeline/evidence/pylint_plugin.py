@@ -52,7 +52,7 @@ TARGET_PATHS_ENV = "SECURE_PIPELINE_PYLINT_TARGET_PATHS"
 MODULE_NAME = "secure_pipeline_pylint_evidence"
 MESSAGE = "secure-pipeline-evidence"
 SUFFIX = ".evidence"
-UNLOCATED = "unlocated"  # entry: "unlocated <msgid> <file being linted>"
+UNLOCATED = "unlocated"  # entry: "unlocated <msgid> <text_digest of the message> <file being linted>"
 # A file listing (NUL-separated) files given on the command line only to build pylint's sys.path:
 # pylint adds each file's package root, in order, and this plugin keeps it from analysing them.
 PATH_HINTS_ENV = "SECURE_PIPELINE_PYLINT_PATH_HINTS"
@@ -71,6 +71,11 @@ class EvidenceChecker(BaseChecker):
             with open(node.file, "rb") as source:
                 digest = hashlib.sha256(source.read()).hexdigest()
             _write_entry(f"{digest} {os.path.abspath(node.file)}")
+
+
+def text_digest(text: str) -> str:
+    """What an unlocated entry records of a message's text (no spaces, no NUL)."""
+    return hashlib.sha256(text.encode("utf-8", "surrogateescape")).hexdigest()[:16]
 
 
 def _write_entry(text: str) -> None:
@@ -95,9 +100,13 @@ def _record_unlocated_messages() -> None:
 
     def add_message(self: Any, msgid: str, line: Any = None, node: Any = None, *args: Any, **kwargs: Any) -> None:
         if node is not None and getattr(node.root(), "file", None) is None and self.current_file:
-            # Checkers name a message by symbol or by id: record the id, as json2 prints it.
-            known = {d.symbol: d.msgid for d in self.msgs_store.messages}
-            _write_entry(f"{UNLOCATED} {known.get(msgid, msgid)} {os.path.abspath(self.current_file)}")
+            # Checkers name a message by symbol or by id: record the id, as json2 prints it, and a digest
+            # of the text (two files may raise the same id on synthetic modules: the text tells them apart).
+            definition = next((d for d in self.msgs_store.messages if msgid in (d.symbol, d.msgid)), None)
+            msg_args = args[0] if args else kwargs.get("args")
+            text = "" if definition is None else definition.msg if msg_args is None else definition.msg % msg_args
+            _write_entry(f"{UNLOCATED} {definition.msgid if definition else msgid} {text_digest(text)} "
+                         f"{os.path.abspath(self.current_file)}")
         original(self, msgid, line, node, *args, **kwargs)
 
     add_message.__dict__["_secure_pipeline"] = True
