@@ -44,8 +44,6 @@ import os
 import sys
 from typing import Any
 
-from pylint.checkers import BaseChecker
-
 EVIDENCE_ENV = "SECURE_PIPELINE_PYLINT_EVIDENCE"  # a folder; each process writes <pid>.evidence in it
 # os.pathsep-separated site-packages folders of the scanned repository's environment.
 TARGET_PATHS_ENV = "SECURE_PIPELINE_PYLINT_TARGET_PATHS"
@@ -59,18 +57,6 @@ PATH_HINTS_ENV = "SECURE_PIPELINE_PYLINT_PATH_HINTS"
 # With --jobs, each worker is handed runs of neighbouring files (guided_chunks), none shorter than this:
 MIN_CHUNK = 4  # smaller runs cost more shared inference than they save in waiting
 GUIDED_DIVISOR = 2  # each run is at most 1/(2 x workers) of what is left
-
-
-class EvidenceChecker(BaseChecker):
-    name = "secure-pipeline-evidence"
-    # One message, never emitted: a checker with no enabled message is not walked at all.
-    msgs = {"I9970": ("secure-pipeline coverage evidence", MESSAGE, "Never emitted; keeps the evidence checker walked.")}
-
-    def visit_module(self, node: Any) -> None:
-        if getattr(node, "file", None):
-            with open(node.file, "rb") as source:
-                digest = hashlib.sha256(source.read()).hexdigest()
-            _write_entry(f"{digest} {os.path.abspath(node.file)}")
 
 
 def text_digest(text: str) -> str:
@@ -300,6 +286,25 @@ def append_target_paths(environ: Any = os.environ) -> None:
             sys.path.append(folder)
 
 
+def _evidence_checker(linter: Any) -> Any:
+    """The checker that records each analysed module; defined here so that the harness, which reads
+    this file's constants, never imports pylint itself (a quarter of a second of every run's start)."""
+    from pylint.checkers import BaseChecker  # pylint: disable=import-outside-toplevel
+
+    class EvidenceChecker(BaseChecker):
+        name = "secure-pipeline-evidence"
+        # One message, never emitted: a checker with no enabled message is not walked at all.
+        msgs = {"I9970": ("secure-pipeline coverage evidence", MESSAGE, "Never emitted; keeps the evidence checker walked.")}
+
+        def visit_module(self, node: Any) -> None:
+            if getattr(node, "file", None):
+                with open(node.file, "rb") as source:
+                    digest = hashlib.sha256(source.read()).hexdigest()
+                _write_entry(f"{digest} {os.path.abspath(node.file)}")
+
+    return EvidenceChecker(linter)
+
+
 def register(linter: Any) -> None:
     # pylint loads plugins before it looks at any module, and restores sys.path to this state after
     # each run: the folders stay where appended for every lookup.
@@ -308,5 +313,5 @@ def register(linter: Any) -> None:
     _skip_path_hints()
     _contiguous_chunks()
     _canonical_whole_program()
-    linter.register_checker(EvidenceChecker(linter))
+    linter.register_checker(_evidence_checker(linter))
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from .daemon import DaemonEngine
 from .embedded import EmbeddedEngine
 from .engine import Engine
 from .engine_result import EngineError
@@ -19,4 +18,6 @@ def choose(choice: str, api_url: str, api_key: str | None) -> Engine:
         return EmbeddedEngine()
     if not api_url:
         raise EngineError(f"engine is `zap` but neither {API_URL_ENV} nor zap.api_url is set")
+    from .daemon import DaemonEngine  # requests and zapv2: imported only by a run that talks to a daemon
+
     return DaemonEngine(api_url, api_key)
