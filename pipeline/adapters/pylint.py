@@ -22,7 +22,9 @@ checks a real tree. One limit is pylint's own: astroid caches what it inferred a
 a process, so a few per-module messages depend on which modules were analysed earlier in the same
 process. On pypa/pip, stock pylint in one process reports 3 of 5,983 messages differently when only
 the order of the files is reversed (and 8 duplicate-code groups, which the canonical order fixes);
-``--jobs=2`` differs from ``--jobs=1`` by 3 such messages too.
+``--jobs=2`` differs from ``--jobs=1`` by 3 such messages too. The workers get runs of neighbouring
+files (guided, largest first) and inherit every linted module's AST, built before the fork as one
+process builds them first (the evidence plugin's _build_before_fork).
 
 A message on a module astroid built itself (no file: pylint prints the path "configuration") is
 reported on the file whose linting raised it, as the evidence plugin recorded; the result cache
@@ -161,8 +163,10 @@ class PylintSettings:
             "about third-party packages become one note and do not block.")
     pylint_jobs: int = setting(
         0, "pylint processes: 0 means one per available core (fewer for a small tree), 1 a single process. "
-           "Messages are the same either way (duplicate-code and cyclic-import data is put in one order in "
-           "every process); the repository's own `jobs` setting is overridden.")
+           "Duplicate-code and cyclic-import are the same either way (their data is put in one order in "
+           "every process); a few per-module messages depend on the order astroid met the modules in, "
+           "as in any pylint run (on pypa/pip, 3 of about 6,000); the repository's own `jobs` setting "
+           "is overridden.")
 
 
 class Pylint(CommandScanner):
