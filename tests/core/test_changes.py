@@ -10,7 +10,7 @@ from pipeline import changes, git
 from pipeline.files import FileSet
 from tests.support import commit_all as _commit
 from tests.support import git as _git
-from tests.support import git_init, write_tree
+from tests.support import feature_branch, write_tree
 
 
 @pytest.fixture
@@ -23,9 +23,7 @@ def repo(tmp_path: Path) -> Path:
         "data.bin": "",
     })
     (root / "data.bin").write_bytes(b"\x00\xff\x00binary\n")
-    git_init(root)
-    _git(root, "branch", "-M", "main")
-    _git(root, "checkout", "-qb", "feature")
+    feature_branch(root)
     return root
 
 

@@ -13,7 +13,7 @@ from typing import Any
 import pytest
 
 from pipeline.import_graph import ImportGraph
-from tests.support import REPO, git_init, run_cli, write_tree
+from tests.support import REPO, feature_branch, run_cli, write_tree
 from tests.support import commit_all as _commit
 from tests.support import git as _git
 
@@ -73,9 +73,7 @@ def pr_repo(tmp_path: Path) -> Path:
         "pkg/other.py": "VALUE = 1\n",
         "old/legacy.py": "def calc(text):\n    return eval(text)\n",
     })
-    git_init(root)
-    _git(root, "branch", "-M", "main")
-    _git(root, "checkout", "-qb", "feature")
+    feature_branch(root)
     # The change: an attribute removed (its unchanged importer breaks), a second shell=True call
     # added beside the old one, and a file with a finding renamed without a change.
     (root / "pkg/models.py").write_text("class User:\n    name = 'x'\n")
@@ -151,9 +149,7 @@ def test_package_root_files_shape_pylints_sys_path_without_being_linted(tmp_path
         "second/util.py": '"""Second."""\n\n\ndef g():\n    """G."""\n    return 2\n',
         "second/app.py": '"""App."""\n\nVALUE = 1\n',
     })
-    git_init(root)
-    _git(root, "branch", "-M", "main")
-    _git(root, "checkout", "-qb", "feature")
+    feature_branch(root)
     (root / "second/app.py").write_text('"""App."""\nfrom util import g\n\nVALUE = g()\n', encoding="utf-8")
     _commit(root, "feature")
     outs = {}
@@ -182,9 +178,7 @@ def test_pr_mode_spares_the_importers_that_read_no_name_the_change_alters(tmp_pa
         "pkg/views.py": "from pkg.models import User\n\n\ndef show():\n    return User().greet()\n",
         "pkg/version.py": "from pkg import models\n\nprint(models.VERSION)\n",
     })
-    git_init(root)
-    _git(root, "branch", "-M", "main")
-    _git(root, "checkout", "-qb", "feature")
+    feature_branch(root)
     # The class gains the method views.py calls; VERSION, all version.py reads, is untouched.
     (root / "pkg/models.py").write_text("class User:\n    name = 'x'\n\n    def greet(self):\n        return self.name\n"
                                         "\n\nVERSION = 1\n")
@@ -217,9 +211,7 @@ def test_hostile_repository_configuration_runs_nothing(tmp_path: Path):
         ".gitattributes": "* filter=evil diff=evil\n",
         "app.py": "import subprocess\n\n\ndef run(cmd):\n    return subprocess.call(cmd, shell=True)\n",
     })
-    git_init(root)
-    _git(root, "branch", "-M", "main")
-    _git(root, "checkout", "-qb", "feature")
+    feature_branch(root)
     (root / "app.py").write_text("import subprocess\n\n\ndef run(cmd):\n    return subprocess.call(cmd, shell=True)\n"
                                  "\n\nVALUE = 2\n")
     _commit(root, "feature")

@@ -16,7 +16,7 @@ from pipeline.config import from_mapping
 from pipeline.model import Location, Severity
 from pipeline.reporters.annotations import MAX_ERRORS, MAX_WARNINGS, OUTSIDE, AnnotationsReporter
 from tests.support import git as _git
-from tests.support import git_init, run_cli, write_tree
+from tests.support import feature_branch, run_cli, write_tree
 
 from .conftest import finding, run, stage
 
@@ -29,9 +29,7 @@ BASE_LINES = [f"x{n} = {n}" for n in range(1, 41)]
 def pr_repo(tmp_path: Path) -> Path:
     """main has app/main.py (40 lines) and app/other.py; the feature branch rewrites lines 3 and 4 of main.py."""
     root = write_tree(tmp_path / "repo", {"app/main.py": "\n".join(BASE_LINES) + "\n", "app/other.py": "y = 1\n"})
-    git_init(root)
-    _git(root, "branch", "-M", "main")
-    _git(root, "checkout", "-qb", "feature")
+    feature_branch(root)
     lines = list(BASE_LINES)
     lines[2:4] = ["import subprocess", "subprocess.call(cmd, shell=True)"]
     (root / "app/main.py").write_text("\n".join(lines) + "\n")
@@ -110,9 +108,7 @@ def test_the_cli_places_a_real_bandit_finding_on_the_changed_line_first(tmp_path
     # By rank alone line 4 comes first; on the pull request the changed line 9 does.
     old = "import subprocess\n\ncmd = input()\nsubprocess.call(cmd, shell=True)\n"
     root = write_tree(tmp_path / "repo", {"pkg/run.py": old, "pyproject.toml": '[tool.secure-pipeline]\nrun = ["sast"]\n'})
-    git_init(root)
-    _git(root, "branch", "-M", "main")
-    _git(root, "checkout", "-qb", "feature")
+    feature_branch(root)
     (root / "pkg/run.py").write_text(old + "\n\n\n\nsubprocess.call(cmd, shell=True)\n")
     _git(root, "commit", "-qam", "feature")
     env = {"GITHUB_ACTIONS": "true", "GITHUB_SERVER_URL": "https://github.com", "GITHUB_REPOSITORY": "acme/shop",

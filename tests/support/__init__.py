@@ -43,6 +43,13 @@ def git(root: Path, *args: str) -> str:
                           env={**os.environ, **GIT_ENV}).stdout
 
 
+def feature_branch(root: Path) -> None:
+    """A repository with its files committed on `main`, checked out on a new branch `feature`."""
+    git_init(root)
+    git(root, "branch", "-M", "main")
+    git(root, "checkout", "-qb", "feature")
+
+
 def commit_all(root: Path, message: str) -> None:
     git(root, "add", "-A")
     git(root, "commit", "-qm", message)
