@@ -56,7 +56,7 @@ from collections import defaultdict
 from collections.abc import Collection, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 
-from .import_graph import ANY, absolute_base, import_targets, module_names
+from .import_graph import ANY, absolute_base, import_targets, module_names, prefixes
 
 STAR = "*"  # (M, STAR): module M used bare
 STAR_IMPORT = "*import"  # (M, STAR_IMPORT): `from M import *`
@@ -174,11 +174,6 @@ def uses_dynamic(node: ast.AST) -> bool:
     return False
 
 
-def _prefixes(name: str) -> list[str]:
-    pieces = name.split(".")
-    return [".".join(pieces[:i]) for i in range(1, len(pieces) + 1)]
-
-
 def _chain(node: ast.Attribute) -> tuple[ast.AST, list[str]]:
     attrs: list[str] = []
     current: ast.AST = node
@@ -225,7 +220,7 @@ class _Reader:
             # As a module name: astroid loads nothing by string (no brain for import_module), so only the
             # name's existence (an added or deleted module) and the attributes the string spells out count,
             # never the whole module's content (a word such as "data" would otherwise read a package).
-            self.mentions.update(_prefixes(text))
+            self.mentions.update(prefixes(text))
             pieces = text.split(".")
             self.loads.add(pieces[0])
             attrs = tuple(pieces[1:])
@@ -268,7 +263,7 @@ class _Reader:
             elif isinstance(sub, ast.Import):
                 self.imports |= import_targets(self.path, sub)
                 for alias in sub.names:
-                    self.mentions.update(_prefixes(alias.name))
+                    self.mentions.update(prefixes(alias.name))
                     if alias.asname:
                         self.aliases[alias.asname].add(alias.name)
                     else:
@@ -278,7 +273,7 @@ class _Reader:
                 self.imports |= import_targets(self.path, sub)
                 source = absolute_base(self.path, sub)
                 if source:
-                    self.mentions.update(_prefixes(source))
+                    self.mentions.update(prefixes(source))
                     for alias in sub.names:
                         if alias.name == STAR:
                             self.star = True
@@ -382,7 +377,7 @@ class Impact:
         for path, module in self.modules.items():
             for name in module_names(path, self.packages):
                 self.by_name[name].add(path)
-                for prefix in _prefixes(name):
+                for prefix in prefixes(name):
                     self.below[prefix].add(path)
             if module.statements is None or any("__all__" in s.binds for s in module.statements):
                 self.with_all.add(path)

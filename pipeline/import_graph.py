@@ -47,7 +47,8 @@ def module_names(path: str, packages: Collection[str] = ()) -> set[str]:
     return names
 
 
-def _prefixes(name: str) -> set[str]:
+def prefixes(name: str) -> set[str]:
+    """``a``, ``a.b`` and ``a.b.c`` for ``a.b.c``."""
     pieces = name.split(".")
     return {".".join(pieces[:i]) for i in range(1, len(pieces) + 1)}
 
@@ -67,11 +68,11 @@ def import_targets(path: str, node: ast.AST) -> set[str]:
     names: set[str] = set()
     if isinstance(node, ast.Import):
         for alias in node.names:
-            names |= _prefixes(alias.name)
+            names |= prefixes(alias.name)
     elif isinstance(node, ast.ImportFrom):
         base = absolute_base(path, node)
         if base:
-            names |= _prefixes(base)
+            names |= prefixes(base)
             names |= {f"{base}.{alias.name}" for alias in node.names if alias.name != "*"}
     return names
 

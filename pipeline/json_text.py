@@ -35,8 +35,6 @@ def _key(key: Any) -> str:
     """A member name as json.dumps writes it."""
     if isinstance(key, str):
         return key
-    if key is True or key is False or key is None:
-        return _COMPACT.encode(key)
-    if isinstance(key, (int, float)):
-        return _COMPACT.encode(key)
+    if key is None or isinstance(key, (bool, int, float)):
+        return _COMPACT.encode(key)  # true, null, 1, 2.5: json.dumps's spelling of such keys
     raise TypeError(f"keys must be str, int, float, bool or None, not {type(key).__name__}")
